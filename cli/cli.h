@@ -1,0 +1,46 @@
+/*
+ * cli.h - what the subcommands of the mediagate binary share: the command table entry,
+ * the environment adapter, and the exit-code convention.
+ *
+ * Exit codes: 0 success; 1 the operation failed (S3, network, ...); 2 bad arguments or
+ * configuration (a one-line message on stderr names what is wrong); 3 (ingest) some items
+ * failed.
+ */
+#ifndef MEDIAGATE_CLI_H
+#define MEDIAGATE_CLI_H
+
+#include "media/error.h"
+
+#define CLI_OK 0
+#define CLI_FAILED 1
+#define CLI_USAGE 2
+
+typedef int (*cli_main_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    cli_main_fn run;
+} cli_command;
+
+/* The process environment as a media_env_fn (the only getenv in mediagate). */
+const char *cli_env(const char *name, void *ud);
+
+/* Print "mediagate <cmd>: <message>" to stderr as one line and return code. */
+int cli_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print a media_error the same way. */
+int cli_fail_err(const char *cmd, int code, const media_error *err);
+
+/* True when argv has -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+/* Parse a non-negative decimal (with optional K/M/G binary suffix) into *out; 0 on success. */
+int cli_parse_size(const char *s, unsigned long long *out);
+
+int cmd_presign(int argc, char **argv);
+int cmd_put(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_uploads(int argc, char **argv);
+int cmd_create_bucket(int argc, char **argv);
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * cmd_s3.c - thin CLIs over the S3 client: put, get, uploads, create-bucket.
+ *
+ * put: a regular file no larger than the single-PUT threshold streams up in one PUT with its
+ * length; anything larger, and stdin (length unknown), goes by multipart, one part buffer at
+ * a time. A stdin stream that ends within the first part is sent as one PUT. The ETag S3
+ * returns is checked against the MD5s computed while reading. On SIGINT/SIGTERM, a failed
+ * part or a failed completion the multipart upload is aborted: nothing partial is left.
+ */
+#include "cli.h"
+#include "media/config.h"
+#include "media/hash.h"
+#include "media/mem.h"
+#include "media/s3_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read() returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *s3_help_env(void)
+{
+    return media_s3_config_help();
+}
+
+/* Load config and build a client; prints the error and returns NULL on failure. */
+static media_s3_client *open_client(const char *cmd, const char *bucket, media_s3_config *cfg)
+{
+    media_error err;
+    if (media_s3_config_load(cfg, cli_env, NULL, &err) != MEDIA_OK) {
+        cli_fail_err(cmd, CLI_USAGE, &err);
+        return NULL;
+    }
+    media_s3_client_options o;
+    media_s3_client_options_init(&o);
+    o.cancel = &interrupted;
+    media_s3_client *c = media_s3_client_new(cfg, bucket, &o, &err);
+    if (c == NULL) {
+        cli_fail_err(cmd, CLI_USAGE, &err);
+        media_s3_config_cleanup(cfg);
+    }
+    return c;
+}
+
+/* ---- put ---- */
+
+typedef struct {
+    int fd;
+    media_digest *md5;
+    media_digest *sha256;
+    uint64_t bytes;
+    int read_errno;
+} file_source;
+
+static size_t read_file(void *ud, char *buf, size_t cap)
+{
+    file_source *s = ud;
+    for (;;) {
+        if (interrupted)
+            return MEDIA_READ_ABORT;
+        ssize_t n = read(s->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            s->read_errno = errno;
+            return MEDIA_READ_ABORT;
+        }
+        media_digest_update(s->md5, buf, (size_t)n);
+        media_digest_update(s->sha256, buf, (size_t)n);
+        s->bytes += (uint64_t)n;
+        return (size_t)n;
+    }
+}
+
+/* Fill buf with up to cap bytes; returns the count (< cap only at end of input), or -1. */
+static ssize_t read_full(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        if (interrupted)
+            return -1;
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static void print_result(const char *key, uint64_t size, const char *etag, media_digest *sha)
+{
+    uint8_t h[MEDIA_SHA256_LEN];
+    char hex[2 * MEDIA_SHA256_LEN + 1];
+    media_digest_final(sha, h);
+    media_hex(h, sizeof(h), hex);
+    /* keys are validated UTF-8 without control characters; escape what JSON needs */
+    printf("{\"key\":\"");
+    for (const char *p = key; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            putchar('\\');
+        putchar(*p);
+    }
+    printf("\",\"size_bytes\":%llu,\"etag\":\"%s\",\"sha256\":\"%s\"}\n",
+           (unsigned long long)size, etag, hex);
+}
+
+static int put_multipart(media_s3_client *c, const char *key, int fd, char *buf, size_t part_size,
+                         size_t first_len, const media_s3_put_options *po, media_digest *sha)
+{
+    media_error err;
+    char upload_id[256];
+    if (media_s3_multipart_create(c, key, po, upload_id, sizeof(upload_id), &err) != MEDIA_OK)
+        return cli_fail_err("put", CLI_FAILED, &err);
+
+    size_t cap = 64, count = 0;
+    media_s3_part *parts = media_malloc(cap * sizeof(*parts));
+    media_digest *md5_of_md5s = media_digest_new(MEDIA_DIGEST_MD5);
+    uint64_t total = 0;
+    size_t len = first_len;
+    int rc = CLI_FAILED;
+    for (;;) {
+        if (count == MEDIA_S3_MAX_PARTS) {
+            media_error_set(&err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                            "input needs more than %d parts of %zu bytes", MEDIA_S3_MAX_PARTS,
+                            part_size);
+            goto abort;
+        }
+        if (count == cap) {
+            cap *= 2;
+            parts = media_realloc(parts, cap * sizeof(*parts));
+        }
+        uint8_t md5[MEDIA_MD5_LEN];
+        media_md5(buf, len, md5);
+        media_digest_update(md5_of_md5s, md5, sizeof(md5));
+        media_digest_update(sha, buf, len);
+        if (media_s3_multipart_upload_part(c, key, upload_id, (int)count + 1, buf, len,
+                                           &parts[count], &err) != MEDIA_OK)
+            goto abort;
+        count++;
+        total += len;
+        if (len < part_size)
+            break; /* that was the last, short part */
+        ssize_t n = read_full(fd, buf, part_size);
+        if (n < 0) {
+            media_error_set(&err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "%s",
+                            interrupted ? "interrupted" : "reading input failed");
+            goto abort;
+        }
+        if (n == 0)
+            break;
+        len = (size_t)n;
+    }
+    media_s3_object_info info;
+    if (media_s3_multipart_complete(c, key, upload_id, parts, count, &info, &err) != MEDIA_OK)
+        goto abort;
+    uint8_t m[MEDIA_MD5_LEN];
+    char expect[2 * MEDIA_MD5_LEN + 16];
+    media_digest_final(md5_of_md5s, m);
+    media_hex(m, sizeof(m), expect);
+    snprintf(expect + 2 * MEDIA_MD5_LEN, 16, "-%zu", count);
+    if (strcmp(expect, info.etag) != 0) {
+        /* completed but not what we sent: remove it rather than keep a corrupt object */
+        media_error e2;
+        media_s3_delete(c, key, &e2);
+        rc = cli_fail("put", CLI_FAILED, "multipart ETag %s does not match the parts sent (%s); "
+                      "object deleted", info.etag, expect);
+        goto out;
+    }
+    print_result(key, total, info.etag, sha);
+    rc = CLI_OK;
+    goto out;
+abort:;
+    media_error aerr;
+    interrupted = 0; /* let the abort request itself run */
+    if (media_s3_multipart_abort(c, key, upload_id, &aerr) != MEDIA_OK)
+        cli_fail("put", CLI_FAILED, "aborting the multipart upload failed too: %s", aerr.message);
+    rc = cli_fail("put", CLI_FAILED, "%s; multipart upload aborted", err.message);
+out:
+    media_digest_destroy(md5_of_md5s);
+    free(parts);
+    return rc;
+}
+
+int cmd_put(int argc, char **argv)
+{
+    static const char *CMD = "put";
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: mediagate put [options] KEY FILE|-\n\n"
+               "Upload FILE (or stdin with '-') to KEY and print {key,size_bytes,etag,sha256}.\n"
+               "A file up to the threshold goes in one streaming PUT; larger files and stdin\n"
+               "go by multipart upload, one part in memory at a time.\n\n"
+               "  --content-type T   Content-Type to store (default application/octet-stream)\n"
+               "  --cache-control C  Cache-Control to store\n"
+               "  --part-size N      multipart part size, >= 5MiB (default 8MiB)\n"
+               "  --threshold N      largest file sent in one PUT (default: the part size)\n"
+               "  --bucket B         bucket (default MEDIAGATE_S3_BUCKET)\n\n"
+               "environment:\n%s\n"
+               "exit status: 0 stored; 1 failed (nothing partial is kept); 2 bad usage.\n",
+               s3_help_env());
+        return CLI_OK;
+    }
+    static const struct option opts[] = {
+        {"content-type", required_argument, NULL, 't'}, {"cache-control", required_argument, NULL, 'c'},
+        {"part-size", required_argument, NULL, 'p'},    {"threshold", required_argument, NULL, 'T'},
+        {"bucket", required_argument, NULL, 'b'},       {NULL, 0, NULL, 0},
+    };
+    const char *content_type = "application/octet-stream", *cache_control = NULL, *bucket = NULL;
+    unsigned long long part_size = 8ull << 20, threshold = 0;
+    int ch;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 't':
+            content_type = optarg;
+            break;
+        case 'c':
+            cache_control = optarg;
+            break;
+        case 'b':
+            bucket = optarg;
+            break;
+        case 'p':
+            if (cli_parse_size(optarg, &part_size) || part_size < MEDIA_S3_MIN_PART_BYTES ||
+                part_size > (1ull << 30))
+                return cli_fail(CMD, CLI_USAGE, "--part-size must be 5MiB..1GiB");
+            break;
+        case 'T':
+            if (cli_parse_size(optarg, &threshold) || threshold > MEDIA_S3_MAX_PUT_BYTES)
+                return cli_fail(CMD, CLI_USAGE, "--threshold must be a size up to 5GiB");
+            break;
+        case ':':
+            return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return cli_fail(CMD, CLI_USAGE, "expected KEY and FILE (or - for stdin)");
+    const char *key = argv[optind], *path = argv[optind + 1];
+    if (threshold == 0)
+        threshold = part_size;
+
+    media_error err;
+    if (media_s3_key_check(key, &err) != MEDIA_OK)
+        return cli_fail_err(CMD, CLI_USAGE, &err);
+    int fd = 0;
+    bool is_stdin = strcmp(path, "-") == 0;
+    if (!is_stdin && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return cli_fail(CMD, CLI_USAGE, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    bool known = !is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+
+    media_s3_config cfg;
+    media_s3_client *c = open_client(CMD, bucket, &cfg);
+    if (c == NULL) {
+        if (!is_stdin)
+            close(fd);
+        return CLI_USAGE;
+    }
+    catch_signals();
+    media_s3_put_options po = {content_type, cache_control, NULL};
+    media_digest *sha = media_digest_new(MEDIA_DIGEST_SHA256);
+    char *buf = NULL;
+    int rc = CLI_FAILED;
+
+    if (known && (unsigned long long)st.st_size <= threshold) {
+        file_source src = {fd, media_digest_new(MEDIA_DIGEST_MD5), sha, 0, 0};
+        media_s3_object_info info;
+        media_code mc = media_s3_put(c, key, read_file, &src, (uint64_t)st.st_size, &po, &info, &err);
+        uint8_t m[MEDIA_MD5_LEN];
+        char hex[2 * MEDIA_MD5_LEN + 1];
+        media_digest_final(src.md5, m);
+        media_hex(m, sizeof(m), hex);
+        media_digest_destroy(src.md5);
+        if (mc != MEDIA_OK) {
+            rc = cli_fail_err(CMD, CLI_FAILED, &err);
+        } else if (strcmp(hex, info.etag) != 0) {
+            media_s3_delete(c, key, &err);
+            rc = cli_fail(CMD, CLI_FAILED, "ETag %s does not match the MD5 sent (%s); object "
+                          "deleted", info.etag, hex);
+        } else {
+            print_result(key, src.bytes, info.etag, sha);
+            rc = CLI_OK;
+        }
+        goto out;
+    }
+
+    buf = media_malloc(part_size);
+    ssize_t n = read_full(fd, buf, part_size);
+    if (n < 0) {
+        rc = cli_fail(CMD, CLI_FAILED, "%s", interrupted ? "interrupted" : "reading input failed");
+        goto out;
+    }
+    if ((size_t)n < part_size) { /* all of it fits in one part: one PUT */
+        media_s3_object_info info;
+        if (media_s3_put_buffer(c, key, buf, (size_t)n, &po, &info, &err) != MEDIA_OK) {
+            rc = cli_fail_err(CMD, CLI_FAILED, &err);
+            goto out;
+        }
+        media_digest_update(sha, buf, (size_t)n);
+        print_result(key, (uint64_t)n, info.etag, sha);
+        rc = CLI_OK;
+        goto out;
+    }
+    rc = put_multipart(c, key, fd, buf, part_size, (size_t)n, &po, sha);
+out:
+    free(buf);
+    media_digest_destroy(sha);
+    media_s3_client_destroy(c);
+    media_s3_config_cleanup(&cfg);
+    if (!is_stdin)
+        close(fd);
+    return rc;
+}
+
+/* ---- get ---- */
+
+static int write_stdout(void *ud, const char *data, size_t n)
+{
+    (void)ud;
+    while (n) {
+        ssize_t w = write(1, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        data += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int cmd_get(int argc, char **argv)
+{
+    static const char *CMD = "get";
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: mediagate get [--bucket B] KEY\n\nWrite the object at KEY to stdout.\n\n"
+               "environment:\n%s\nexit status: 0 written; 1 failed (e.g. no such key); 2 bad "
+               "usage.\n",
+               s3_help_env());
+        return CLI_OK;
+    }
+    const char *bucket = NULL;
+    int i = 1;
+    if (argc > 2 && strcmp(argv[1], "--bucket") == 0) {
+        bucket = argv[2];
+        i = 3;
+    }
+    if (argc - i != 1)
+        return cli_fail(CMD, CLI_USAGE, "expected one KEY");
+    media_error err;
+    if (media_s3_key_check(argv[i], &err) != MEDIA_OK)
+        return cli_fail_err(CMD, CLI_USAGE, &err);
+    media_s3_config cfg;
+    media_s3_client *c = open_client(CMD, bucket, &cfg);
+    if (c == NULL)
+        return CLI_USAGE;
+    catch_signals();
+    int rc = CLI_OK;
+    if (media_s3_get(c, argv[i], write_stdout, NULL, NULL, &err) != MEDIA_OK)
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    media_s3_client_destroy(c);
+    media_s3_config_cleanup(&cfg);
+    return rc;
+}
+
+/* ---- uploads ---- */
+
+static int print_upload(void *ud, const media_s3_upload *u)
+{
+    (void)ud;
+    char when[32];
+    struct tm tm;
+    gmtime_r(&u->initiated, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("{\"key\":\"");
+    for (const char *p = u->key; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            putchar('\\');
+        putchar(*p);
+    }
+    printf("\",\"upload_id\":\"%s\",\"initiated\":\"%s\"}\n", u->upload_id, when);
+    return 0;
+}
+
+int cmd_uploads(int argc, char **argv)
+{
+    static const char *CMD = "uploads";
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: mediagate uploads [--prefix P] [--abort-older-than SECONDS]\n\n"
+               "List in-progress multipart uploads as JSON lines, or abort those started at\n"
+               "least SECONDS ago and print {\"aborted\":N}.\n\nenvironment:\n%s",
+               s3_help_env());
+        return CLI_OK;
+    }
+    static const struct option opts[] = {
+        {"prefix", required_argument, NULL, 'p'},
+        {"abort-older-than", required_argument, NULL, 'a'},
+        {"bucket", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *prefix = NULL, *bucket = NULL;
+    long age = -1;
+    int ch;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 'p':
+            prefix = optarg;
+            break;
+        case 'b':
+            bucket = optarg;
+            break;
+        case 'a':
+            age = strtol(optarg, &end, 10);
+            if (end == optarg || *end || age < 0)
+                return cli_fail(CMD, CLI_USAGE, "--abort-older-than needs seconds >= 0");
+            break;
+        case ':':
+            return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_fail(CMD, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    media_s3_config cfg;
+    media_s3_client *c = open_client(CMD, bucket, &cfg);
+    if (c == NULL)
+        return CLI_USAGE;
+    media_error err;
+    int rc = CLI_OK;
+    if (age >= 0) {
+        size_t n = 0;
+        media_code mc = media_s3_multipart_abort_older_than(c, prefix, time(NULL), age, &n, &err);
+        printf("{\"aborted\":%zu}\n", n);
+        if (mc != MEDIA_OK)
+            rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    } else if (media_s3_multipart_list(c, prefix, print_upload, NULL, &err) != MEDIA_OK) {
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    }
+    media_s3_client_destroy(c);
+    media_s3_config_cleanup(&cfg);
+    return rc;
+}
+
+int cmd_create_bucket(int argc, char **argv)
+{
+    static const char *CMD = "create-bucket";
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: mediagate create-bucket [BUCKET]\n\nCreate BUCKET (default "
+               "MEDIAGATE_S3_BUCKET); success when it exists and is ours.\n\nenvironment:\n%s",
+               s3_help_env());
+        return CLI_OK;
+    }
+    if (argc > 2)
+        return cli_fail(CMD, CLI_USAGE, "expected at most one BUCKET");
+    media_s3_config cfg;
+    media_s3_client *c = open_client(CMD, argc == 2 ? argv[1] : NULL, &cfg);
+    if (c == NULL)
+        return CLI_USAGE;
+    media_error err;
+    int rc = CLI_OK;
+    if (media_s3_create_bucket(c, &err) != MEDIA_OK)
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    media_s3_client_destroy(c);
+    media_s3_config_cleanup(&cfg);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/*
+ * main.c - the mediagate binary: a thin dispatcher over the subcommands.
+ *
+ * To add a subcommand: write cmd_<name> (its own file under cli/), declare it in cli.h and
+ * add a row to `commands` below. Every subcommand answers --help.
+ */
+#include "cli.h"
+#include "version.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv);
+
+static const cli_command commands[] = {
+    {"presign", "print a presigned S3 URL for a key", cmd_presign},
+    {"put", "upload a file or stdin to a key (multipart when large or unknown)", cmd_put},
+    {"get", "write an object to stdout", cmd_get},
+    {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads},
+    {"create-bucket", "create the configured bucket (idempotent)", cmd_create_bucket},
+    {"version", "print the version", cmd_version},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *cli_env(const char *name, void *ud)
+{
+    (void)ud;
+    return getenv(name);
+}
+
+int cli_fail(const char *cmd, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    for (char *p = msg; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    fprintf(stderr, "mediagate %s: %s\n", cmd, msg);
+    return code;
+}
+
+int cli_fail_err(const char *cmd, int code, const media_error *err)
+{
+    return cli_fail(cmd, code, "%s", err->message);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cli_parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1024ull, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1024ull * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1024ull * 1024 * 1024, end++;
+    if (*end == 'i' && mul > 1) /* "MiB" spelling: 8MiB */
+        end++;
+    if (*end == 'B' && mul > 1)
+        end++;
+    if (*end != '\0' || (v && mul > ~0ull / v))
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mediagate <command> [options]\n\n"
+               "mediagate streams remote media into S3-compatible storage and hands out\n"
+               "presigned URLs instead of proxying bytes.\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'mediagate <command> --help' describes a command and its configuration.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: mediagate version\n\nPrint the version of mediagate.\n");
+        return CLI_OK;
+    }
+    if (argc > 1)
+        return cli_fail("version", CLI_USAGE, "unexpected argument '%s'", argv[1]);
+    printf("mediagate %s\n", MEDIAGATE_VERSION);
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv + 1);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "mediagate: unknown command '%s' (try 'mediagate --help')\n", argv[1]);
+    return CLI_USAGE;
+}

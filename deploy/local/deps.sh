@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# deps.sh - install every Debian 12 package that mediagate's build, tests and local stack need.
+# Safe to run twice: apt-get skips what is installed; the package index is refreshed only
+# when a package is missing from it.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential cmake pkg-config clang-format
+  libcurl4-openssl-dev libssl-dev libhiredis-dev libpq-dev libjansson-dev
+  libh2o-evloop-dev libcmocka-dev
+  # local stack: PostgreSQL, Redis, Ceph RADOS Gateway
+  postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
+  # independent clients used by the tests
+  curl awscli python3-boto3 procps
+)
+
+if [ "$(id -u)" != 0 ]; then
+  echo "deps.sh: run as root (it calls apt-get)" >&2
+  exit 2
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "deps.sh: all ${#PKGS[@]} packages present" >&2; exit 0; }
+
+export DEBIAN_FRONTEND=noninteractive
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+echo "deps.sh: installing ${missing[*]}" >&2
+if ! apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+  apt_get update -qq >&2
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+# Debian starts the distribution's own PostgreSQL and Redis services on install; the local
+# stack runs its own instances on other ports, so those are left alone.

@@ -1,0 +1,168 @@
+/*
+ * config.c - environment configuration: S3 settings and integer helpers.
+ */
+#include "config.h"
+#include "mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *get(media_env_fn env, void *ud, const char *name)
+{
+    const char *v = env(name, ud);
+    return (v && v[0]) ? v : NULL;
+}
+
+static void wipe_free(char *p)
+{
+    if (p == NULL)
+        return;
+    volatile char *v = p;
+    while (*v)
+        *v++ = 0;
+    free(p);
+}
+
+media_code media_config_long(media_env_fn env, void *ud, const char *name, long def, long min,
+                             long max, long *out, media_error *err)
+{
+    const char *v = get(env, ud, name);
+    if (v == NULL) {
+        *out = def;
+        return MEDIA_OK;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '\0' || n < min || n > max)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "%s must be an integer in %ld..%ld", name, min, max);
+    *out = n;
+    return MEDIA_OK;
+}
+
+static media_code parse_endpoint(const char *name, const char *value, media_endpoint *ep,
+                                 media_error *err)
+{
+    media_error e;
+    if (media_endpoint_parse(value, ep, &e) != MEDIA_OK)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT, "%s: %s", name,
+                               e.message);
+    return MEDIA_OK;
+}
+
+media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud,
+                                media_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    media_code rc = MEDIA_OK;
+    const char *v;
+
+    const char *akid = get(env, ud, "AWS_ACCESS_KEY_ID");
+    const char *secret = get(env, ud, "AWS_SECRET_ACCESS_KEY");
+    if (akid == NULL)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_ACCESS_KEY_ID is not set");
+    if (secret == NULL)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_SECRET_ACCESS_KEY is not set");
+
+    v = get(env, ud, "AWS_REGION");
+    if (v == NULL)
+        v = get(env, ud, "AWS_DEFAULT_REGION");
+    if (v == NULL)
+        v = "us-east-1";
+    if (strlen(v) >= sizeof(cfg->region) || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+                                                strlen(v))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_REGION must be a region name like us-east-1");
+    snprintf(cfg->region, sizeof(cfg->region), "%s", v);
+
+    const char *endpoint = get(env, ud, "MEDIAGATE_S3_ENDPOINT");
+    char aws_endpoint[128];
+    if (endpoint) {
+        rc = parse_endpoint("MEDIAGATE_S3_ENDPOINT", endpoint, &cfg->endpoint, err);
+        cfg->addressing = MEDIA_S3_ADDRESSING_PATH;
+    } else {
+        snprintf(aws_endpoint, sizeof(aws_endpoint), "https://s3.%s.amazonaws.com", cfg->region);
+        rc = parse_endpoint("AWS_REGION", aws_endpoint, &cfg->endpoint, err);
+        cfg->addressing = MEDIA_S3_ADDRESSING_VIRTUAL;
+    }
+    if (rc != MEDIA_OK)
+        return rc;
+
+    v = get(env, ud, "MEDIAGATE_S3_PUBLIC_ENDPOINT");
+    if (v) {
+        rc = parse_endpoint("MEDIAGATE_S3_PUBLIC_ENDPOINT", v, &cfg->public_endpoint, err);
+        if (rc != MEDIA_OK)
+            return rc;
+    } else {
+        cfg->public_endpoint = cfg->endpoint;
+    }
+
+    v = get(env, ud, "MEDIAGATE_S3_ADDRESSING");
+    if (v) {
+        if (strcmp(v, "path") == 0)
+            cfg->addressing = MEDIA_S3_ADDRESSING_PATH;
+        else if (strcmp(v, "virtual") == 0)
+            cfg->addressing = MEDIA_S3_ADDRESSING_VIRTUAL;
+        else
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_S3_ADDRESSING must be path or virtual");
+    }
+    if (cfg->addressing == MEDIA_S3_ADDRESSING_VIRTUAL &&
+        (media_endpoint_is_ip_literal(&cfg->endpoint) ||
+         media_endpoint_is_ip_literal(&cfg->public_endpoint)))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_S3_ADDRESSING=virtual needs endpoints with DNS names, "
+                               "not IP addresses");
+
+    v = get(env, ud, "MEDIAGATE_S3_BUCKET");
+    if (v) {
+        if (!media_s3_bucket_name_valid(v))
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_S3_BUCKET is not a valid bucket name");
+        snprintf(cfg->bucket, sizeof(cfg->bucket), "%s", v);
+    }
+
+    v = get(env, ud, "MEDIAGATE_S3_VERIFY_TLS");
+    cfg->verify_tls = true;
+    if (v) {
+        if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+            cfg->verify_tls = false;
+        else if (strcmp(v, "1") != 0 && strcmp(v, "true") != 0)
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_S3_VERIFY_TLS must be 1 or 0");
+    }
+
+    cfg->access_key_id = media_strdup(akid);
+    cfg->secret_access_key = media_strdup(secret);
+    cfg->session_token = media_strdup(get(env, ud, "AWS_SESSION_TOKEN"));
+    cfg->ca_file = media_strdup(get(env, ud, "MEDIAGATE_S3_CA_FILE"));
+    return MEDIA_OK;
+}
+
+void media_s3_config_cleanup(media_s3_config *cfg)
+{
+    free(cfg->access_key_id);
+    wipe_free(cfg->secret_access_key);
+    wipe_free(cfg->session_token);
+    free(cfg->ca_file);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *media_s3_config_help(void)
+{
+    return "  AWS_ACCESS_KEY_ID             S3 access key id (required)\n"
+           "  AWS_SECRET_ACCESS_KEY         S3 secret key (required; never logged)\n"
+           "  AWS_SESSION_TOKEN             session token for temporary credentials\n"
+           "  AWS_REGION                    signing region (default us-east-1)\n"
+           "  MEDIAGATE_S3_ENDPOINT         http[s]://host[:port] of the S3 API (default AWS)\n"
+           "  MEDIAGATE_S3_PUBLIC_ENDPOINT  endpoint named in presigned URLs (default: the above)\n"
+           "  MEDIAGATE_S3_BUCKET           bucket name\n"
+           "  MEDIAGATE_S3_ADDRESSING       path|virtual (default path with a custom endpoint)\n"
+           "  MEDIAGATE_S3_VERIFY_TLS       1|0 verify the S3 server's certificate (default 1)\n"
+           "  MEDIAGATE_S3_CA_FILE          CA bundle for the S3 endpoint\n";
+}

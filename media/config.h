@@ -1,0 +1,54 @@
+/*
+ * config.h - configuration read from the environment (12-factor), validated at start-up.
+ *
+ * Modules never call getenv: the thin main passes a lookup function (media_env_fn), so tests
+ * feed configuration from a table. Every error message names the variable that is wrong and
+ * never echoes a secret's value.
+ *
+ * To add a setting: add its field, read it in the matching _load function, document it in
+ * media_config_help() and README's Configuration table.
+ */
+#ifndef MEDIA_CONFIG_H
+#define MEDIA_CONFIG_H
+
+#include "error.h"
+#include "s3_location.h"
+
+#include <stdbool.h>
+
+/* Returns the value of name or NULL when unset. ud is the caller's. */
+typedef const char *(*media_env_fn)(const char *name, void *ud);
+
+/* S3 settings. Plain data; secrets are heap copies freed (and wiped) by _cleanup. */
+typedef struct media_s3_config {
+    media_endpoint endpoint;        /* MEDIAGATE_S3_ENDPOINT: where workers send requests */
+    media_endpoint public_endpoint; /* MEDIAGATE_S3_PUBLIC_ENDPOINT: what presigned URLs name */
+    media_s3_addressing addressing; /* MEDIAGATE_S3_ADDRESSING */
+    char bucket[64];                /* MEDIAGATE_S3_BUCKET; "" when unset */
+    char region[64];                /* AWS_REGION (or AWS_DEFAULT_REGION); us-east-1 */
+    char *access_key_id;            /* AWS_ACCESS_KEY_ID */
+    char *secret_access_key;        /* AWS_SECRET_ACCESS_KEY */
+    char *session_token;            /* AWS_SESSION_TOKEN; NULL when unset */
+    bool verify_tls;                /* MEDIAGATE_S3_VERIFY_TLS (default 1) */
+    char *ca_file;                  /* MEDIAGATE_S3_CA_FILE; NULL for the system store */
+} media_s3_config;
+
+/*
+ * Load S3 settings. Required: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY. The bucket may be
+ * unset here (commands that need one check media_s3_config.bucket). Without
+ * MEDIAGATE_S3_ENDPOINT the endpoint is AWS's regional one with virtual-hosted addressing;
+ * with it, addressing defaults to path. Returns MEDIA_ERR_CONFIG naming the variable.
+ * On error nothing needs cleaning up; on success the caller calls media_s3_config_cleanup.
+ */
+media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud,
+                                media_error *err);
+void media_s3_config_cleanup(media_s3_config *cfg);
+
+/* Parse a decimal integer setting in [min, max]; unset -> def. MEDIA_ERR_CONFIG on junk. */
+media_code media_config_long(media_env_fn env, void *ud, const char *name, long def, long min,
+                             long max, long *out, media_error *err);
+
+/* The environment variables the S3 layer reads, for --help output. */
+const char *media_s3_config_help(void);
+
+#endif

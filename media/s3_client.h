@@ -1,0 +1,151 @@
+/*
+ * s3_client.h - a small S3 client over libcurl: streaming PUT, multipart upload, HEAD,
+ * streaming GET, DELETE, bucket creation, and cleanup of stale multipart uploads.
+ *
+ * Every request is signed with SigV4 header auth (media/s3_sign.h) and always carries
+ * x-amz-content-sha256 (a body hash or UNSIGNED-PAYLOAD; uploads send Content-MD5 where the
+ * body is in memory, so S3 checks the bytes). S3 error documents are parsed into the
+ * media_error message ("S3 <Code>: <Message> (request id ...)") and classified transient /
+ * rate-limited / permanent. TLS verification is on unless the configuration turns it off.
+ *
+ * Thread: one client per thread (it owns a curl easy handle and reuses its connection).
+ * Ownership: the client copies what it needs from the configuration.
+ */
+#ifndef MEDIA_S3_CLIENT_H
+#define MEDIA_S3_CLIENT_H
+
+#include "config.h"
+#include "error.h"
+#include "s3_sign.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MEDIA_S3_MIN_PART_BYTES (5u * 1024 * 1024)   /* S3: every part but the last */
+#define MEDIA_S3_MAX_PART_BYTES (5ull * 1024 * 1024 * 1024)
+#define MEDIA_S3_MAX_PARTS 10000
+#define MEDIA_S3_MAX_PUT_BYTES (5ull * 1024 * 1024 * 1024) /* one PUT */
+
+/* Read up to cap bytes into buf. Return the count, 0 at end of data, MEDIA_READ_ABORT to
+ * abort the request (the caller's own error state says why). */
+typedef size_t (*media_read_fn)(void *ud, char *buf, size_t cap);
+#define MEDIA_READ_ABORT ((size_t)-1)
+/* Consume n bytes; return 0 to continue, non-zero to abort the request. */
+typedef int (*media_write_fn)(void *ud, const char *data, size_t n);
+
+typedef struct media_s3_client_options {
+    long connect_timeout_ms;  /* default 5000 */
+    long low_speed_bytes;     /* abort when slower than this ... (default 1024 B/s) */
+    long low_speed_time_s;    /* ... for this long (default 30 s) */
+    long timeout_ms;          /* whole request; 0 = none (default) */
+    time_t (*now)(void);      /* clock for signing; NULL = time() */
+    volatile sig_atomic_t *cancel; /* when set non-zero, running requests abort (may be NULL) */
+} media_s3_client_options;
+
+typedef struct media_s3_client media_s3_client;
+
+/* Fill opts with the defaults above. */
+void media_s3_client_options_init(media_s3_client_options *opts);
+
+/*
+ * Create a client for cfg (copied; cfg->bucket may be overridden with bucket when not NULL).
+ * NULL + err on invalid credentials or a missing bucket. The caller destroys it.
+ */
+media_s3_client *media_s3_client_new(const media_s3_config *cfg, const char *bucket,
+                                     const media_s3_client_options *opts, media_error *err);
+void media_s3_client_destroy(media_s3_client *c);
+/* The bucket this client works on. Borrowed. */
+const char *media_s3_client_bucket(const media_s3_client *c);
+
+/* What S3 said about an object. Plain data. */
+typedef struct media_s3_object_info {
+    int http_status;
+    char etag[80];          /* without quotes */
+    int64_t content_length; /* -1 when not given */
+    char content_type[128];
+    char cache_control[128];
+    char request_id[128];
+} media_s3_object_info;
+
+/* Headers an upload may set. All optional (NULL). */
+typedef struct media_s3_put_options {
+    const char *content_type;
+    const char *cache_control;
+    const char *content_md5_b64; /* Content-MD5 of the whole body, when known up front */
+} media_s3_put_options;
+
+/* PUT key with a body of exactly `length` bytes pulled from read. A source that ends early or
+ * aborts fails the request (S3 stores nothing for an incomplete PUT). length <= 5 GiB. */
+media_code media_s3_put(media_s3_client *c, const char *key, media_read_fn read, void *ud,
+                        uint64_t length, const media_s3_put_options *po,
+                        media_s3_object_info *info, media_error *err);
+/* PUT key from memory; the body is hashed and MD5-checked by S3. */
+media_code media_s3_put_buffer(media_s3_client *c, const char *key, const void *data, size_t len,
+                               const media_s3_put_options *po, media_s3_object_info *info,
+                               media_error *err);
+/* HEAD key. MEDIA_ERR_NOT_FOUND (permanent) when absent. */
+media_code media_s3_head(media_s3_client *c, const char *key, media_s3_object_info *info,
+                         media_error *err);
+/* GET key, streaming the body to write. MEDIA_ERR_NOT_FOUND when absent. */
+media_code media_s3_get(media_s3_client *c, const char *key, media_write_fn write, void *ud,
+                        media_s3_object_info *info, media_error *err);
+/* DELETE key (absent keys succeed, as in S3). */
+media_code media_s3_delete(media_s3_client *c, const char *key, media_error *err);
+/* Create the client's bucket; already owning it is success. */
+media_code media_s3_create_bucket(media_s3_client *c, media_error *err);
+
+/* ---- multipart ---- */
+
+typedef struct media_s3_part {
+    int number;     /* 1..10000 */
+    char etag[80];  /* without quotes */
+} media_s3_part;
+
+/* Start an upload; writes its id (NUL-terminated) to upload_id (cap bytes). */
+media_code media_s3_multipart_create(media_s3_client *c, const char *key,
+                                     const media_s3_put_options *po, char *upload_id, size_t cap,
+                                     media_error *err);
+/* Upload part `number` from memory (Content-MD5 checked by S3); fills part. */
+media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
+                                          const char *upload_id, int number, const void *data,
+                                          size_t len, media_s3_part *part, media_error *err);
+/* Complete with parts in ascending order; info->etag gets the multipart ETag ("...-N"). S3 may
+ * answer 200 with an error document: that is reported as the error it contains. */
+media_code media_s3_multipart_complete(media_s3_client *c, const char *key,
+                                       const char *upload_id, const media_s3_part *parts,
+                                       size_t count, media_s3_object_info *info,
+                                       media_error *err);
+/* Abort an upload (an already-gone upload succeeds: NoSuchUpload is what abort wants). */
+media_code media_s3_multipart_abort(media_s3_client *c, const char *key, const char *upload_id,
+                                    media_error *err);
+
+/* One in-progress upload, as listed. */
+typedef struct media_s3_upload {
+    char key[MEDIA_S3_MAX_KEY_BYTES + 1];
+    char upload_id[256];
+    time_t initiated; /* UTC */
+} media_s3_upload;
+
+/* Called for each listed upload; return non-zero to stop listing. */
+typedef int (*media_s3_upload_fn)(void *ud, const media_s3_upload *u);
+
+/* List in-progress uploads under prefix (NULL: all), following pagination. */
+media_code media_s3_multipart_list(media_s3_client *c, const char *prefix, media_s3_upload_fn fn,
+                                   void *ud, media_error *err);
+/* Abort every upload under prefix initiated at least age_s seconds before now.
+ * *aborted (may be NULL) gets the count. Stops at the first failure. */
+media_code media_s3_multipart_abort_older_than(media_s3_client *c, const char *prefix, time_t now,
+                                               long age_s, size_t *aborted, media_error *err);
+
+/* ---- pure helpers (no I/O), exposed for tests ---- */
+
+/* Classify an S3 answer: HTTP status plus the error document's Code (may be NULL/""). */
+media_error_class media_s3_classify(int http_status, const char *s3_code);
+/* Parse "2013-05-24T00:00:00.000Z" (ISO 8601 UTC, S3's format) into *out. */
+bool media_s3_parse_time(const char *s, time_t *out);
+/* Format t as "YYYYMMDDTHHMMSSZ" into out (17 bytes). */
+void media_s3_amz_date(time_t t, char out[17]);
+
+#endif

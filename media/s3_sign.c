@@ -1,0 +1,526 @@
+/*
+ * s3_sign.c - AWS Signature Version 4 (header and query auth) for S3.
+ *
+ * Everything is built in fixed-size buffers (no allocation per signature): a presigned URL
+ * costs two SHA-256 passes over the canonical request and string to sign, plus one HMAC with
+ * the cached signing key. The derivation chain (date, region, service, "aws4_request") runs
+ * once per UTC day per signer.
+ *
+ * Reference: AWS "Signature Calculations for the Authorization Header" and "Authenticating
+ * Requests: Using Query Parameters" (S3). S3 differs from other services in two ways kept
+ * here: the path is encoded once (not twice) and is not normalised, and
+ * x-amz-content-sha256 is required.
+ */
+#include "s3_sign.h"
+#include "hash.h"
+#include "mem.h"
+#include "uri.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct media_sigv4_signer {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL when none */
+    char region[64];
+    char service[32];
+    char key_date[9];        /* YYYYMMDD the cached key was derived for, "" when none */
+    media_hmac_key *signing; /* cached kSigning, ready to MAC */
+};
+
+/* ---- a bounded string builder over a caller's buffer ---- */
+
+typedef struct {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool overflow;
+} sb;
+
+static void sb_put(sb *b, const char *s, size_t n)
+{
+    if (b->overflow || n >= b->cap - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sb *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_putc(sb *b, char c)
+{
+    sb_put(b, &c, 1);
+}
+
+static void sb_encode(sb *b, const char *s, bool keep_slash)
+{
+    if (b->overflow)
+        return;
+    size_t room = b->cap - b->len;
+    size_t n = media_uri_encode(b->p + b->len, room, s, strlen(s), keep_slash);
+    if (n >= room) {
+        b->overflow = true;
+        b->p[b->len] = '\0';
+        return;
+    }
+    b->len += n;
+}
+
+/* ---- validation ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+bool media_sigv4_date_valid(const char *d)
+{
+    if (d == NULL || strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z')
+        return false;
+    if (!all_digits(d, 8) || !all_digits(d + 9, 6))
+        return false;
+    int mon = num(d + 4, 2), day = num(d + 6, 2);
+    int hh = num(d + 9, 2), mm = num(d + 11, 2), ss = num(d + 13, 2);
+    return num(d, 4) >= 1970 && mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 &&
+           mm <= 59 && ss <= 60;
+}
+
+/* Scope parts go into "date/region/service/aws4_request" unescaped: keep them to a safe set. */
+static bool scope_part_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n >= max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* ---- signer ---- */
+
+media_sigv4_signer *media_sigv4_signer_new(const media_aws_credentials *creds, const char *region,
+                                           const char *service, media_error *err)
+{
+    if (creds == NULL || creds->access_key_id == NULL || creds->access_key_id[0] == '\0') {
+        media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "access key id is empty");
+        return NULL;
+    }
+    if (creds->secret_access_key == NULL || creds->secret_access_key[0] == '\0') {
+        media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                        "secret access key is empty");
+        return NULL;
+    }
+    /* the access key id appears in the credential scope: no '/' or control characters */
+    for (const char *p = creds->access_key_id; *p; p++) {
+        if (*p == '/' || (unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+            media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                            "access key id contains a character not allowed in a credential");
+            return NULL;
+        }
+    }
+    if (!scope_part_ok(region, 64)) {
+        media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                        "region must be 1-63 characters of [A-Za-z0-9_-]");
+        return NULL;
+    }
+    if (!scope_part_ok(service, 32)) {
+        media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                        "service must be 1-31 characters of [A-Za-z0-9_-]");
+        return NULL;
+    }
+    media_sigv4_signer *s = media_calloc(1, sizeof(*s));
+    s->access_key_id = media_strdup(creds->access_key_id);
+    s->secret_access_key = media_strdup(creds->secret_access_key);
+    if (creds->session_token && creds->session_token[0])
+        s->session_token = media_strdup(creds->session_token);
+    snprintf(s->region, sizeof(s->region), "%s", region);
+    snprintf(s->service, sizeof(s->service), "%s", service);
+    return s;
+}
+
+static void wipe_free(char *p)
+{
+    if (p == NULL)
+        return;
+    volatile char *v = p;
+    while (*v)
+        *v++ = 0;
+    free(p);
+}
+
+void media_sigv4_signer_destroy(media_sigv4_signer *s)
+{
+    if (s == NULL)
+        return;
+    free(s->access_key_id);
+    wipe_free(s->secret_access_key);
+    wipe_free(s->session_token);
+    media_hmac_key_destroy(s->signing);
+    free(s);
+}
+
+bool media_sigv4_signer_has_session_token(const media_sigv4_signer *s)
+{
+    return s->session_token != NULL;
+}
+
+const char *media_sigv4_signer_session_token(const media_sigv4_signer *s)
+{
+    return s->session_token;
+}
+
+/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"),
+ * derived once per date and kept with its pads absorbed. */
+static const media_hmac_key *signing_key(media_sigv4_signer *s, const char *date8)
+{
+    if (s->signing && memcmp(s->key_date, date8, 8) == 0)
+        return s->signing;
+
+    uint8_t k[MEDIA_SHA256_LEN];
+    size_t slen = strlen(s->secret_access_key);
+    char *seed = media_malloc(slen + 5);
+    memcpy(seed, "AWS4", 4);
+    memcpy(seed + 4, s->secret_access_key, slen + 1);
+    media_hmac_sha256(seed, slen + 4, date8, 8, k);
+    wipe_free(seed);
+    media_hmac_sha256(k, sizeof(k), s->region, strlen(s->region), k);
+    media_hmac_sha256(k, sizeof(k), s->service, strlen(s->service), k);
+    media_hmac_sha256(k, sizeof(k), "aws4_request", 12, k);
+
+    media_hmac_key_destroy(s->signing);
+    s->signing = media_hmac_key_new(k, sizeof(k));
+    memset(k, 0, sizeof(k));
+    memcpy(s->key_date, date8, 8);
+    s->key_date[8] = '\0';
+    return s->signing;
+}
+
+/* ---- canonical pieces ---- */
+
+typedef struct {
+    const char *name; /* encoded, in the scratch buffer */
+    const char *value;
+} enc_pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const enc_pair *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/* Append the canonical query string of params (encoded, sorted by name then value). */
+static media_code canonical_query(sb *out, const media_kv *params, size_t n, media_error *err)
+{
+    if (n > MEDIA_SIGV4_MAX_PARAMS)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "more than %d query parameters", MEDIA_SIGV4_MAX_PARAMS);
+    char scratch[MEDIA_SIGV4_MAX_CANONICAL];
+    sb sc = {scratch, 0, sizeof(scratch), false};
+    enc_pair pairs[MEDIA_SIGV4_MAX_PARAMS];
+    for (size_t i = 0; i < n; i++) {
+        if (params[i].name == NULL || params[i].name[0] == '\0')
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "empty query parameter name");
+        size_t at = sc.len;
+        sb_encode(&sc, params[i].name, false);
+        sb_putc(&sc, '\0');
+        size_t vat = sc.len;
+        sb_encode(&sc, params[i].value ? params[i].value : "", false);
+        sb_putc(&sc, '\0');
+        if (sc.overflow)
+            return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                                   "query string too long to sign");
+        pairs[i].name = scratch + at;
+        pairs[i].value = scratch + vat;
+    }
+    /* sb_putc of '\0' moved len past the terminator, so offsets above stay valid */
+    qsort(pairs, n, sizeof(pairs[0]), cmp_pair);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_putc(out, '&');
+        sb_puts(out, pairs[i].name);
+        sb_putc(out, '=');
+        sb_puts(out, pairs[i].value);
+    }
+    return MEDIA_OK;
+}
+
+media_code media_sigv4_canonical_query(const media_kv *params, size_t n, char *out, size_t cap,
+                                       media_error *err)
+{
+    if (cap == 0)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "no room");
+    sb b = {out, 0, cap, false};
+    out[0] = '\0';
+    media_code rc = canonical_query(&b, params, n, err);
+    if (rc == MEDIA_OK && b.overflow)
+        rc = media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                             "query string does not fit");
+    return rc;
+}
+
+typedef struct {
+    char name[64];
+    const char *value; /* borrowed, untrimmed */
+} hdr;
+
+static int cmp_hdr(const void *a, const void *b)
+{
+    const hdr *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    /* keep the caller's order for repeated names (qsort is not stable) */
+    return x < y ? -1 : x > y;
+}
+
+static bool token_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
+           c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
+}
+
+/* A header value as signed: leading/trailing whitespace trimmed, runs of spaces and tabs
+ * collapsed to one space. */
+static void put_trimmed(sb *out, const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (c == ' ' || c == '\t') {
+            space = true;
+            continue;
+        }
+        if (space)
+            sb_putc(out, ' ');
+        space = false;
+        sb_putc(out, c);
+    }
+}
+
+static media_code finish(media_sigv4_signer *s, const char *amz_date, const char *canonical,
+                         size_t canonical_len, media_sigv4_result *out)
+{
+    uint8_t h[MEDIA_SHA256_LEN];
+    char hex[2 * MEDIA_SHA256_LEN + 1];
+    media_sha256(canonical, canonical_len, h);
+    media_hex(h, sizeof(h), hex);
+    snprintf(out->credential_scope, sizeof(out->credential_scope), "%.8s/%s/%s/aws4_request",
+             amz_date, s->region, s->service);
+    int n = snprintf(out->string_to_sign, sizeof(out->string_to_sign),
+                     "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, out->credential_scope, hex);
+    media_hmac_key_mac(signing_key(s, amz_date), out->string_to_sign, (size_t)n, h);
+    media_hex(h, sizeof(h), out->signature);
+    return MEDIA_OK;
+}
+
+media_code media_sigv4_sign(media_sigv4_signer *s, const media_sigv4_request *req,
+                            media_sigv4_result *out, media_error *err)
+{
+    if (req->method == NULL || req->method[0] == '\0' || req->path == NULL ||
+        req->path[0] != '/')
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "request needs a method and a path starting with '/'");
+    if (!media_sigv4_date_valid(req->amz_date))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "signing time must be YYYYMMDDTHHMMSSZ");
+    if (req->payload_hash == NULL || req->payload_hash[0] == '\0')
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "payload hash is required");
+    if (req->header_count > MEDIA_SIGV4_MAX_HEADERS)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "more than %d headers to sign", MEDIA_SIGV4_MAX_HEADERS);
+
+    hdr hs[MEDIA_SIGV4_MAX_HEADERS];
+    bool have_host = false;
+    for (size_t i = 0; i < req->header_count; i++) {
+        const char *nm = req->headers[i].name;
+        size_t n = nm ? strlen(nm) : 0;
+        if (n == 0 || n >= sizeof(hs[i].name))
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "header name empty or longer than 63 characters");
+        for (size_t j = 0; j <= n; j++) {
+            char c = nm[j];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (j < n && !token_char(c))
+                return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                       "header name has a character not allowed in HTTP");
+            hs[i].name[j] = c;
+        }
+        hs[i].value = req->headers[i].value ? req->headers[i].value : "";
+        for (const char *v = hs[i].value; *v; v++)
+            if (*v == '\r' || *v == '\n')
+                return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                       "header value contains a line break");
+        have_host |= strcmp(hs[i].name, "host") == 0;
+    }
+    if (!have_host)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "the host header must be signed");
+    qsort(hs, req->header_count, sizeof(hs[0]), cmp_hdr);
+
+    sb cr = {out->canonical_request, 0, sizeof(out->canonical_request), false};
+    cr.p[0] = '\0';
+    sb_puts(&cr, req->method);
+    sb_putc(&cr, '\n');
+    sb_puts(&cr, req->path);
+    sb_putc(&cr, '\n');
+    media_code rc = canonical_query(&cr, req->query, req->query_count, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    sb_putc(&cr, '\n');
+
+    sb sh = {out->signed_headers, 0, sizeof(out->signed_headers), false};
+    sh.p[0] = '\0';
+    for (size_t i = 0; i < req->header_count; i++) {
+        bool repeat = i > 0 && strcmp(hs[i].name, hs[i - 1].name) == 0;
+        if (repeat) { /* same name again: values joined with ',' on one line */
+            sb_putc(&cr, ',');
+        } else {
+            if (i)
+                sb_putc(&cr, '\n');
+            sb_puts(&cr, hs[i].name);
+            sb_putc(&cr, ':');
+            if (sh.len)
+                sb_putc(&sh, ';');
+            sb_puts(&sh, hs[i].name);
+        }
+        put_trimmed(&cr, hs[i].value);
+    }
+    sb_puts(&cr, "\n\n");
+    sb_puts(&cr, out->signed_headers);
+    sb_putc(&cr, '\n');
+    sb_puts(&cr, req->payload_hash);
+    if (cr.overflow || sh.overflow)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "request too large to sign");
+    return finish(s, req->amz_date, cr.p, cr.len, out);
+}
+
+media_code media_sigv4_authorization(const media_sigv4_signer *s, const media_sigv4_result *r,
+                                     char *buf, size_t cap, media_error *err)
+{
+    int n = snprintf(buf, cap, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+                     s->access_key_id, r->credential_scope, r->signed_headers, r->signature);
+    if (n < 0 || (size_t)n >= cap)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "authorization header does not fit");
+    return MEDIA_OK;
+}
+
+static bool presign_method_ok(const char *m)
+{
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "HEAD") == 0 ||
+                 strcmp(m, "DELETE") == 0);
+}
+
+media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_request *req,
+                               char *query, size_t cap, media_sigv4_result *stages,
+                               media_error *err)
+{
+    if (!presign_method_ok(req->method))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "method must be GET, PUT, HEAD or DELETE");
+    if (req->expires_s < 1 || req->expires_s > MEDIA_SIGV4_MAX_EXPIRES_S)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "expiry must be 1..%ld seconds", MEDIA_SIGV4_MAX_EXPIRES_S);
+    if (!media_sigv4_date_valid(req->amz_date))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "signing time must be YYYYMMDDTHHMMSSZ");
+    if (req->host == NULL || req->host[0] == '\0' || req->path == NULL || req->path[0] != '/')
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "presign needs a host and a path starting with '/'");
+    for (const char *p = req->host; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '/' || (unsigned char)*p == 0x7f)
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "host contains a character not allowed in a host");
+
+    media_sigv4_result local;
+    media_sigv4_result *r = stages ? stages : &local;
+    char credential[256], expires[24];
+    int n = snprintf(credential, sizeof(credential), "%s/%.8s/%s/%s/aws4_request",
+                     s->access_key_id, req->amz_date, s->region, s->service);
+    if (n < 0 || (size_t)n >= sizeof(credential))
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "credential too long");
+    snprintf(expires, sizeof(expires), "%ld", req->expires_s);
+
+    media_kv params[8];
+    size_t np = 0;
+    params[np++] = (media_kv){"X-Amz-Algorithm", "AWS4-HMAC-SHA256"};
+    params[np++] = (media_kv){"X-Amz-Credential", credential};
+    params[np++] = (media_kv){"X-Amz-Date", req->amz_date};
+    params[np++] = (media_kv){"X-Amz-Expires", expires};
+    if (s->session_token)
+        params[np++] = (media_kv){"X-Amz-Security-Token", s->session_token};
+    params[np++] = (media_kv){"X-Amz-SignedHeaders", "host"};
+    if (req->response_content_disposition)
+        params[np++] = (media_kv){"response-content-disposition", req->response_content_disposition};
+    if (req->response_content_type)
+        params[np++] = (media_kv){"response-content-type", req->response_content_type};
+
+    sb q = {query, 0, cap, false};
+    if (cap == 0)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "no room");
+    query[0] = '\0';
+    media_code rc = canonical_query(&q, params, np, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (q.overflow)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "presigned query does not fit");
+
+    sb cr = {r->canonical_request, 0, sizeof(r->canonical_request), false};
+    cr.p[0] = '\0';
+    sb_puts(&cr, req->method);
+    sb_putc(&cr, '\n');
+    sb_puts(&cr, req->path);
+    sb_putc(&cr, '\n');
+    sb_put(&cr, q.p, q.len);
+    sb_puts(&cr, "\nhost:");
+    sb_puts(&cr, req->host);
+    sb_puts(&cr, "\n\nhost\n" MEDIA_SIGV4_UNSIGNED_PAYLOAD);
+    if (cr.overflow)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "request too large to sign");
+    snprintf(r->signed_headers, sizeof(r->signed_headers), "host");
+    finish(s, req->amz_date, cr.p, cr.len, r);
+
+    sb_puts(&q, "&X-Amz-Signature=");
+    sb_puts(&q, r->signature);
+    if (q.overflow)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "presigned query does not fit");
+    return MEDIA_OK;
+}

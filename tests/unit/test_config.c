@@ -1,0 +1,117 @@
+/* test_config.c - S3 configuration from a table, errors naming the variable, no secrets. */
+#include "cmocka_prelude.h"
+
+#include "media/config.h"
+
+#include <string.h>
+
+#define SECRET "s3cr3t-value-never-echoed"
+
+typedef struct {
+    const char *pairs[32];
+} env_table;
+
+static const char *lookup(const char *name, void *ud)
+{
+    env_table *t = ud;
+    for (int i = 0; t->pairs[i]; i += 2)
+        if (strcmp(t->pairs[i], name) == 0)
+            return t->pairs[i + 1];
+    return NULL;
+}
+
+static void test_minimal_config_defaults_to_aws(void **st)
+{
+    (void)st;
+    env_table t = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET, NULL}};
+    media_s3_config c;
+    media_error err;
+    assert_int_equal(media_s3_config_load(&c, lookup, &t, &err), MEDIA_OK);
+    assert_string_equal(c.region, "us-east-1");
+    assert_string_equal(c.endpoint.host, "s3.us-east-1.amazonaws.com");
+    assert_true(c.endpoint.https);
+    assert_int_equal(c.addressing, MEDIA_S3_ADDRESSING_VIRTUAL);
+    assert_true(c.verify_tls);
+    assert_null(c.session_token);
+    assert_string_equal(c.bucket, "");
+    media_s3_config_cleanup(&c);
+}
+
+static void test_custom_endpoint_public_endpoint_and_addressing(void **st)
+{
+    (void)st;
+    env_table t = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                    "AWS_SESSION_TOKEN", "tok", "AWS_REGION", "eu-west-1",
+                    "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:7480",
+                    "MEDIAGATE_S3_PUBLIC_ENDPOINT", "https://cdn.example.com",
+                    "MEDIAGATE_S3_BUCKET", "media", NULL}};
+    media_s3_config c;
+    assert_int_equal(media_s3_config_load(&c, lookup, &t, NULL), MEDIA_OK);
+    assert_int_equal(c.addressing, MEDIA_S3_ADDRESSING_PATH);
+    assert_int_equal(c.endpoint.port, 7480);
+    assert_string_equal(c.public_endpoint.host, "cdn.example.com");
+    assert_string_equal(c.session_token, "tok");
+    assert_string_equal(c.bucket, "media");
+    assert_string_equal(c.region, "eu-west-1");
+    media_s3_config_cleanup(&c);
+}
+
+static void expect_error(env_table *t, const char *names_var)
+{
+    media_s3_config c;
+    media_error err;
+    assert_int_equal(media_s3_config_load(&c, lookup, t, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, names_var));
+    assert_null(strstr(err.message, SECRET));
+}
+
+static void test_errors_name_the_variable(void **st)
+{
+    (void)st;
+    env_table none = {{NULL}};
+    expect_error(&none, "AWS_ACCESS_KEY_ID");
+    env_table nosecret = {{"AWS_ACCESS_KEY_ID", "AK", NULL}};
+    expect_error(&nosecret, "AWS_SECRET_ACCESS_KEY");
+    env_table badep = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                        "MEDIAGATE_S3_ENDPOINT", "127.0.0.1:7480", NULL}};
+    expect_error(&badep, "MEDIAGATE_S3_ENDPOINT");
+    env_table badaddr = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                          "MEDIAGATE_S3_ADDRESSING", "sideways", NULL}};
+    expect_error(&badaddr, "MEDIAGATE_S3_ADDRESSING");
+    env_table virt_ip = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                          "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:1", "MEDIAGATE_S3_ADDRESSING",
+                          "virtual", NULL}};
+    expect_error(&virt_ip, "MEDIAGATE_S3_ADDRESSING");
+    env_table badbucket = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                            "MEDIAGATE_S3_BUCKET", "Not_A_Bucket", NULL}};
+    expect_error(&badbucket, "MEDIAGATE_S3_BUCKET");
+    env_table badregion = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                            "AWS_REGION", "us east", NULL}};
+    expect_error(&badregion, "AWS_REGION");
+}
+
+static void test_config_long(void **st)
+{
+    (void)st;
+    env_table t = {{"N", "42", "J", "4x2", "BIG", "99999", NULL}};
+    long v;
+    media_error err;
+    assert_int_equal(media_config_long(lookup, &t, "N", 1, 0, 100, &v, &err), MEDIA_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(media_config_long(lookup, &t, "UNSET", 7, 0, 100, &v, &err), MEDIA_OK);
+    assert_int_equal(v, 7);
+    assert_int_equal(media_config_long(lookup, &t, "J", 1, 0, 100, &v, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "J must be"));
+    assert_int_equal(media_config_long(lookup, &t, "BIG", 1, 0, 100, &v, &err), MEDIA_ERR_CONFIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_config_defaults_to_aws),
+        cmocka_unit_test(test_custom_endpoint_public_endpoint_and_addressing),
+        cmocka_unit_test(test_errors_name_the_variable),
+        cmocka_unit_test(test_config_long),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
