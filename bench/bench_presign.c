@@ -24,8 +24,8 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
-    media_aws_credentials creds = {"AKIDBENCHMARK0000001", "benchmarksecretkey0000000000000000000001",
-                                   NULL};
+    media_aws_credentials creds = {"AKIDBENCHMARK0000001",
+                                   "benchmarksecretkey0000000000000000000001", NULL};
     media_error err;
     media_sigv4_signer *s = media_sigv4_signer_new(&creds, "us-east-1", "s3", &err);
     media_endpoint ep;
@@ -38,8 +38,13 @@ int main(int argc, char **argv)
         for (int i = 0; i < 1000; i++, n++) {
             snprintf(key, sizeof(key), "t/4f/0192f0c4-7e1a-7b3c-9d2e-%012lu.jpg", n);
             media_s3_locate(&ep, MEDIA_S3_ADDRESSING_PATH, "media", key, &loc, &err);
-            media_sigv4_presign_request req = {"GET", loc.host, loc.path, "20261122T080000Z", 3600,
-                                               "image/jpeg", "inline; filename=\"a.jpg\""};
+            media_sigv4_presign_request req = {"GET",
+                                               loc.host,
+                                               loc.path,
+                                               "20261122T080000Z",
+                                               3600,
+                                               "image/jpeg",
+                                               "inline; filename=\"a.jpg\""};
             if (media_sigv4_presign(s, &req, query, sizeof(query), NULL, &err) != MEDIA_OK) {
                 fprintf(stderr, "presign failed: %s\n", err.message);
                 return 1;

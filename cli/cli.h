@@ -11,9 +11,9 @@
 
 #include "media/error.h"
 
-#define CLI_OK 0
+#define CLI_OK     0
 #define CLI_FAILED 1
-#define CLI_USAGE 2
+#define CLI_USAGE  2
 
 typedef int (*cli_main_fn)(int argc, char **argv);
 

@@ -41,10 +41,14 @@ int cmd_presign(int argc, char **argv)
         return CLI_OK;
     }
     static const struct option opts[] = {
-        {"method", required_argument, NULL, 'm'},   {"key", required_argument, NULL, 'k'},
-        {"bucket", required_argument, NULL, 'b'},   {"expires", required_argument, NULL, 'e'},
-        {"at", required_argument, NULL, 'a'},       {"content-type", required_argument, NULL, 't'},
-        {"disposition", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0},
+        {"method", required_argument, NULL, 'm'},
+        {"key", required_argument, NULL, 'k'},
+        {"bucket", required_argument, NULL, 'b'},
+        {"expires", required_argument, NULL, 'e'},
+        {"at", required_argument, NULL, 'a'},
+        {"content-type", required_argument, NULL, 't'},
+        {"disposition", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
     };
     const char *method = "GET", *key = NULL, *bucket = NULL, *at = NULL;
     const char *content_type = NULL, *disposition = NULL;

@@ -127,8 +127,8 @@ static void print_result(const char *key, uint64_t size, const char *etag, media
             putchar('\\');
         putchar(*p);
     }
-    printf("\",\"size_bytes\":%llu,\"etag\":\"%s\",\"sha256\":\"%s\"}\n",
-           (unsigned long long)size, etag, hex);
+    printf("\",\"size_bytes\":%llu,\"etag\":\"%s\",\"sha256\":\"%s\"}\n", (unsigned long long)size,
+           etag, hex);
 }
 
 static int put_multipart(media_s3_client *c, const char *key, int fd, char *buf, size_t part_size,
@@ -189,8 +189,10 @@ static int put_multipart(media_s3_client *c, const char *key, int fd, char *buf,
         /* completed but not what we sent: remove it rather than keep a corrupt object */
         media_error e2;
         media_s3_delete(c, key, &e2);
-        rc = cli_fail("put", CLI_FAILED, "multipart ETag %s does not match the parts sent (%s); "
-                      "object deleted", info.etag, expect);
+        rc = cli_fail("put", CLI_FAILED,
+                      "multipart ETag %s does not match the parts sent (%s); "
+                      "object deleted",
+                      info.etag, expect);
         goto out;
     }
     print_result(key, total, info.etag, sha);
@@ -227,9 +229,12 @@ int cmd_put(int argc, char **argv)
         return CLI_OK;
     }
     static const struct option opts[] = {
-        {"content-type", required_argument, NULL, 't'}, {"cache-control", required_argument, NULL, 'c'},
-        {"part-size", required_argument, NULL, 'p'},    {"threshold", required_argument, NULL, 'T'},
-        {"bucket", required_argument, NULL, 'b'},       {NULL, 0, NULL, 0},
+        {"content-type", required_argument, NULL, 't'},
+        {"cache-control", required_argument, NULL, 'c'},
+        {"part-size", required_argument, NULL, 'p'},
+        {"threshold", required_argument, NULL, 'T'},
+        {"bucket", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
     };
     const char *content_type = "application/octet-stream", *cache_control = NULL, *bucket = NULL;
     unsigned long long part_size = 8ull << 20, threshold = 0;
@@ -294,7 +299,8 @@ int cmd_put(int argc, char **argv)
     if (known && (unsigned long long)st.st_size <= threshold) {
         file_source src = {fd, media_digest_new(MEDIA_DIGEST_MD5), sha, 0, 0};
         media_s3_object_info info;
-        media_code mc = media_s3_put(c, key, read_file, &src, (uint64_t)st.st_size, &po, &info, &err);
+        media_code mc =
+            media_s3_put(c, key, read_file, &src, (uint64_t)st.st_size, &po, &info, &err);
         uint8_t m[MEDIA_MD5_LEN];
         char hex[2 * MEDIA_MD5_LEN + 1];
         media_digest_final(src.md5, m);
@@ -304,8 +310,10 @@ int cmd_put(int argc, char **argv)
             rc = cli_fail_err(CMD, CLI_FAILED, &err);
         } else if (strcmp(hex, info.etag) != 0) {
             media_s3_delete(c, key, &err);
-            rc = cli_fail(CMD, CLI_FAILED, "ETag %s does not match the MD5 sent (%s); object "
-                          "deleted", info.etag, hex);
+            rc = cli_fail(CMD, CLI_FAILED,
+                          "ETag %s does not match the MD5 sent (%s); object "
+                          "deleted",
+                          info.etag, hex);
         } else {
             print_result(key, src.bytes, info.etag, sha);
             rc = CLI_OK;

@@ -53,8 +53,7 @@ static media_code parse_endpoint(const char *name, const char *value, media_endp
     return MEDIA_OK;
 }
 
-media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud,
-                                media_error *err)
+media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
     media_code rc = MEDIA_OK;
@@ -74,8 +73,8 @@ media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud
         v = get(env, ud, "AWS_DEFAULT_REGION");
     if (v == NULL)
         v = "us-east-1";
-    if (strlen(v) >= sizeof(cfg->region) || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-                                                strlen(v))
+    if (strlen(v) >= sizeof(cfg->region) ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "AWS_REGION must be a region name like us-east-1");
     snprintf(cfg->region, sizeof(cfg->region), "%s", v);

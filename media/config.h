@@ -40,8 +40,7 @@ typedef struct media_s3_config {
  * with it, addressing defaults to path. Returns MEDIA_ERR_CONFIG naming the variable.
  * On error nothing needs cleaning up; on success the caller calls media_s3_config_cleanup.
  */
-media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud,
-                                media_error *err);
+media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err);
 void media_s3_config_cleanup(media_s3_config *cfg);
 
 /* Parse a decimal integer setting in [min, max]; unset -> def. MEDIA_ERR_CONFIG on junk. */

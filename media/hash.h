@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define MEDIA_SHA256_LEN 32
-#define MEDIA_MD5_LEN 16
+#define MEDIA_MD5_LEN    16
 
 typedef enum { MEDIA_DIGEST_SHA256, MEDIA_DIGEST_MD5 } media_digest_kind;
 

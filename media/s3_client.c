@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ERROR_BODY_MAX (64 * 1024)    /* an S3 error document is small */
+#define ERROR_BODY_MAX    (64 * 1024)   /* an S3 error document is small */
 #define RESPONSE_BODY_MAX (1024 * 1024) /* listing pages, upload ids, complete results */
 
 struct media_s3_client {
@@ -59,8 +59,7 @@ media_s3_client *media_s3_client_new(const media_s3_config *cfg, const char *buc
         media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT, "invalid bucket name");
         return NULL;
     }
-    media_aws_credentials creds = {cfg->access_key_id, cfg->secret_access_key,
-                                   cfg->session_token};
+    media_aws_credentials creds = {cfg->access_key_id, cfg->secret_access_key, cfg->session_token};
     media_sigv4_signer *signer = media_sigv4_signer_new(&creds, cfg->region, "s3", err);
     if (signer == NULL)
         return NULL;
@@ -110,8 +109,8 @@ media_error_class media_s3_classify(int http_status, const char *code)
     if (http_status >= 500 || strcmp(code, "SlowDown") == 0 || strcmp(code, "InternalError") == 0)
         return MEDIA_CLASS_TRANSIENT;
     /* 4xx that describe a passing condition, not a wrong request */
-    static const char *const transient_4xx[] = {"RequestTimeout", "RequestTimeTooSkewed",
-                                                "BadDigest", "IncompleteBody",
+    static const char *const transient_4xx[] = {"RequestTimeout",   "RequestTimeTooSkewed",
+                                                "BadDigest",        "IncompleteBody",
                                                 "OperationAborted", "XAmzContentSHA256Mismatch"};
     for (size_t i = 0; i < sizeof(transient_4xx) / sizeof(transient_4xx[0]); i++)
         if (strcmp(code, transient_4xx[i]) == 0)
@@ -138,8 +137,8 @@ bool media_s3_parse_time(const char *s, time_t *out)
         return false;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return false;
-    *out = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400L + h * 3600L +
-                    mi * 60L + sec);
+    *out = (time_t)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400L + h * 3600L + mi * 60L +
+                    sec);
     return true;
 }
 
@@ -177,9 +176,9 @@ typedef struct {
 typedef struct {
     media_s3_client *c;
     s3_call *call;
-    long status;      /* from the status line, known before the body */
+    long status;       /* from the status line, known before the body */
     media_buf errbody; /* non-2xx body */
-    const char *mem;  /* in-memory body cursor */
+    const char *mem;   /* in-memory body cursor */
     size_t mem_left;
     uint64_t sent;
     bool source_short; /* the read callback ended before read_len */
@@ -322,8 +321,7 @@ static media_code curl_failure(s3_xfer *x, CURLcode cc, media_error *err)
     if (x->source_short)
         return media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
                                "upload source ended after %llu of %llu bytes; S3 stored nothing",
-                               (unsigned long long)x->sent,
-                               (unsigned long long)x->call->read_len);
+                               (unsigned long long)x->sent, (unsigned long long)x->call->read_len);
     if (x->sink_abort)
         return media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT,
                                "download consumer stopped the transfer");
@@ -343,8 +341,8 @@ static media_code curl_failure(s3_xfer *x, CURLcode cc, media_error *err)
     media_error_class cls = code == MEDIA_ERR_TLS && cc != CURLE_SSL_CONNECT_ERROR
                                 ? MEDIA_CLASS_PERMANENT
                                 : MEDIA_CLASS_TRANSIENT;
-    return media_error_set(err, code, cls, "S3 %s %s:%d: %s", x->call->method,
-                           x->c->endpoint.host, x->c->endpoint.port, curl_easy_strerror(cc));
+    return media_error_set(err, code, cls, "S3 %s %s:%d: %s", x->call->method, x->c->endpoint.host,
+                           x->c->endpoint.port, curl_easy_strerror(cc));
 }
 
 static media_code s3_failure(s3_xfer *x, const char *doc, size_t len, media_error *err)
@@ -399,13 +397,12 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     if (token)
         hs[nh++] = (media_kv){"x-amz-security-token", token};
     if (call->header_count > MEDIA_SIGV4_MAX_HEADERS - nh)
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "too many headers");
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "too many headers");
     for (size_t i = 0; i < call->header_count; i++)
         hs[nh++] = call->headers[i];
 
-    media_sigv4_request req = {call->method, loc.path, call->query, call->query_count, hs, nh,
-                               payload_hash, amz_date};
+    media_sigv4_request req = {call->method, loc.path, call->query,  call->query_count,
+                               hs,           nh,       payload_hash, amz_date};
     media_sigv4_result *sig = media_malloc(sizeof(*sig));
     char *url = NULL;
     struct curl_slist *list = NULL;
@@ -526,16 +523,21 @@ static size_t put_headers(const media_s3_put_options *po, media_kv *hs)
 }
 
 media_code media_s3_put(media_s3_client *c, const char *key, media_read_fn read, void *ud,
-                        uint64_t length, const media_s3_put_options *po,
-                        media_s3_object_info *info, media_error *err)
+                        uint64_t length, const media_s3_put_options *po, media_s3_object_info *info,
+                        media_error *err)
 {
     if (length > MEDIA_S3_MAX_PUT_BYTES)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "a single PUT is limited to 5 GiB; use multipart");
     media_kv hs[4];
     media_s3_object_info local;
-    s3_call call = {.method = "PUT", .key = key, .headers = hs, .header_count = put_headers(po, hs),
-                    .read = read, .read_ud = ud, .read_len = length,
+    s3_call call = {.method = "PUT",
+                    .key = key,
+                    .headers = hs,
+                    .header_count = put_headers(po, hs),
+                    .read = read,
+                    .read_ud = ud,
+                    .read_len = length,
                     .info = info ? info : &local};
     return s3_perform(c, &call, err);
 }
@@ -552,8 +554,13 @@ media_code media_s3_put_buffer(media_s3_client *c, const char *key, const void *
     o.content_md5_b64 = md5_b64;
     media_kv hs[4];
     media_s3_object_info local;
-    s3_call call = {.method = "PUT", .key = key, .headers = hs, .header_count = put_headers(&o, hs),
-                    .payload_hash = MEDIA_SIGV4_UNSIGNED_PAYLOAD, .body = data, .body_len = len,
+    s3_call call = {.method = "PUT",
+                    .key = key,
+                    .headers = hs,
+                    .header_count = put_headers(&o, hs),
+                    .payload_hash = MEDIA_SIGV4_UNSIGNED_PAYLOAD,
+                    .body = data,
+                    .body_len = len,
                     .info = info ? info : &local};
     return s3_perform(c, &call, err);
 }
@@ -570,8 +577,8 @@ media_code media_s3_get(media_s3_client *c, const char *key, media_write_fn writ
                         media_s3_object_info *info, media_error *err)
 {
     media_s3_object_info local;
-    s3_call call = {.method = "GET", .key = key, .write = write, .write_ud = ud,
-                    .info = info ? info : &local};
+    s3_call call = {
+        .method = "GET", .key = key, .write = write, .write_ud = ud, .info = info ? info : &local};
     return s3_perform(c, &call, err);
 }
 
@@ -602,8 +609,13 @@ media_code media_s3_multipart_create(media_s3_client *c, const char *key,
     media_kv q[] = {{"uploads", NULL}};
     media_buf resp;
     media_buf_init(&resp, RESPONSE_BODY_MAX);
-    s3_call call = {.method = "POST", .key = key, .query = q, .query_count = 1, .headers = hs,
-                    .header_count = put_headers(po, hs), .response = &resp};
+    s3_call call = {.method = "POST",
+                    .key = key,
+                    .query = q,
+                    .query_count = 1,
+                    .headers = hs,
+                    .header_count = put_headers(po, hs),
+                    .response = &resp};
     media_code rc = s3_perform(c, &call, err);
     if (rc == MEDIA_OK &&
         (!media_xml_get(resp.data ? resp.data : "", resp.len, "UploadId", upload_id, cap) ||
@@ -629,9 +641,16 @@ media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
     media_kv q[] = {{"partNumber", num}, {"uploadId", upload_id}};
     media_kv hs[] = {{"content-md5", md5_b64}};
     media_s3_object_info info;
-    s3_call call = {.method = "PUT", .key = key, .query = q, .query_count = 2, .headers = hs,
-                    .header_count = 1, .payload_hash = MEDIA_SIGV4_UNSIGNED_PAYLOAD,
-                    .body = data, .body_len = len, .info = &info};
+    s3_call call = {.method = "PUT",
+                    .key = key,
+                    .query = q,
+                    .query_count = 2,
+                    .headers = hs,
+                    .header_count = 1,
+                    .payload_hash = MEDIA_SIGV4_UNSIGNED_PAYLOAD,
+                    .body = data,
+                    .body_len = len,
+                    .info = &info};
     media_code rc = s3_perform(c, &call, err);
     if (rc != MEDIA_OK)
         return rc;
@@ -643,10 +662,9 @@ media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
     return MEDIA_OK;
 }
 
-media_code media_s3_multipart_complete(media_s3_client *c, const char *key,
-                                       const char *upload_id, const media_s3_part *parts,
-                                       size_t count, media_s3_object_info *info,
-                                       media_error *err)
+media_code media_s3_multipart_complete(media_s3_client *c, const char *key, const char *upload_id,
+                                       const media_s3_part *parts, size_t count,
+                                       media_s3_object_info *info, media_error *err)
 {
     if (count == 0 || count > MEDIA_S3_MAX_PARTS)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
@@ -665,9 +683,16 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key,
     media_kv q[] = {{"uploadId", upload_id}};
     media_kv hs[] = {{"content-type", "application/xml"}};
     media_s3_object_info local;
-    s3_call call = {.method = "POST", .key = key, .query = q, .query_count = 1, .headers = hs,
-                    .header_count = 1, .body = body.data, .body_len = body.len,
-                    .response = &resp, .info = info ? info : &local};
+    s3_call call = {.method = "POST",
+                    .key = key,
+                    .query = q,
+                    .query_count = 1,
+                    .headers = hs,
+                    .header_count = 1,
+                    .body = body.data,
+                    .body_len = body.len,
+                    .response = &resp,
+                    .info = info ? info : &local};
     media_code rc = s3_perform(c, &call, err);
     if (rc == MEDIA_OK) {
         const char *doc = resp.data ? resp.data : "";
@@ -676,11 +701,14 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key,
         if (strstr(doc, "<Error>") != NULL) {
             s3_xfer x = {.c = c, .call = &call, .status = 200};
             rc = s3_failure(&x, doc, resp.len, err);
-        } else if (media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag))) {
+        } else if (media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag)) && etag[0]) {
             copy_etag(call.info->etag, sizeof(call.info->etag), etag);
         } else {
-            rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
-                                 "S3 answered CompleteMultipartUpload without an ETag");
+            /* Ceph RGW 16 answers with an empty <ETag/>; the object's HEAD carries it */
+            rc = media_s3_head(c, key, call.info, err);
+            if (rc == MEDIA_OK && call.info->etag[0] == '\0')
+                rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                                     "S3 gave no ETag for the completed multipart upload");
         }
     }
     media_buf_cleanup(&body);

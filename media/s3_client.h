@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#define MEDIA_S3_MIN_PART_BYTES (5u * 1024 * 1024)   /* S3: every part but the last */
+#define MEDIA_S3_MIN_PART_BYTES (5u * 1024 * 1024) /* S3: every part but the last */
 #define MEDIA_S3_MAX_PART_BYTES (5ull * 1024 * 1024 * 1024)
-#define MEDIA_S3_MAX_PARTS 10000
-#define MEDIA_S3_MAX_PUT_BYTES (5ull * 1024 * 1024 * 1024) /* one PUT */
+#define MEDIA_S3_MAX_PARTS      10000
+#define MEDIA_S3_MAX_PUT_BYTES  (5ull * 1024 * 1024 * 1024) /* one PUT */
 
 /* Read up to cap bytes into buf. Return the count, 0 at end of data, MEDIA_READ_ABORT to
  * abort the request (the caller's own error state says why). */
@@ -36,11 +36,11 @@ typedef size_t (*media_read_fn)(void *ud, char *buf, size_t cap);
 typedef int (*media_write_fn)(void *ud, const char *data, size_t n);
 
 typedef struct media_s3_client_options {
-    long connect_timeout_ms;  /* default 5000 */
-    long low_speed_bytes;     /* abort when slower than this ... (default 1024 B/s) */
-    long low_speed_time_s;    /* ... for this long (default 30 s) */
-    long timeout_ms;          /* whole request; 0 = none (default) */
-    time_t (*now)(void);      /* clock for signing; NULL = time() */
+    long connect_timeout_ms;       /* default 5000 */
+    long low_speed_bytes;          /* abort when slower than this ... (default 1024 B/s) */
+    long low_speed_time_s;         /* ... for this long (default 30 s) */
+    long timeout_ms;               /* whole request; 0 = none (default) */
+    time_t (*now)(void);           /* clock for signing; NULL = time() */
     volatile sig_atomic_t *cancel; /* when set non-zero, running requests abort (may be NULL) */
 } media_s3_client_options;
 
@@ -79,8 +79,8 @@ typedef struct media_s3_put_options {
 /* PUT key with a body of exactly `length` bytes pulled from read. A source that ends early or
  * aborts fails the request (S3 stores nothing for an incomplete PUT). length <= 5 GiB. */
 media_code media_s3_put(media_s3_client *c, const char *key, media_read_fn read, void *ud,
-                        uint64_t length, const media_s3_put_options *po,
-                        media_s3_object_info *info, media_error *err);
+                        uint64_t length, const media_s3_put_options *po, media_s3_object_info *info,
+                        media_error *err);
 /* PUT key from memory; the body is hashed and MD5-checked by S3. */
 media_code media_s3_put_buffer(media_s3_client *c, const char *key, const void *data, size_t len,
                                const media_s3_put_options *po, media_s3_object_info *info,
@@ -99,8 +99,8 @@ media_code media_s3_create_bucket(media_s3_client *c, media_error *err);
 /* ---- multipart ---- */
 
 typedef struct media_s3_part {
-    int number;     /* 1..10000 */
-    char etag[80];  /* without quotes */
+    int number;    /* 1..10000 */
+    char etag[80]; /* without quotes */
 } media_s3_part;
 
 /* Start an upload; writes its id (NUL-terminated) to upload_id (cap bytes). */
@@ -111,12 +111,12 @@ media_code media_s3_multipart_create(media_s3_client *c, const char *key,
 media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
                                           const char *upload_id, int number, const void *data,
                                           size_t len, media_s3_part *part, media_error *err);
-/* Complete with parts in ascending order; info->etag gets the multipart ETag ("...-N"). S3 may
+/* Complete with parts in ascending order; info->etag gets the multipart ETag ("...-N"; read by
+ * HEAD when the server leaves it out of its answer, as Ceph RGW 16 does). S3 may
  * answer 200 with an error document: that is reported as the error it contains. */
-media_code media_s3_multipart_complete(media_s3_client *c, const char *key,
-                                       const char *upload_id, const media_s3_part *parts,
-                                       size_t count, media_s3_object_info *info,
-                                       media_error *err);
+media_code media_s3_multipart_complete(media_s3_client *c, const char *key, const char *upload_id,
+                                       const media_s3_part *parts, size_t count,
+                                       media_s3_object_info *info, media_error *err);
 /* Abort an upload (an already-gone upload succeeds: NoSuchUpload is what abort wants). */
 media_code media_s3_multipart_abort(media_s3_client *c, const char *key, const char *upload_id,
                                     media_error *err);

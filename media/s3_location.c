@@ -10,8 +10,8 @@
 
 static bool host_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
 }
 
 media_code media_endpoint_parse(const char *url, media_endpoint *out, media_error *err)
@@ -198,7 +198,6 @@ media_code media_s3_locate(const media_endpoint *ep, media_s3_addressing address
     if (used >= cap)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "object key too long to address");
-    snprintf(out->origin, sizeof(out->origin), "%s://%s", ep->https ? "https" : "http",
-             out->host);
+    snprintf(out->origin, sizeof(out->origin), "%s://%s", ep->https ? "https" : "http", out->host);
     return MEDIA_OK;
 }

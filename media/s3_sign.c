@@ -300,9 +300,9 @@ static int cmp_hdr(const void *a, const void *b)
 
 static bool token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
-           c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+           c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
+           c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
 }
 
 /* A header value as signed: leading/trailing whitespace trimmed, runs of spaces and tabs
@@ -347,8 +347,7 @@ static media_code finish(media_sigv4_signer *s, const char *amz_date, const char
 media_code media_sigv4_sign(media_sigv4_signer *s, const media_sigv4_request *req,
                             media_sigv4_result *out, media_error *err)
 {
-    if (req->method == NULL || req->method[0] == '\0' || req->path == NULL ||
-        req->path[0] != '/')
+    if (req->method == NULL || req->method[0] == '\0' || req->path == NULL || req->path[0] != '/')
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "request needs a method and a path starting with '/'");
     if (!media_sigv4_date_valid(req->amz_date))
@@ -469,8 +468,8 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
     media_sigv4_result local;
     media_sigv4_result *r = stages ? stages : &local;
     char credential[256], expires[24];
-    int n = snprintf(credential, sizeof(credential), "%s/%.8s/%s/%s/aws4_request",
-                     s->access_key_id, req->amz_date, s->region, s->service);
+    int n = snprintf(credential, sizeof(credential), "%s/%.8s/%s/%s/aws4_request", s->access_key_id,
+                     req->amz_date, s->region, s->service);
     if (n < 0 || (size_t)n >= sizeof(credential))
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "credential too long");
@@ -486,7 +485,8 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
         params[np++] = (media_kv){"X-Amz-Security-Token", s->session_token};
     params[np++] = (media_kv){"X-Amz-SignedHeaders", "host"};
     if (req->response_content_disposition)
-        params[np++] = (media_kv){"response-content-disposition", req->response_content_disposition};
+        params[np++] =
+            (media_kv){"response-content-disposition", req->response_content_disposition};
     if (req->response_content_type)
         params[np++] = (media_kv){"response-content-type", req->response_content_type};
 

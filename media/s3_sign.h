@@ -17,12 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MEDIA_SIGV4_MAX_EXPIRES_S 604800L /* SigV4's hard limit: 7 days */
-#define MEDIA_SIGV4_MAX_CANONICAL 16384   /* bound on a canonical request we build */
-#define MEDIA_SIGV4_MAX_PARAMS 32         /* query parameters per request */
-#define MEDIA_SIGV4_MAX_HEADERS 32        /* headers per signed request */
+#define MEDIA_SIGV4_MAX_EXPIRES_S    604800L /* SigV4's hard limit: 7 days */
+#define MEDIA_SIGV4_MAX_CANONICAL    16384   /* bound on a canonical request we build */
+#define MEDIA_SIGV4_MAX_PARAMS       32      /* query parameters per request */
+#define MEDIA_SIGV4_MAX_HEADERS      32      /* headers per signed request */
 #define MEDIA_SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
-#define MEDIA_SIGV4_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define MEDIA_SIGV4_EMPTY_SHA256     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 /* A name/value pair; both borrowed. */
 typedef struct media_kv {
@@ -64,14 +64,14 @@ typedef struct media_sigv4_result {
 
 /* A request to sign with header auth. All strings borrowed. */
 typedef struct media_sigv4_request {
-    const char *method;          /* "GET", "PUT", ... */
-    const char *path;            /* the URI path exactly as sent, already S3-encoded */
-    const media_kv *query;       /* decoded names and values; the signer encodes and sorts */
-    size_t query_count;          /* a value of NULL signs as "name=" (e.g. "?uploads") */
-    const media_kv *headers;     /* any case; must include host, x-amz-date and */
-    size_t header_count;         /* x-amz-content-sha256 (S3 requires it) */
-    const char *payload_hash;    /* hex SHA-256 of the body, or UNSIGNED-PAYLOAD */
-    const char *amz_date;        /* "YYYYMMDDTHHMMSSZ" */
+    const char *method;       /* "GET", "PUT", ... */
+    const char *path;         /* the URI path exactly as sent, already S3-encoded */
+    const media_kv *query;    /* decoded names and values; the signer encodes and sorts */
+    size_t query_count;       /* a value of NULL signs as "name=" (e.g. "?uploads") */
+    const media_kv *headers;  /* any case; must include host, x-amz-date and */
+    size_t header_count;      /* x-amz-content-sha256 (S3 requires it) */
+    const char *payload_hash; /* hex SHA-256 of the body, or UNSIGNED-PAYLOAD */
+    const char *amz_date;     /* "YYYYMMDDTHHMMSSZ" */
 } media_sigv4_request;
 
 /*

@@ -15,8 +15,8 @@ static const char *find(const char *hay, size_t hay_len, const char *needle, siz
     return NULL;
 }
 
-bool media_xml_next(const char *doc, size_t len, const char *tag, size_t *pos,
-                    const char **content, size_t *content_len)
+bool media_xml_next(const char *doc, size_t len, const char *tag, size_t *pos, const char **content,
+                    size_t *content_len)
 {
     size_t tl = strlen(tag);
     char open[80], close[84];
@@ -136,10 +136,10 @@ long media_xml_text(const char *in, size_t n, char *out, size_t cap)
                 return -1;
             for (size_t k = start; k < (size_t)(semi - in); k++) {
                 char c = in[k];
-                int d = (c >= '0' && c <= '9')               ? c - '0'
-                        : hex && (c >= 'a' && c <= 'f')      ? c - 'a' + 10
-                        : hex && (c >= 'A' && c <= 'F')      ? c - 'A' + 10
-                                                             : -1;
+                int d = (c >= '0' && c <= '9')          ? c - '0'
+                        : hex && (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                        : hex && (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                        : -1;
                 if (d < 0 || cp > 0x10ffff)
                     return -1;
                 cp = cp * (hex ? 16 : 10) + (unsigned long)d;
@@ -169,11 +169,21 @@ long media_xml_escape(const char *s, char *out, size_t cap)
     for (; *s; s++) {
         const char *rep = NULL;
         switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
         }
         size_t n = rep ? strlen(rep) : 1;
         if (o + n >= cap)

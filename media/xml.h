@@ -16,8 +16,8 @@
  * On success: *content and *content_len borrow the raw (still escaped) text between the tags,
  * *pos moves past the closing tag, returns true. A self-closing element yields "".
  */
-bool media_xml_next(const char *doc, size_t len, const char *tag, size_t *pos,
-                    const char **content, size_t *content_len);
+bool media_xml_next(const char *doc, size_t len, const char *tag, size_t *pos, const char **content,
+                    size_t *content_len);
 
 /*
  * Unescape the five named entities and numeric references (&#N; &#xN;) of in[0..n) into out

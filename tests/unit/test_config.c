@@ -40,11 +40,10 @@ static void test_minimal_config_defaults_to_aws(void **st)
 static void test_custom_endpoint_public_endpoint_and_addressing(void **st)
 {
     (void)st;
-    env_table t = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
-                    "AWS_SESSION_TOKEN", "tok", "AWS_REGION", "eu-west-1",
-                    "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:7480",
-                    "MEDIAGATE_S3_PUBLIC_ENDPOINT", "https://cdn.example.com",
-                    "MEDIAGATE_S3_BUCKET", "media", NULL}};
+    env_table t = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_SESSION_TOKEN",
+                    "tok", "AWS_REGION", "eu-west-1", "MEDIAGATE_S3_ENDPOINT",
+                    "http://127.0.0.1:7480", "MEDIAGATE_S3_PUBLIC_ENDPOINT",
+                    "https://cdn.example.com", "MEDIAGATE_S3_BUCKET", "media", NULL}};
     media_s3_config c;
     assert_int_equal(media_s3_config_load(&c, lookup, &t, NULL), MEDIA_OK);
     assert_int_equal(c.addressing, MEDIA_S3_ADDRESSING_PATH);

@@ -29,8 +29,7 @@ static void test_set_formats_and_keeps_one_line(void **st)
     assert_string_equal(media_error_class_name(e.cls), "transient");
     assert_string_equal(media_error_class_name(MEDIA_CLASS_RATE_LIMITED), "rate_limited");
     /* NULL err is allowed and still returns the code */
-    assert_int_equal(media_error_set(NULL, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "x"),
-                     MEDIA_ERR_IO);
+    assert_int_equal(media_error_set(NULL, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "x"), MEDIA_ERR_IO);
     media_error_clear(&e);
     assert_int_equal(e.code, MEDIA_OK);
     assert_string_equal(e.message, "");

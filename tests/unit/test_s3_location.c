@@ -25,8 +25,16 @@ static void test_endpoint_parse(void **st)
     assert_int_equal(media_endpoint_parse("https://h:443", &ep, &err), MEDIA_OK);
     assert_true(ep.default_port);
 
-    const char *bad[] = {"", "ftp://h", "http://", "http://h:0", "http://h:70000", "http://h/path",
-                         "http://u:p@h", "http://h?x", "http://[::1", "http://h:12x"};
+    const char *bad[] = {"",
+                         "ftp://h",
+                         "http://",
+                         "http://h:0",
+                         "http://h:70000",
+                         "http://h/path",
+                         "http://u:p@h",
+                         "http://h?x",
+                         "http://[::1",
+                         "http://h:12x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(media_endpoint_parse(bad[i], &ep, &err), MEDIA_ERR_CONFIG);
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AKID "AKIAIOSFODNN7EXAMPLE"
+#define AKID   "AKIAIOSFODNN7EXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 static char *slurp(const char *vcase, const char *file)
@@ -152,12 +152,12 @@ static void test_aws_example_presigned_get(void **st)
     media_endpoint ep;
     media_s3_location loc;
     assert_int_equal(media_endpoint_parse("https://s3.amazonaws.com", &ep, NULL), MEDIA_OK);
-    assert_int_equal(media_s3_locate(&ep, MEDIA_S3_ADDRESSING_VIRTUAL, "examplebucket",
-                                     "test.txt", &loc, NULL),
-                     MEDIA_OK);
+    assert_int_equal(
+        media_s3_locate(&ep, MEDIA_S3_ADDRESSING_VIRTUAL, "examplebucket", "test.txt", &loc, NULL),
+        MEDIA_OK);
     media_sigv4_signer *s = example_signer(NULL);
-    media_sigv4_presign_request req = {"GET", loc.host, loc.path, "20130524T000000Z", 86400,
-                                       NULL, NULL};
+    media_sigv4_presign_request req = {"GET", loc.host, loc.path, "20130524T000000Z",
+                                       86400, NULL,     NULL};
     char query[2048], url[8192];
     media_sigv4_result *r = malloc(sizeof(*r));
     assert_int_equal(media_sigv4_presign(s, &req, query, sizeof(query), r, NULL), MEDIA_OK);
@@ -182,8 +182,8 @@ static void test_aws_example_presigned_get(void **st)
 static void presign(media_sigv4_signer *s, const char *method, long expires, const char *type,
                     const char *disp, char *query, size_t cap, media_code want)
 {
-    media_sigv4_presign_request req = {method, "h.example", "/b/k", "20130524T000000Z",
-                                       expires, type, disp};
+    media_sigv4_presign_request req = {method,  "h.example", "/b/k", "20130524T000000Z",
+                                       expires, type,        disp};
     media_error err;
     assert_int_equal(media_sigv4_presign(s, &req, query, cap, NULL, &err), want);
 }
@@ -236,8 +236,7 @@ static void test_presign_response_overrides_are_encoded_and_sorted(void **st)
     (void)st;
     media_sigv4_signer *s = example_signer(NULL);
     char q[2048];
-    presign(s, "GET", 60, "image/png", "attachment; filename=\"a b.png\"", q, sizeof(q),
-            MEDIA_OK);
+    presign(s, "GET", 60, "image/png", "attachment; filename=\"a b.png\"", q, sizeof(q), MEDIA_OK);
     const char *d = strstr(q, "response-content-disposition=attachment%3B%20filename%3D%22a%20b"
                               ".png%22");
     const char *t = strstr(q, "response-content-type=image%2Fpng");
@@ -283,10 +282,12 @@ static void test_header_values_trimmed_and_repeats_joined(void **st)
 {
     (void)st;
     media_sigv4_signer *s = example_signer(NULL);
-    media_kv hs[] = {{"Host", "h"}, {"X-Amz-Meta-A", "  two   spaces\tand tab  "},
-                     {"x-amz-meta-b", "1"}, {"X-AMZ-META-B", "2"}};
-    media_sigv4_request req = {"GET", "/", NULL, 0, hs, 4, MEDIA_SIGV4_UNSIGNED_PAYLOAD,
-                               "20130524T000000Z"};
+    media_kv hs[] = {{"Host", "h"},
+                     {"X-Amz-Meta-A", "  two   spaces\tand tab  "},
+                     {"x-amz-meta-b", "1"},
+                     {"X-AMZ-META-B", "2"}};
+    media_sigv4_request req = {
+        "GET", "/", NULL, 0, hs, 4, MEDIA_SIGV4_UNSIGNED_PAYLOAD, "20130524T000000Z"};
     media_sigv4_result *r = malloc(sizeof(*r));
     assert_int_equal(media_sigv4_sign(s, &req, r, NULL), MEDIA_OK);
     assert_string_equal(r->canonical_request, "GET\n/\n\nhost:h\nx-amz-meta-a:two spaces and tab\n"

@@ -27,7 +27,8 @@ static void test_iterates_elements_and_skips_prefix_names(void **st)
     assert_string_equal(id, "id1");
     assert_true(media_xml_next(LISTING, len, "Upload", &pos, &c, &n));
     assert_true(media_xml_get(c, n, "Key", key, sizeof(key)));
-    assert_string_equal(key, "\xe2\x98\xba" "A");
+    assert_string_equal(key, "\xe2\x98\xba"
+                             "A");
     assert_false(media_xml_next(LISTING, len, "Upload", &pos, &c, &n));
     char v[16];
     assert_true(media_xml_get(LISTING, len, "Empty", v, sizeof(v)));

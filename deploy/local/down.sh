@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# down.sh - stop the local stack started by up.sh, by recorded PID only, and delete its state.
+# KEEP_STATE=1 keeps the directory (logs, data). MEDIAGATE_STACK_DIR as for up.sh.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+STATE=$(realpath -m "${MEDIAGATE_STACK_DIR:-$repo/.stack}")
+KEEP_STATE=${KEEP_STATE:-0}
+log() { printf '[down %(%T)T] %s\n' -1 "$*" >&2; }
+
+[ -e "$STATE/.mediagate-stack" ] || exit 0   # not ours: touch nothing
+
+# start time of a live (non-zombie) process; empty otherwise
+starttime() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null; }
+# pids/<name> holds "PID STARTTIME"; a PID whose start time differs was reused: not ours.
+ours() { [ -n "$2" ] && [ "$(starttime "$1")" = "$2" ]; }
+stop() { # stop <name> [signal]: signal, wait up to 15 s, then SIGKILL
+  local f="$STATE/pids/$1" sig=${2:-TERM} pid st i
+  [ -f "$f" ] || return 0
+  read -r pid st <"$f"
+  if ours "$pid" "$st"; then
+    kill -"$sig" "$pid" 2>/dev/null
+    for i in $(seq 1 150); do ours "$pid" "$st" || break; sleep 0.1; done
+    if ours "$pid" "$st"; then log "$1 ($pid) ignored SIG$sig; SIGKILL"; kill -KILL "$pid" 2>/dev/null; sleep 0.2; fi
+    log "stopped $1 ($pid)"
+  fi
+  rm -f "$f"
+}
+stop radosgw     # clients first, the monitor last
+stop ceph-osd
+stop ceph-mon
+stop redis
+stop postgres INT  # PostgreSQL's fast shutdown
+[ "$KEEP_STATE" = 1 ] || rm -rf "$STATE"
+exit 0

@@ -1,0 +1,33 @@
+# lib.sh - shared by the integration tests: the stack's environment, assertions, temp dirs.
+# Source it first. Each test script is one CTest test; it ends with `finish`, which prints
+# "N passed, N failed" and exits non-zero when anything failed.
+set -uo pipefail
+
+: "${MEDIAGATE_TEST_ENV:?MEDIAGATE_TEST_ENV must name the env file of a running stack (tests/run.sh sets it)}"
+# shellcheck disable=SC1090
+source "$MEDIAGATE_TEST_ENV"
+MG=${MEDIAGATE_BIN:?MEDIAGATE_BIN must name the mediagate binary}
+SRC=${MEDIAGATE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+AWS=/usr/bin/aws   # Debian's awscli (another 'aws' may shadow it on PATH)
+PY=/usr/bin/python3
+export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
+aws_s3() { "$AWS" --endpoint-url "$MEDIAGATE_S3_ENDPOINT" --region "$AWS_REGION" "$@"; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mediagate-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+PASS=0 FAIL=0
+RUN_ID=$(date +%s)-$$   # keys of this run never collide with another run's
+
+ok()   { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
+bad()  { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
+# check "description" command...: passes when the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+# eq "description" got want
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi; }
+# contains "description" haystack needle
+contains() { case "$2" in *"$3"*) ok "$1" ;; *) bad "$1: '$2' does not contain '$3'" ;; esac; }
+not_contains() { case "$2" in *"$3"*) bad "$1: '$2' contains '$3'" ;; *) ok "$1" ;; esac; }
+http_code() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
+sha() { sha256sum | cut -d' ' -f1; }
+json_field() { $PY -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
+finish() { printf '%d passed, %d failed\n' "$PASS" "$FAIL"; [ "$FAIL" -eq 0 ]; exit $?; }
