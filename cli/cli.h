@@ -11,6 +11,8 @@
 
 #include "media/error.h"
 
+#include <stdbool.h>
+
 #define CLI_OK     0
 #define CLI_FAILED 1
 #define CLI_USAGE  2
@@ -37,7 +39,18 @@ int cli_wants_help(int argc, char **argv);
 /* Parse a non-negative decimal (with optional K/M/G binary suffix) into *out; 0 on success. */
 int cli_parse_size(const char *s, unsigned long long *out);
 
+/* Parse "30d", "12h", "90m", "45s" or plain seconds; 0 on success. */
+int cli_parse_duration(const char *s, long *seconds);
+
+struct media_db;
+/* Connect to MEDIAGATE_DATABASE_URL; with check_schema, refuse an older schema. Prints the
+ * error and returns NULL on failure. The caller closes the connection. */
+struct media_db *cli_open_db(const char *cmd, bool check_schema);
+
 int cmd_presign(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_apikey(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 int cmd_put(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_uploads(int argc, char **argv);

@@ -20,6 +20,10 @@ static const cli_command commands[] = {
     {"get", "write an object to stdout", cmd_get},
     {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads},
     {"create-bucket", "create the configured bucket (idempotent)", cmd_create_bucket},
+    {"migrate", "apply database migrations (a separate step, safe to run concurrently)",
+     cmd_migrate},
+    {"apikey", "create, list and revoke API keys", cmd_apikey},
+    {"gc", "delete objects and rows of media soft-deleted long enough ago", cmd_gc},
     {"version", "print the version", cmd_version},
 };
 

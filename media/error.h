@@ -27,7 +27,10 @@
     X(MEDIA_ERR_PROTOCOL, "unexpected response")                                                   \
     X(MEDIA_ERR_NOT_FOUND, "not found")                                                            \
     X(MEDIA_ERR_CHECKSUM, "checksum mismatch")                                                     \
-    X(MEDIA_ERR_CANCELLED, "cancelled")
+    X(MEDIA_ERR_CANCELLED, "cancelled")                                                            \
+    X(MEDIA_ERR_DB, "database error")                                                              \
+    X(MEDIA_ERR_CONFLICT, "conflict")                                                              \
+    X(MEDIA_ERR_SCHEMA, "database schema mismatch")
 
 typedef enum {
 #define MEDIA_X_ENUM(name, msg) name,

@@ -88,17 +88,49 @@ void media_digest_final(media_digest *d, uint8_t *out)
     must(EVP_DigestFinal_ex(d->ctx, out, NULL));
 }
 
-/* One context per thread for the one-shot helpers: allocating an EVP_MD_CTX per call
- * costs more than hashing a few hundred bytes. */
-static _Thread_local EVP_MD_CTX *tls_ctx;
+/* Two contexts per thread for the one-shot helpers and HMAC (allocating an EVP_MD_CTX per
+ * call costs more than hashing a few hundred bytes). A pthread key frees them when the
+ * thread exits; the _Thread_local pointer is the fast path. */
+typedef struct {
+    EVP_MD_CTX *oneshot;
+    EVP_MD_CTX *work;
+} thread_ctxs;
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static _Thread_local thread_ctxs *tls;
+
+static void free_thread_ctxs(void *p)
+{
+    thread_ctxs *t = p;
+    EVP_MD_CTX_free(t->oneshot);
+    EVP_MD_CTX_free(t->work);
+    free(t);
+}
+
+static void make_tls_key(void)
+{
+    pthread_key_create(&tls_key, free_thread_ctxs);
+}
+
+static thread_ctxs *ctxs(void)
+{
+    if (tls == NULL) {
+        pthread_once(&tls_once, make_tls_key);
+        tls = media_malloc(sizeof(*tls));
+        tls->oneshot = ctx_new();
+        tls->work = ctx_new();
+        pthread_setspecific(tls_key, tls);
+    }
+    return tls;
+}
 
 static void oneshot(media_digest_kind kind, const void *data, size_t len, uint8_t *out)
 {
-    if (tls_ctx == NULL)
-        tls_ctx = ctx_new();
-    must(EVP_DigestInit_ex(tls_ctx, md_of(kind), NULL));
-    must(EVP_DigestUpdate(tls_ctx, data, len));
-    must(EVP_DigestFinal_ex(tls_ctx, out, NULL));
+    EVP_MD_CTX *c = ctxs()->oneshot;
+    must(EVP_DigestInit_ex(c, md_of(kind), NULL));
+    must(EVP_DigestUpdate(c, data, len));
+    must(EVP_DigestFinal_ex(c, out, NULL));
 }
 
 void media_sha256(const void *data, size_t len, uint8_t out[MEDIA_SHA256_LEN])
@@ -117,8 +149,6 @@ struct media_hmac_key {
     EVP_MD_CTX *inner; /* state after absorbing key ^ ipad */
     EVP_MD_CTX *outer; /* state after absorbing key ^ opad */
 };
-
-static _Thread_local EVP_MD_CTX *tls_work;
 
 media_hmac_key *media_hmac_key_new(const void *key, size_t key_len)
 {
@@ -159,14 +189,13 @@ void media_hmac_key_mac(const media_hmac_key *k, const void *data, size_t len,
                         uint8_t out[MEDIA_SHA256_LEN])
 {
     uint8_t inner[MEDIA_SHA256_LEN];
-    if (tls_work == NULL)
-        tls_work = ctx_new();
-    must(EVP_MD_CTX_copy_ex(tls_work, k->inner));
-    must(EVP_DigestUpdate(tls_work, data, len));
-    must(EVP_DigestFinal_ex(tls_work, inner, NULL));
-    must(EVP_MD_CTX_copy_ex(tls_work, k->outer));
-    must(EVP_DigestUpdate(tls_work, inner, sizeof(inner)));
-    must(EVP_DigestFinal_ex(tls_work, out, NULL));
+    EVP_MD_CTX *w = ctxs()->work;
+    must(EVP_MD_CTX_copy_ex(w, k->inner));
+    must(EVP_DigestUpdate(w, data, len));
+    must(EVP_DigestFinal_ex(w, inner, NULL));
+    must(EVP_MD_CTX_copy_ex(w, k->outer));
+    must(EVP_DigestUpdate(w, inner, sizeof(inner)));
+    must(EVP_DigestFinal_ex(w, out, NULL));
 }
 
 void media_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
@@ -175,13 +204,6 @@ void media_hmac_sha256(const void *key, size_t key_len, const void *data, size_t
     media_hmac_key *k = media_hmac_key_new(key, key_len);
     media_hmac_key_mac(k, data, len, out);
     media_hmac_key_destroy(k);
-}
-
-void media_hash_thread_cleanup(void)
-{
-    EVP_MD_CTX_free(tls_ctx);
-    EVP_MD_CTX_free(tls_work);
-    tls_ctx = tls_work = NULL;
 }
 
 void media_hex(const uint8_t *in, size_t n, char *out)

@@ -3,7 +3,8 @@
  *
  * The only file of mediagate that includes OpenSSL's digest headers. Streaming contexts are
  * opaque; one-shot helpers cover the common cases. Thread: every context belongs to one
- * thread at a time; the one-shot helpers are thread-safe.
+ * thread at a time; the one-shot helpers are thread-safe (each thread keeps two digest
+ * contexts, freed automatically when it exits).
  */
 #ifndef MEDIA_HASH_H
 #define MEDIA_HASH_H
@@ -40,9 +41,6 @@ media_hmac_key *media_hmac_key_new(const void *key, size_t key_len);
 void media_hmac_key_destroy(media_hmac_key *k);
 void media_hmac_key_mac(const media_hmac_key *k, const void *data, size_t len,
                         uint8_t out[MEDIA_SHA256_LEN]);
-
-/* Free this thread's cached digest contexts (call before a thread that hashed exits). */
-void media_hash_thread_cleanup(void);
 
 /* Lower-case hex of n bytes into out, which holds 2n+1 bytes (NUL-terminated). */
 void media_hex(const uint8_t *in, size_t n, char *out);

@@ -1,0 +1,615 @@
+/*
+ * catalog.c - the media repository on PostgreSQL (SQL and row mapping; no libpq here).
+ *
+ * Every statement is parameterised. Transitions are single guarded UPDATEs; when one matches
+ * no row, the row is read to tell "already done" from "not allowed".
+ * To add a column: add it to a migration, to COLS (same position as in parse_row) and to
+ * media_record / media_record_json.
+ */
+#include "catalog.h"
+#include "hash.h"
+#include "json.h"
+#include "s3_location.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define COLS                                                                                       \
+    "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
+    "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
+    "request_id, " TS("created_at") ", " TS("updated_at") ", " TS("next_attempt_at") ", " TS(      \
+        "ready_at") ", " TS("deleted_at")
+#define NCOLS 22
+
+/* the fingerprint of a create request: source URL and canonical (jsonb) metadata */
+#define FINGERPRINT(url, meta)                                                                     \
+    "encode(sha256(convert_to(" url " || chr(10) || " meta "::jsonb::text, 'UTF8')), 'hex')"
+
+static const char *const status_names[] = {"queued", "fetching", "ready", "failed", "deleted"};
+
+const char *media_status_name(media_status s)
+{
+    return (unsigned)s <= MEDIA_STATUS_DELETED ? status_names[s] : "unknown";
+}
+
+bool media_status_parse(const char *s, media_status *out)
+{
+    for (int i = 0; s && i <= MEDIA_STATUS_DELETED; i++)
+        if (strcmp(s, status_names[i]) == 0) {
+            *out = (media_status)i;
+            return true;
+        }
+    return false;
+}
+
+void media_record_cleanup(media_record *r)
+{
+    free(r->source_url);
+    free(r->idempotency_key);
+    free(r->metadata);
+    free(r->last_error);
+    memset(r, 0, sizeof(*r));
+}
+
+bool media_tenant_valid(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n >= MEDIA_TENANT_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '-' && c != '_')))
+            return false;
+    }
+    return true;
+}
+
+void media_object_key(const char *tenant, const char *id, char out[MEDIA_OBJECT_KEY_MAX])
+{
+    char in[MEDIA_TENANT_MAX + MEDIA_UUID_STR + 2];
+    uint8_t h[MEDIA_SHA256_LEN];
+    char hex[2 * MEDIA_SHA256_LEN + 1];
+    int n = snprintf(in, sizeof(in), "%s/%s", tenant, id);
+    media_sha256(in, (size_t)n, h);
+    media_hex(h, sizeof(h), hex);
+    snprintf(out, MEDIA_OBJECT_KEY_MAX, "%.4s/%s/%s", hex, tenant, id);
+}
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void parse_row(const media_db_result *r, int row, media_record *m)
+{
+    memset(m, 0, sizeof(*m));
+    const char *v;
+    copy(m->id, sizeof(m->id), media_db_result_value(r, row, 0));
+    copy(m->tenant, sizeof(m->tenant), media_db_result_value(r, row, 1));
+    media_status_parse(media_db_result_value(r, row, 2), &m->status);
+    m->source_url = media_strdup(media_db_result_value(r, row, 3));
+    m->idempotency_key = media_strdup(media_db_result_value(r, row, 4));
+    m->metadata = media_strdup(media_db_result_value(r, row, 5));
+    copy(m->bucket, sizeof(m->bucket), media_db_result_value(r, row, 6));
+    copy(m->object_key, sizeof(m->object_key), media_db_result_value(r, row, 7));
+    copy(m->content_type, sizeof(m->content_type), media_db_result_value(r, row, 8));
+    v = media_db_result_value(r, row, 9);
+    m->size_bytes = v ? strtoll(v, NULL, 10) : -1;
+    copy(m->sha256, sizeof(m->sha256), media_db_result_value(r, row, 10));
+    copy(m->etag, sizeof(m->etag), media_db_result_value(r, row, 11));
+    v = media_db_result_value(r, row, 12);
+    m->attempts = v ? atoi(v) : 0;
+    copy(m->error_class, sizeof(m->error_class), media_db_result_value(r, row, 13));
+    m->last_error = media_strdup(media_db_result_value(r, row, 14));
+    v = media_db_result_value(r, row, 15);
+    m->http_status = v ? atoi(v) : 0;
+    copy(m->request_id, sizeof(m->request_id), media_db_result_value(r, row, 16));
+    copy(m->created_at, sizeof(m->created_at), media_db_result_value(r, row, 17));
+    copy(m->updated_at, sizeof(m->updated_at), media_db_result_value(r, row, 18));
+    copy(m->next_attempt_at, sizeof(m->next_attempt_at), media_db_result_value(r, row, 19));
+    copy(m->ready_at, sizeof(m->ready_at), media_db_result_value(r, row, 20));
+    copy(m->deleted_at, sizeof(m->deleted_at), media_db_result_value(r, row, 21));
+}
+
+/* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
+static media_code query_one(media_db *db, const char *sql, int n, const char *const *p,
+                            media_record *out, bool *found, media_error *err)
+{
+    media_db_result *r;
+    media_code rc = media_db_query(db, sql, n, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    *found = media_db_result_rows(r) > 0;
+    if (*found && out)
+        parse_row(r, 0, out);
+    media_db_result_free(r);
+    return MEDIA_OK;
+}
+
+int media_record_json(const media_record *m, media_buf *b)
+{
+    int first = 1, rc = media_buf_append(b, "{", 1);
+    rc |= media_json_kv_str(b, "id", m->id, &first);
+    rc |= media_json_kv_str(b, "tenant", m->tenant, &first);
+    rc |= media_json_kv_str(b, "status", media_status_name(m->status), &first);
+    rc |= media_json_kv_str(b, "source_url", m->source_url, &first);
+    if (m->idempotency_key)
+        rc |= media_json_kv_str(b, "idempotency_key", m->idempotency_key, &first);
+    rc |= media_json_kv_raw(b, "metadata", m->metadata ? m->metadata : "{}", &first);
+    rc |= media_json_kv_str(b, "bucket", m->bucket, &first);
+    rc |= media_json_kv_str(b, "object_key", m->object_key, &first);
+    rc |= media_json_kv_str(b, "content_type", m->content_type[0] ? m->content_type : NULL, &first);
+    if (m->size_bytes >= 0)
+        rc |= media_json_kv_int(b, "size_bytes", m->size_bytes, &first);
+    else
+        rc |= media_json_kv_raw(b, "size_bytes", "null", &first);
+    rc |= media_json_kv_str(b, "sha256", m->sha256[0] ? m->sha256 : NULL, &first);
+    rc |= media_json_kv_str(b, "etag", m->etag[0] ? m->etag : NULL, &first);
+    rc |= media_json_kv_int(b, "attempts", m->attempts, &first);
+    if (m->error_class[0]) {
+        rc |= media_json_kv_str(b, "error_class", m->error_class, &first);
+        rc |= media_json_kv_str(b, "error", m->last_error, &first);
+        if (m->http_status)
+            rc |= media_json_kv_int(b, "http_status", m->http_status, &first);
+    }
+    if (m->request_id[0])
+        rc |= media_json_kv_str(b, "request_id", m->request_id, &first);
+    rc |= media_json_kv_str(b, "created_at", m->created_at, &first);
+    rc |= media_json_kv_str(b, "updated_at", m->updated_at, &first);
+    if (m->ready_at[0])
+        rc |= media_json_kv_str(b, "ready_at", m->ready_at, &first);
+    if (m->deleted_at[0])
+        rc |= media_json_kv_str(b, "deleted_at", m->deleted_at, &first);
+    rc |= media_buf_append(b, "}", 1);
+    return rc ? -1 : 0;
+}
+
+media_code media_catalog_tenant_ensure(media_db *db, const char *tenant, media_error *err)
+{
+    if (!media_tenant_valid(tenant))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "tenant must be 1-63 characters of a-z, 0-9, '-' and '_'");
+    const char *p[] = {tenant};
+    return media_db_exec(db, "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", 1, p,
+                         NULL, err);
+}
+
+media_code media_catalog_create(media_db *db, const media_create_request *req, media_record *out,
+                                bool *created, media_error *err)
+{
+    *created = false;
+    if (!media_tenant_valid(req->tenant))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "invalid tenant");
+    if (req->source_url == NULL || req->source_url[0] == '\0' ||
+        strlen(req->source_url) > MEDIA_SOURCE_URL_MAX_BYTES)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source_url must be 1..%d bytes", MEDIA_SOURCE_URL_MAX_BYTES);
+    if (req->idempotency_key && (req->idempotency_key[0] == '\0' ||
+                                 strlen(req->idempotency_key) > MEDIA_IDEMPOTENCY_KEY_MAX))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "idempotency key must be 1..%d bytes", MEDIA_IDEMPOTENCY_KEY_MAX);
+    const char *metadata = req->metadata ? req->metadata : "{}";
+    if (strlen(metadata) > MEDIA_METADATA_MAX_BYTES)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "metadata is larger than %d bytes", MEDIA_METADATA_MAX_BYTES);
+    if (!media_s3_bucket_name_valid(req->bucket))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "invalid bucket");
+
+    char id[MEDIA_UUID_STR], key[MEDIA_OBJECT_KEY_MAX];
+    media_uuid7_new(id);
+    media_object_key(req->tenant, id, key);
+    const char *p[] = {id,          req->tenant, req->source_url, req->idempotency_key, metadata,
+                       req->bucket, key,         req->request_id};
+    media_error e;
+    bool found;
+    media_code rc = query_one(
+        db,
+        "INSERT INTO media (id, tenant_id, source_url, idempotency_key, request_sha256, metadata,"
+        " bucket, object_key, request_id) VALUES ($1, $2, $3, $4, " FINGERPRINT(
+            "$3",
+            "$5") ", $5::jsonb, $6, $7, $8) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING"
+                  " RETURNING " COLS,
+        8, p, out, &found, &e);
+    if (rc != MEDIA_OK) {
+        const char *state = media_db_last_sqlstate(db);
+        if (strcmp(state, "23503") == 0)
+            return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT,
+                                   "unknown tenant '%s'", req->tenant);
+        if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "metadata must be a JSON object");
+        if (err)
+            *err = e;
+        return rc;
+    }
+    if (found) {
+        *created = true;
+        return MEDIA_OK;
+    }
+    /* an earlier request used this key: the same payload returns it, another conflicts */
+    media_db_result *r;
+    const char *q[] = {req->tenant, req->source_url, req->idempotency_key, metadata};
+    rc = media_db_query(db,
+                        "SELECT " COLS ", request_sha256 = " FINGERPRINT(
+                            "$2", "$4") " FROM media WHERE tenant_id = $1 AND idempotency_key = $3",
+                        4, q, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0) { /* deleted by gc between the two statements */
+        media_db_result_free(r);
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_TRANSIENT,
+                               "idempotency key changed concurrently; retry");
+    }
+    const char *same_v = media_db_result_value(r, 0, NCOLS);
+    bool same = same_v && strcmp(same_v, "t") == 0;
+    if (same)
+        parse_row(r, 0, out);
+    media_db_result_free(r);
+    if (!same)
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                               "idempotency key already used for a different request");
+    return MEDIA_OK;
+}
+
+media_code media_catalog_get(media_db *db, const char *tenant, const char *id, media_record *out,
+                             media_error *err)
+{
+    if (!media_uuid_valid(id) || !media_tenant_valid(tenant))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    const char *p[] = {id, tenant};
+    bool found;
+    media_code rc = query_one(db, "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2", 2,
+                              p, out, &found, err);
+    if (rc == MEDIA_OK && !found)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    return rc;
+}
+
+media_code media_catalog_get_any(media_db *db, const char *id, media_record *out, media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    const char *p[] = {id};
+    bool found;
+    media_code rc =
+        query_one(db, "SELECT " COLS " FROM media WHERE id = $1", 1, p, out, &found, err);
+    if (rc == MEDIA_OK && !found)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    return rc;
+}
+
+/* After a guarded UPDATE matched nothing: load the row so the caller sees why. */
+static media_code explain_miss(media_db *db, const char *id, media_record *out, const char *what,
+                               media_error *err)
+{
+    media_code rc = media_catalog_get_any(db, id, out, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                           "media %s is %s: cannot %s", id, media_status_name(out->status), what);
+}
+
+media_code media_catalog_begin_fetch(media_db *db, const char *id, media_record *out,
+                                     media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    const char *p[] = {id};
+    bool found;
+    media_code rc = query_one(db,
+                              "UPDATE media SET status = 'fetching', attempts = attempts + 1,"
+                              " updated_at = now() WHERE id = $1 AND status IN ('queued', "
+                              "'fetching') RETURNING " COLS,
+                              1, p, out, &found, err);
+    if (rc == MEDIA_OK && !found)
+        rc = explain_miss(db, id, out, "start fetching", err);
+    return rc;
+}
+
+media_code media_catalog_mark_ready(media_db *db, const char *id, const media_ready_info *info,
+                                    media_record *out, bool *changed, media_error *err)
+{
+    *changed = false;
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char size[24];
+    snprintf(size, sizeof(size), "%lld", (long long)info->size_bytes);
+    const char *p[] = {id, info->content_type, size, info->sha256, info->etag};
+    bool found;
+    media_code rc = query_one(
+        db,
+        "UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3, sha256 = $4,"
+        " etag = $5, ready_at = now(), updated_at = now(), error_class = NULL, last_error = NULL,"
+        " http_status = NULL WHERE id = $1 AND status = 'fetching' RETURNING " COLS,
+        5, p, out, &found, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (found) {
+        *changed = true;
+        return MEDIA_OK;
+    }
+    rc = media_catalog_get_any(db, id, out, err);
+    if (rc == MEDIA_OK && out->status != MEDIA_STATUS_READY)
+        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                             "media %s is %s: cannot mark it ready", id,
+                             media_status_name(out->status));
+    return rc; /* already ready: the first finisher won; nothing changes */
+}
+
+static void cause_fields(const media_error *cause, char *status, size_t cap, const char **cls)
+{
+    *cls = cause->cls == MEDIA_CLASS_NONE ? "permanent" : media_error_class_name(cause->cls);
+    snprintf(status, cap, "%d", cause->http_status);
+}
+
+media_code media_catalog_mark_failed(media_db *db, const char *id, const media_error *cause,
+                                     media_record *out, bool *changed, media_error *err)
+{
+    *changed = false;
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char status[16];
+    const char *cls;
+    cause_fields(cause, status, sizeof(status), &cls);
+    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL};
+    bool found;
+    media_code rc =
+        query_one(db,
+                  "UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
+                  " http_status = $4, updated_at = now() WHERE id = $1 AND status IN ('queued', "
+                  "'fetching') RETURNING " COLS,
+                  4, p, out, &found, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (found) {
+        *changed = true;
+        return MEDIA_OK;
+    }
+    rc = media_catalog_get_any(db, id, out, err);
+    if (rc == MEDIA_OK && out->status != MEDIA_STATUS_FAILED)
+        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                             "media %s is %s: cannot mark it failed", id,
+                             media_status_name(out->status));
+    return rc;
+}
+
+media_code media_catalog_schedule_retry(media_db *db, const char *id, const media_error *cause,
+                                        long delay_ms, media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char status[16], delay[24];
+    const char *cls;
+    cause_fields(cause, status, sizeof(status), &cls);
+    snprintf(delay, sizeof(delay), "%ld", delay_ms < 0 ? 0 : delay_ms);
+    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL, delay};
+    long n;
+    media_code rc = media_db_exec(
+        db,
+        "UPDATE media SET status = 'queued', error_class = $2, last_error = $3, http_status = $4,"
+        " next_attempt_at = now() + make_interval(secs => $5::bigint / 1000.0), updated_at = now()"
+        " WHERE id = $1 AND status = 'fetching'",
+        5, p, &n, err);
+    if (rc == MEDIA_OK && n == 0) {
+        media_record m;
+        rc = explain_miss(db, id, &m, "schedule a retry", err);
+        media_record_cleanup(&m);
+    }
+    return rc;
+}
+
+media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    const char *p[] = {id};
+    bool found;
+    media_code rc = query_one(
+        db,
+        "UPDATE media SET status = 'queued', attempts = 0, error_class = NULL, last_error = NULL,"
+        " http_status = NULL, next_attempt_at = now(), updated_at = now()"
+        " WHERE id = $1 AND status IN ('failed', 'queued') RETURNING " COLS,
+        1, p, out, &found, err);
+    if (rc == MEDIA_OK && !found)
+        rc = explain_miss(db, id, out, "requeue", err);
+    return rc;
+}
+
+media_code media_catalog_soft_delete(media_db *db, const char *tenant, const char *id,
+                                     media_record *out, media_error *err)
+{
+    if (!media_uuid_valid(id) || !media_tenant_valid(tenant))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    const char *p[] = {id, tenant};
+    bool found;
+    media_code rc = query_one(db,
+                              "UPDATE media SET status = 'deleted', deleted_at = now(),"
+                              " updated_at = now() WHERE id = $1 AND tenant_id = $2"
+                              " AND status <> 'deleted' RETURNING " COLS,
+                              2, p, out, &found, err);
+    if (rc == MEDIA_OK && !found)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    return rc;
+}
+
+void media_page_cleanup(media_page *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        media_record_cleanup(&p->items[i]);
+    free(p->items);
+    memset(p, 0, sizeof(*p));
+}
+
+static void fill_page(media_db_result *r, media_page *out)
+{
+    out->count = (size_t)media_db_result_rows(r);
+    out->items = media_calloc(out->count ? out->count : 1, sizeof(media_record));
+    for (size_t i = 0; i < out->count; i++)
+        parse_row(r, (int)i, &out->items[i]);
+}
+
+/* $1 tenant, $2 status (NULL: all but deleted), $3 limit, $4 offset */
+const char *const media_catalog_sql_list =
+    "SELECT " COLS " FROM media WHERE tenant_id = $1"
+    " AND CASE WHEN $2::media_status IS NULL THEN status <> 'deleted' ELSE status = $2 END"
+    " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4";
+
+/* $1 older than seconds, $2 limit */
+const char *const media_catalog_sql_stale_queued =
+    "SELECT " COLS " FROM media WHERE status = 'queued'"
+    " AND next_attempt_at < now() - make_interval(secs => $1::bigint)"
+    " ORDER BY next_attempt_at LIMIT $2";
+
+media_code media_catalog_list(media_db *db, const char *tenant, const media_status *status,
+                              int64_t page, int size, media_page *out, media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (page < 1 || page > 1000000000 || size < 1 || size > 1000)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "page must be >= 1 and size 1..1000");
+    if (!media_tenant_valid(tenant))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "invalid tenant");
+    char lim[16], off[32];
+    snprintf(lim, sizeof(lim), "%d", size);
+    snprintf(off, sizeof(off), "%lld", (long long)((page - 1) * size));
+    const char *st = status ? media_status_name(*status) : NULL;
+    const char *p[] = {tenant, st, lim, off};
+    media_db_result *r;
+    media_code rc = media_db_query(
+        db,
+        "SELECT count(*) FROM media WHERE tenant_id = $1"
+        " AND CASE WHEN $2::media_status IS NULL THEN status <> 'deleted' ELSE status = $2 END",
+        2, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    out->total = strtoll(media_db_result_value(r, 0, 0), NULL, 10);
+    media_db_result_free(r);
+    rc = media_db_query(db, media_catalog_sql_list, 4, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    fill_page(r, out);
+    media_db_result_free(r);
+    if (out->count == (size_t)size && (int64_t)page * size < out->total)
+        copy(out->next_cursor, sizeof(out->next_cursor), out->items[out->count - 1].id);
+    return MEDIA_OK;
+}
+
+media_code media_catalog_list_after(media_db *db, const char *tenant, const media_status *status,
+                                    const char *after, int size, media_page *out, media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = -1;
+    if (size < 1 || size > 1000)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "size must be 1..1000");
+    if (!media_tenant_valid(tenant))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "invalid tenant");
+    if (after && !media_uuid_valid(after))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "cursor is not a media id");
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%d", size);
+    const char *st = status ? media_status_name(*status) : NULL;
+    media_db_result *r;
+    media_code rc;
+    if (after) {
+        const char *q[] = {after, tenant};
+        bool found;
+        rc = query_one(db, "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2", 2, q,
+                       NULL, &found, err);
+        if (rc != MEDIA_OK)
+            return rc;
+        if (!found)
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "cursor does not name a media of this tenant");
+    }
+    const char *p[] = {tenant, st, lim, after};
+    rc = media_db_query(
+        db,
+        "SELECT " COLS " FROM media WHERE tenant_id = $1"
+        " AND CASE WHEN $2::media_status IS NULL THEN status <> 'deleted' ELSE status = $2 END"
+        " AND ($4::uuid IS NULL OR (created_at, id) < (SELECT created_at, id FROM media"
+        " WHERE id = $4::uuid))"
+        " ORDER BY created_at DESC, id DESC LIMIT $3",
+        4, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    fill_page(r, out);
+    media_db_result_free(r);
+    if (out->count == (size_t)size)
+        copy(out->next_cursor, sizeof(out->next_cursor), out->items[out->count - 1].id);
+    return MEDIA_OK;
+}
+
+media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit, media_page *out,
+                                      media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = -1;
+    char secs[24], lim[16];
+    snprintf(secs, sizeof(secs), "%ld", older_than_s);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *p[] = {secs, lim};
+    media_db_result *r;
+    media_code rc = media_db_query(db, media_catalog_sql_stale_queued, 2, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    fill_page(r, out);
+    media_db_result_free(r);
+    return MEDIA_OK;
+}
+
+media_code media_catalog_touch_queued(media_db *db, const char *id, media_error *err)
+{
+    const char *p[] = {id};
+    return media_db_exec(db,
+                         "UPDATE media SET next_attempt_at = now() WHERE id = $1 AND status = "
+                         "'queued'",
+                         1, p, NULL, err);
+}
+
+media_code media_catalog_gc(media_db *db, long older_than_s, int batch, media_gc_delete_fn del,
+                            void *ud, size_t *removed, media_error *err)
+{
+    *removed = 0;
+    char secs[24], lim[16];
+    snprintf(secs, sizeof(secs), "%ld", older_than_s);
+    snprintf(lim, sizeof(lim), "%d", batch < 1 ? 100 : batch);
+    const char *p[] = {secs, lim};
+    for (;;) {
+        media_code rc = media_db_begin(db, err);
+        if (rc != MEDIA_OK)
+            return rc;
+        media_db_result *r;
+        rc = media_db_query(db,
+                            "SELECT id, bucket, object_key FROM media WHERE status = 'deleted'"
+                            " AND deleted_at < now() - make_interval(secs => $1::bigint)"
+                            " ORDER BY deleted_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                            2, p, &r, err);
+        if (rc != MEDIA_OK) {
+            media_db_rollback(db);
+            return rc;
+        }
+        int n = media_db_result_rows(r);
+        for (int i = 0; rc == MEDIA_OK && i < n; i++)
+            rc = del(ud, media_db_result_value(r, i, 1), media_db_result_value(r, i, 2), err);
+        for (int i = 0; rc == MEDIA_OK && i < n; i++) {
+            const char *q[] = {media_db_result_value(r, i, 0)};
+            rc = media_db_exec(db, "DELETE FROM media WHERE id = $1 AND status = 'deleted'", 1, q,
+                               NULL, err);
+        }
+        media_db_result_free(r);
+        if (rc == MEDIA_OK)
+            rc = media_db_commit(db, err);
+        else
+            media_db_rollback(db);
+        if (rc != MEDIA_OK)
+            return rc;
+        *removed += (size_t)n;
+        if (n == 0 || n < atoi(lim))
+            return MEDIA_OK;
+    }
+}

@@ -1,0 +1,188 @@
+/*
+ * catalog.h - the media catalog in PostgreSQL: tenants and media rows, their guarded state
+ * machine, idempotent creation, listing, the outbox sweeper's lookup, and retention.
+ *
+ * State machine (every transition a single guarded UPDATE, so concurrent workers cannot
+ * corrupt a row):
+ *
+ *   queued --begin_fetch--> fetching --mark_ready--> ready
+ *     ^  ^                     |  \----mark_failed--> failed --requeue--> queued
+ *     |  +----schedule_retry---+
+ *     +-- (any but deleted) --soft_delete--> deleted --gc--> (row gone)
+ *
+ * A row that is ready is never set back to fetching; finishing an already-finished job
+ * changes nothing. Object keys are derived from tenant and id and never change.
+ *
+ * Ownership: media_record owns its heap strings; free with media_record_cleanup.
+ * Thread: calls use the caller's media_db (one thread at a time).
+ */
+#ifndef MEDIA_CATALOG_H
+#define MEDIA_CATALOG_H
+
+#include "db.h"
+#include "error.h"
+#include "mem.h"
+#include "uuid.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    MEDIA_STATUS_QUEUED,
+    MEDIA_STATUS_FETCHING,
+    MEDIA_STATUS_READY,
+    MEDIA_STATUS_FAILED,
+    MEDIA_STATUS_DELETED,
+} media_status;
+
+const char *media_status_name(media_status s);
+bool media_status_parse(const char *s, media_status *out);
+
+#define MEDIA_TENANT_MAX           64
+#define MEDIA_OBJECT_KEY_MAX       160
+#define MEDIA_METADATA_MAX_BYTES   16384
+#define MEDIA_SOURCE_URL_MAX_BYTES 8192
+#define MEDIA_IDEMPOTENCY_KEY_MAX  255
+
+typedef struct media_record {
+    char id[MEDIA_UUID_STR];
+    char tenant[MEDIA_TENANT_MAX];
+    media_status status;
+    char *source_url;      /* owned */
+    char *idempotency_key; /* owned; NULL when none */
+    char *metadata;        /* owned JSON object text */
+    char bucket[64];
+    char object_key[MEDIA_OBJECT_KEY_MAX];
+    char content_type[128]; /* "" until known */
+    int64_t size_bytes;     /* -1 until known */
+    char sha256[65];
+    char etag[80];
+    int attempts;
+    char error_class[16]; /* "" | transient | permanent | rate_limited */
+    char *last_error;     /* owned; NULL when none */
+    int http_status;      /* 0 when none */
+    char request_id[80];
+    /* RFC 3339 UTC with microseconds; "" when NULL */
+    char created_at[40], updated_at[40], next_attempt_at[40], ready_at[40], deleted_at[40];
+} media_record;
+
+void media_record_cleanup(media_record *r);
+/* Append the record as one JSON object (the API and CLI representation). 0 or -1. */
+int media_record_json(const media_record *r, media_buf *out);
+
+/* True when t is a valid tenant id: 1-63 of [a-z0-9_-], starting with a letter or digit. */
+bool media_tenant_valid(const char *t);
+/*
+ * The object key of a media row: "<4 hex of sha256(tenant/id)>/<tenant>/<id>". The hash
+ * prefix spreads keys over the keyspace (S3 partitions by prefix). out: MEDIA_OBJECT_KEY_MAX.
+ */
+void media_object_key(const char *tenant, const char *id, char out[MEDIA_OBJECT_KEY_MAX]);
+
+/* Create the tenant when missing. MEDIA_ERR_INVALID for a bad id. */
+media_code media_catalog_tenant_ensure(media_db *db, const char *tenant, media_error *err);
+
+typedef struct media_create_request {
+    const char *tenant;
+    const char *source_url;
+    const char *idempotency_key; /* NULL: none */
+    const char *metadata;        /* JSON object text; NULL: {} */
+    const char *bucket;
+    const char *request_id; /* NULL: none */
+} media_create_request;
+
+/*
+ * Create a queued row. With an idempotency key, the same tenant + key returns the existing
+ * row (*created = false) when the payload (source URL + metadata) is the same, and
+ * MEDIA_ERR_CONFLICT when it differs. MEDIA_ERR_NOT_FOUND for an unknown tenant;
+ * MEDIA_ERR_INVALID for metadata that is not a JSON object or oversize fields.
+ */
+media_code media_catalog_create(media_db *db, const media_create_request *req, media_record *out,
+                                bool *created, media_error *err);
+
+/* Get a row of this tenant (deleted rows included). MEDIA_ERR_NOT_FOUND otherwise. */
+media_code media_catalog_get(media_db *db, const char *tenant, const char *id, media_record *out,
+                             media_error *err);
+/* Get a row by id alone (workers). */
+media_code media_catalog_get_any(media_db *db, const char *id, media_record *out, media_error *err);
+
+/*
+ * queued|fetching -> fetching, attempts + 1. Any other state: MEDIA_ERR_CONFLICT with *out
+ * holding the row as it is (a worker then acknowledges the job without work).
+ */
+media_code media_catalog_begin_fetch(media_db *db, const char *id, media_record *out,
+                                     media_error *err);
+
+typedef struct media_ready_info {
+    const char *content_type;
+    int64_t size_bytes;
+    const char *sha256;
+    const char *etag;
+} media_ready_info;
+
+/* fetching -> ready. Already ready: MEDIA_OK with *changed = false and nothing written.
+ * Other states: MEDIA_ERR_CONFLICT. */
+media_code media_catalog_mark_ready(media_db *db, const char *id, const media_ready_info *info,
+                                    media_record *out, bool *changed, media_error *err);
+
+/* queued|fetching -> failed with the error's class, message and HTTP status. Already failed:
+ * MEDIA_OK, *changed = false. ready/deleted: MEDIA_ERR_CONFLICT (a finished row stays). */
+media_code media_catalog_mark_failed(media_db *db, const char *id, const media_error *cause,
+                                     media_record *out, bool *changed, media_error *err);
+
+/* fetching -> queued, due in delay_ms, keeping the error for operators. */
+media_code media_catalog_schedule_retry(media_db *db, const char *id, const media_error *cause,
+                                        long delay_ms, media_error *err);
+
+/* failed|queued -> queued with attempts 0 and the error cleared (dead-letter replay). */
+media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err);
+
+/* Any but deleted -> deleted. *out gets the row (to delete its object). MEDIA_ERR_NOT_FOUND
+ * for an unknown, other tenant's or already deleted id. */
+media_code media_catalog_soft_delete(media_db *db, const char *tenant, const char *id,
+                                     media_record *out, media_error *err);
+
+/* A page of records. Owns its records; free with media_page_cleanup. */
+typedef struct media_page {
+    media_record *items;
+    size_t count;
+    int64_t total;        /* offset paging: rows matching; -1 for keyset pages */
+    char next_cursor[40]; /* keyset: id to pass as `after`, "" at the end */
+} media_page;
+
+void media_page_cleanup(media_page *p);
+
+/*
+ * Offset pagination, newest first: page >= 1, size 1..1000. status NULL lists every row that
+ * is not deleted. MEDIA_ERR_INVALID for out-of-range arguments.
+ */
+media_code media_catalog_list(media_db *db, const char *tenant, const media_status *status,
+                              int64_t page, int size, media_page *out, media_error *err);
+/* Keyset pagination, newest first: rows older than `after` (an id from next_cursor; NULL for
+ * the first page). MEDIA_ERR_INVALID when after is not an id of this tenant. */
+media_code media_catalog_list_after(media_db *db, const char *tenant, const media_status *status,
+                                    const char *after, int size, media_page *out, media_error *err);
+
+/* Queued rows due for more than older_than_s seconds (the outbox sweeper), oldest first. */
+media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit, media_page *out,
+                                      media_error *err);
+/* Mark a queued row as just re-enqueued (next_attempt_at = now) so the sweeper skips it. */
+media_code media_catalog_touch_queued(media_db *db, const char *id, media_error *err);
+
+/* Delete one stored object; called by gc for each row before the row is removed. */
+typedef media_code (*media_gc_delete_fn)(void *ud, const char *bucket, const char *object_key,
+                                         media_error *err);
+/*
+ * Retention: for rows soft-deleted more than older_than_s ago, in batches of `batch` rows
+ * (each batch one transaction, rows locked FOR UPDATE SKIP LOCKED so concurrent runs share
+ * the work), delete each object with del, then the rows. *removed gets the rows removed.
+ * A failed object delete rolls its batch back and stops: those rows remain for the next run.
+ */
+media_code media_catalog_gc(media_db *db, long older_than_s, int batch, media_gc_delete_fn del,
+                            void *ud, size_t *removed, media_error *err);
+
+/* The SQL of the listing and stale-queued lookups (tests EXPLAIN them). */
+extern const char *const media_catalog_sql_list;
+extern const char *const media_catalog_sql_stale_queued;
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * db.c - the libpq adapter. Connection strings may carry passwords: they are never logged
+ * or copied into error messages.
+ */
+#include "db.h"
+#include "mem.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct media_db {
+    PGconn *conn;
+    char *url;
+    char sqlstate[6];
+    bool in_tx; /* between BEGIN and COMMIT/ROLLBACK: never reconnect mid-transaction */
+};
+
+struct media_db_result {
+    PGresult *res;
+};
+
+media_error_class media_db_classify(const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        return MEDIA_CLASS_TRANSIENT; /* no SQLSTATE: the connection itself failed */
+    if (strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 || strcmp(s, "40001") == 0 ||
+        strcmp(s, "40P01") == 0 || strncmp(s, "57P", 3) == 0 || strcmp(s, "55P03") == 0)
+        return MEDIA_CLASS_TRANSIENT;
+    return MEDIA_CLASS_PERMANENT;
+}
+
+/* libpq messages end with newlines and may span lines; keep the first line. */
+static void first_line(const char *msg, char *out, size_t cap)
+{
+    size_t n = strcspn(msg ? msg : "", "\n");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, msg ? msg : "", n);
+    out[n] = '\0';
+}
+
+/* Server NOTICEs ("relation exists, skipping") are not ours to print. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg, (void)message;
+}
+
+static PGconn *open_conn(const char *url, media_error *err)
+{
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {url, "5", "mediagate", NULL};
+    /* expand_dbname: the URL's own settings win over these defaults */
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (c == NULL) {
+        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"out of memory (libpq)\"}\n");
+        abort();
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        char line[300];
+        first_line(PQerrorMessage(c), line, sizeof(line));
+        media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT,
+                        "cannot connect to PostgreSQL: %s", line);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
+    return c;
+}
+
+media_db *media_db_connect(const char *url, media_error *err)
+{
+    if (url == NULL || url[0] == '\0') {
+        media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                        "MEDIAGATE_DATABASE_URL is not set");
+        return NULL;
+    }
+    PGconn *c = open_conn(url, err);
+    if (c == NULL)
+        return NULL;
+    media_db *db = media_calloc(1, sizeof(*db));
+    db->conn = c;
+    db->url = media_strdup(url);
+    return db;
+}
+
+void media_db_close(media_db *db)
+{
+    if (db == NULL)
+        return;
+    PQfinish(db->conn);
+    if (db->url) {
+        memset(db->url, 0, strlen(db->url));
+        free(db->url);
+    }
+    free(db);
+}
+
+/* Before a statement: a connection found broken is replaced once. A transaction in progress
+ * is lost with it, which the statement's failure then reports. */
+static media_code ensure_conn(media_db *db, media_error *err)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK)
+        return MEDIA_OK;
+    if (db->in_tx) /* a fresh connection would run the rest of a transaction on its own */
+        return media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT,
+                               "connection to PostgreSQL lost during a transaction; it was "
+                               "rolled back");
+    PGconn *c = open_conn(db->url, err);
+    if (c == NULL)
+        return MEDIA_ERR_DB;
+    PQfinish(db->conn);
+    db->conn = c;
+    return MEDIA_OK;
+}
+
+static media_code fail(media_db *db, PGresult *res, media_error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
+    char line[400];
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    first_line(msg ? msg : PQerrorMessage(db->conn), line, sizeof(line));
+    bool lost = PQstatus(db->conn) != CONNECTION_OK;
+    media_code code = (state && strcmp(state, "23505") == 0) ? MEDIA_ERR_CONFLICT : MEDIA_ERR_DB;
+    media_error_set(
+        err, code, lost ? MEDIA_CLASS_TRANSIENT : media_db_classify(state), "%s%s%s%s%s",
+        lost ? "connection to PostgreSQL lost: " : "PostgreSQL: ", line[0] ? line : "no message",
+        state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "");
+    PQclear(res);
+    return code;
+}
+
+static media_code run(media_db *db, const char *sql, int n, const char *const *params,
+                      PGresult **out, media_error *err)
+{
+    db->sqlstate[0] = '\0';
+    media_code rc = ensure_conn(db, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        return fail(db, res, err);
+    *out = res;
+    return MEDIA_OK;
+}
+
+media_code media_db_query(media_db *db, const char *sql, int n, const char *const *params,
+                          media_db_result **out, media_error *err)
+{
+    PGresult *res = NULL;
+    media_code rc = run(db, sql, n, params, &res, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (out) {
+        *out = media_malloc(sizeof(**out));
+        (*out)->res = res;
+    } else {
+        PQclear(res);
+    }
+    return MEDIA_OK;
+}
+
+media_code media_db_exec(media_db *db, const char *sql, int n, const char *const *params,
+                         long *affected, media_error *err)
+{
+    PGresult *res = NULL;
+    media_code rc = run(db, sql, n, params, &res, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (affected) {
+        const char *t = PQcmdTuples(res);
+        *affected = t && t[0] ? strtol(t, NULL, 10) : 0;
+    }
+    PQclear(res);
+    return MEDIA_OK;
+}
+
+media_code media_db_exec_script(media_db *db, const char *sql, media_error *err)
+{
+    db->sqlstate[0] = '\0';
+    media_code rc = ensure_conn(db, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    PGresult *res = PQexec(db->conn, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        return fail(db, res, err);
+    PQclear(res);
+    return MEDIA_OK;
+}
+
+media_code media_db_begin(media_db *db, media_error *err)
+{
+    media_code rc = media_db_exec(db, "BEGIN", 0, NULL, NULL, err);
+    db->in_tx = rc == MEDIA_OK;
+    return rc;
+}
+
+media_code media_db_commit(media_db *db, media_error *err)
+{
+    media_code rc = media_db_exec(db, "COMMIT", 0, NULL, NULL, err);
+    db->in_tx = false;
+    return rc;
+}
+
+void media_db_rollback(media_db *db)
+{
+    db->in_tx = false;
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return;
+    PGresult *res = PQexec(db->conn, "ROLLBACK");
+    PQclear(res);
+}
+
+const char *media_db_last_sqlstate(const media_db *db)
+{
+    return db->sqlstate;
+}
+
+int media_db_backend_pid(const media_db *db)
+{
+    return PQbackendPID(db->conn);
+}
+
+int media_db_result_rows(const media_db_result *r)
+{
+    return PQntuples(r->res);
+}
+
+const char *media_db_result_value(const media_db_result *r, int row, int col)
+{
+    if (row < 0 || row >= PQntuples(r->res) || col < 0 || col >= PQnfields(r->res) ||
+        PQgetisnull(r->res, row, col))
+        return NULL;
+    return PQgetvalue(r->res, row, col);
+}
+
+int media_db_result_column(const media_db_result *r, const char *name)
+{
+    return PQfnumber(r->res, name);
+}
+
+void media_db_result_free(media_db_result *r)
+{
+    if (r == NULL)
+        return;
+    PQclear(r->res);
+    free(r);
+}

@@ -1,0 +1,112 @@
+/*
+ * json.c - JSON text output.
+ */
+#include "json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (max n bytes), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0)
+        len = 2, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        len = 3, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+int media_json_string(media_buf *b, const char *s)
+{
+    if (s == NULL)
+        return media_buf_appends(b, "null");
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    int rc = media_buf_append(b, "\"", 1);
+    size_t run = 0; /* bytes copied verbatim in one append */
+    for (size_t i = 0; i < n && rc == 0;) {
+        unsigned c = p[i];
+        const char *esc = NULL;
+        char u[8];
+        size_t len = 1;
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            snprintf(u, sizeof(u), "\\u%04x", c);
+            esc = u;
+        } else if (c >= 0x80) {
+            len = utf8_len(p + i, n - i);
+            if (len == 0) {
+                esc = "\\ufffd";
+                len = 1;
+            }
+        }
+        if (esc) {
+            rc = media_buf_append(b, s + i - run, run);
+            run = 0;
+            if (rc == 0)
+                rc = media_buf_appends(b, esc);
+        } else {
+            run += len;
+        }
+        i += len;
+    }
+    if (rc == 0)
+        rc = media_buf_append(b, s + n - run, run);
+    return rc ? rc : media_buf_append(b, "\"", 1);
+}
+
+static int key(media_buf *b, const char *name, int *first)
+{
+    int rc = *first ? 0 : media_buf_append(b, ",", 1);
+    *first = 0;
+    if (rc == 0)
+        rc = media_json_string(b, name);
+    return rc ? rc : media_buf_append(b, ":", 1);
+}
+
+int media_json_kv_str(media_buf *b, const char *name, const char *value, int *first)
+{
+    int rc = key(b, name, first);
+    return rc ? rc : media_json_string(b, value);
+}
+
+int media_json_kv_int(media_buf *b, const char *name, int64_t value, int *first)
+{
+    int rc = key(b, name, first);
+    return rc ? rc : media_buf_appendf(b, "%" PRId64, value);
+}
+
+int media_json_kv_raw(media_buf *b, const char *name, const char *json, int *first)
+{
+    int rc = key(b, name, first);
+    return rc ? rc : media_buf_appends(b, json ? json : "null");
+}
