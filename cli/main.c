@@ -16,6 +16,8 @@ static int cmd_version(int argc, char **argv);
 
 static const cli_command commands[] = {
     {"presign", "print a presigned S3 URL for a key", cmd_presign},
+    {"ingest", "stream source URLs into the bucket and record them (one-shot, no queue)",
+     cmd_ingest},
     {"put", "upload a file or stdin to a key (multipart when large or unknown)", cmd_put},
     {"get", "write an object to stdout", cmd_get},
     {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads},

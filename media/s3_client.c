@@ -659,7 +659,20 @@ media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
                                "S3 answered UploadPart without an ETag");
     part->number = number;
     snprintf(part->etag, sizeof(part->etag), "%s", info.etag);
+    memcpy(part->md5, md5, sizeof(part->md5));
     return MEDIA_OK;
+}
+
+void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[48])
+{
+    media_digest *d = media_digest_new(MEDIA_DIGEST_MD5);
+    for (size_t i = 0; i < count; i++)
+        media_digest_update(d, parts[i].md5, sizeof(parts[i].md5));
+    uint8_t m[MEDIA_MD5_LEN];
+    media_digest_final(d, m);
+    media_digest_destroy(d);
+    media_hex(m, sizeof(m), out);
+    snprintf(out + 2 * MEDIA_MD5_LEN, 48 - 2 * MEDIA_MD5_LEN, "-%zu", count);
 }
 
 media_code media_s3_multipart_complete(media_s3_client *c, const char *key, const char *upload_id,

@@ -99,9 +99,14 @@ media_code media_s3_create_bucket(media_s3_client *c, media_error *err);
 /* ---- multipart ---- */
 
 typedef struct media_s3_part {
-    int number;    /* 1..10000 */
-    char etag[80]; /* without quotes */
+    int number;      /* 1..10000 */
+    char etag[80];   /* without quotes */
+    uint8_t md5[16]; /* MD5 of the part's bytes (for the multipart ETag check) */
 } media_s3_part;
+
+/* The ETag S3 gives a completed multipart upload: hex MD5 of the parts' MD5s, "-", count.
+ * out: 48 bytes. */
+void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[48]);
 
 /* Start an upload; writes its id (NUL-terminated) to upload_id (cap bytes). */
 media_code media_s3_multipart_create(media_s3_client *c, const char *key,

@@ -1,0 +1,56 @@
+/*
+ * job.c - catalog state transitions around one transfer.
+ */
+#include "job.h"
+
+#include <string.h>
+
+typedef struct {
+    media_s3_client *s3;
+    size_t aborted;
+} leftover_ctx;
+
+static int abort_leftover(void *ud, const media_s3_upload *u)
+{
+    leftover_ctx *l = ud;
+    media_error e;
+    if (media_s3_multipart_abort(l->s3, u->key, u->upload_id, &e) == MEDIA_OK)
+        l->aborted++;
+    return 0;
+}
+
+media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
+                          bool *skipped, media_error *err)
+{
+    *skipped = false;
+    memset(final, 0, sizeof(*final));
+    media_code rc = media_catalog_begin_fetch(c->db, media_id, final, err);
+    if (rc == MEDIA_ERR_CONFLICT) { /* finished or deleted: nothing to do */
+        *skipped = true;
+        return MEDIA_OK;
+    }
+    if (rc != MEDIA_OK)
+        return rc;
+
+    if (final->attempts > 1) {
+        /* an earlier attempt may have died mid-multipart: its upload must not linger */
+        leftover_ctx l = {c->s3, 0};
+        media_error e;
+        media_s3_multipart_list(c->s3, final->object_key, abort_leftover, &l, &e);
+    }
+
+    ingest_result res;
+    rc = ingest_transfer(c->o, c->s3, final->source_url, final->object_key, &res, err);
+    if (rc != MEDIA_OK)
+        return rc;
+
+    media_ready_info info = {res.content_type, res.size_bytes, res.sha256, res.etag};
+    char id[MEDIA_UUID_STR];
+    memcpy(id, final->id, sizeof(id));
+    media_record_cleanup(final);
+    bool changed;
+    rc = media_catalog_mark_ready(c->db, id, &info, final, &changed, err);
+    if (rc == MEDIA_ERR_CONFLICT) /* deleted while we fetched: the object goes too */
+        media_s3_delete(c->s3, final->object_key, NULL);
+    return rc;
+}

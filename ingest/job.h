@@ -1,0 +1,36 @@
+/*
+ * job.h - one ingest job against the catalog: the row goes fetching, the source streams into
+ * the row's object key (which never changes, so a repeated run overwrites the same object),
+ * and the row goes ready. Shared by `mediagate ingest` (one-shot) and the queue worker.
+ */
+#ifndef INGEST_JOB_H
+#define INGEST_JOB_H
+
+#include "media/catalog.h"
+#include "media/db.h"
+#include "media/s3_client.h"
+#include "options.h"
+#include "transfer.h"
+
+#include <stdbool.h>
+
+typedef struct ingest_context {
+    media_db *db;
+    media_s3_client *s3;
+    const ingest_options *o;
+} ingest_context;
+
+/*
+ * Run the job of media_id.
+ * - Row already ready, failed or deleted: *skipped = true, *final = the row, MEDIA_OK.
+ * - Success: the row is ready, *final holds it.
+ * - Transfer failure: the row stays fetching and the classified error is returned; the caller
+ *   decides between media_catalog_schedule_retry and media_catalog_mark_failed.
+ * A job on its second or later attempt first aborts multipart uploads an earlier attempt
+ * left under its key (a worker that died mid-transfer). *final is cleaned up by the caller
+ * (also on error, where it may hold the row as it was).
+ */
+media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
+                          bool *skipped, media_error *err);
+
+#endif

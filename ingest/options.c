@@ -1,0 +1,81 @@
+/*
+ * options.c - ingest settings from the environment.
+ */
+#include "options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, media_error *err)
+{
+    memset(o, 0, sizeof(*o));
+    media_code rc;
+    long v;
+#define LONG(name, def, min, max, field)                                                           \
+    do {                                                                                           \
+        rc = media_config_long(env, ud, name, def, min, max, &v, err);                             \
+        if (rc != MEDIA_OK)                                                                        \
+            return rc;                                                                             \
+        o->field = v;                                                                              \
+    } while (0)
+
+    rc = ingest_allowlist_parse(env("MEDIAGATE_ALLOW_PRIVATE_SOURCES", ud), &o->allow, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    const char *types = env("MEDIAGATE_ALLOWED_TYPES", ud);
+    if (types && types[0]) {
+        rc = ingest_type_set_parse(types, &o->types, err);
+        if (rc != MEDIA_OK)
+            return rc;
+    } else {
+        ingest_type_set_default(&o->types);
+    }
+    LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, max_bytes);
+    LONG("MEDIAGATE_PART_SIZE", 8L << 20, 5L << 20, 512L << 20, part_size);
+    LONG("MEDIAGATE_SINGLE_PUT_MAX", (long)o->part_size, 0, 5L << 30, single_put_max);
+    o->pipe_bytes = 256 * 1024;
+    LONG("MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS", 10000, 100, 600000, connect_timeout_ms);
+    LONG("MEDIAGATE_FETCH_LOW_SPEED_BYTES", 1024, 1, 1L << 30, low_speed_bytes);
+    LONG("MEDIAGATE_FETCH_LOW_SPEED_TIME_S", 30, 1, 3600, low_speed_time_s);
+    LONG("MEDIAGATE_FETCH_DEADLINE_S", 600, 1, 86400, deadline_s);
+    LONG("MEDIAGATE_FETCH_MAX_REDIRECTS", 5, 0, 20, max_redirects);
+    LONG("MEDIAGATE_FETCH_MAX_HEADER_BYTES", 32768, 1024, 1L << 20, max_header_bytes);
+    long threshold, cooldown;
+    rc = media_config_long(env, ud, "MEDIAGATE_FETCH_PROXY_FAILURES", 3, 1, 1000, &threshold, err);
+    if (rc == MEDIA_OK)
+        rc = media_config_long(env, ud, "MEDIAGATE_FETCH_PROXY_COOLDOWN_S", 60, 1, 86400, &cooldown,
+                               err);
+    if (rc == MEDIA_OK)
+        rc = ingest_proxy_pool_new(env("MEDIAGATE_FETCH_PROXIES", ud), (int)threshold, cooldown,
+                                   &o->proxies, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    snprintf(o->cache_control, sizeof(o->cache_control), "public, max-age=31536000, immutable");
+#undef LONG
+    return MEDIA_OK;
+}
+
+void ingest_options_cleanup(ingest_options *o)
+{
+    ingest_proxy_pool_destroy(o->proxies);
+    o->proxies = NULL;
+}
+
+const char *ingest_options_help(void)
+{
+    return "  MEDIAGATE_MAX_BYTES                 largest source accepted (default 104857600)\n"
+           "  MEDIAGATE_ALLOWED_TYPES             types stored (default: the image types)\n"
+           "  MEDIAGATE_ALLOW_PRIVATE_SOURCES     CIDRs exempt from the SSRF guard (default none)\n"
+           "  MEDIAGATE_PART_SIZE                 multipart part size, >= 5 MiB (default 8 MiB)\n"
+           "  MEDIAGATE_SINGLE_PUT_MAX            largest declared length sent in one PUT\n"
+           "                                      (default: the part size)\n"
+           "  MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS  source connect timeout (default 10000)\n"
+           "  MEDIAGATE_FETCH_LOW_SPEED_BYTES     abort a source slower than this (1024 B/s)\n"
+           "  MEDIAGATE_FETCH_LOW_SPEED_TIME_S    ... for this long (default 30)\n"
+           "  MEDIAGATE_FETCH_DEADLINE_S          whole-download deadline (default 600)\n"
+           "  MEDIAGATE_FETCH_MAX_REDIRECTS       redirects followed (default 5)\n"
+           "  MEDIAGATE_FETCH_MAX_HEADER_BYTES    response header limit (default 32768)\n"
+           "  MEDIAGATE_FETCH_PROXIES             egress proxies used in rotation (default none)\n"
+           "  MEDIAGATE_FETCH_PROXY_FAILURES      failures in a row before a proxy rests (3)\n"
+           "  MEDIAGATE_FETCH_PROXY_COOLDOWN_S    how long it rests (default 60)\n";
+}

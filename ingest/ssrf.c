@@ -1,0 +1,233 @@
+/*
+ * ssrf.c - address classification for the SSRF guard.
+ *
+ * To refuse another range: add it to v4_rules or v6_rules (or to the embedding logic in
+ * ingest_ssrf_classify_v6), add a case to tests/unit/test_ssrf.c.
+ */
+#include "ssrf.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ingest_addr_class_name(ingest_addr_class c)
+{
+    switch (c) {
+    case INGEST_ADDR_PUBLIC:
+        return "public";
+    case INGEST_ADDR_UNSPECIFIED:
+        return "unspecified address";
+    case INGEST_ADDR_LOOPBACK:
+        return "loopback";
+    case INGEST_ADDR_PRIVATE:
+        return "private network";
+    case INGEST_ADDR_CGNAT:
+        return "carrier-grade NAT";
+    case INGEST_ADDR_LINK_LOCAL:
+        return "link-local";
+    case INGEST_ADDR_METADATA:
+        return "cloud metadata service";
+    case INGEST_ADDR_MULTICAST:
+        return "multicast";
+    case INGEST_ADDR_BROADCAST:
+        return "broadcast";
+    case INGEST_ADDR_RESERVED:
+        return "reserved range";
+    case INGEST_ADDR_ULA:
+        return "unique local (IPv6 private)";
+    case INGEST_ADDR_SITE_LOCAL:
+        return "site-local";
+    }
+    return "reserved range";
+}
+
+typedef struct {
+    uint32_t net;
+    int prefix;
+    ingest_addr_class cls;
+} v4_rule;
+
+/* most specific first */
+static const v4_rule v4_rules[] = {
+    {0xA9FEA9FE, 32, INGEST_ADDR_METADATA},  /* 169.254.169.254 */
+    {0xFFFFFFFF, 32, INGEST_ADDR_BROADCAST}, /* 255.255.255.255 */
+    {0x00000000, 8, INGEST_ADDR_UNSPECIFIED}, {0x7F000000, 8, INGEST_ADDR_LOOPBACK},
+    {0x0A000000, 8, INGEST_ADDR_PRIVATE},     {0xAC100000, 12, INGEST_ADDR_PRIVATE},
+    {0xC0A80000, 16, INGEST_ADDR_PRIVATE},    {0x64400000, 10, INGEST_ADDR_CGNAT},
+    {0xA9FE0000, 16, INGEST_ADDR_LINK_LOCAL}, {0xE0000000, 4, INGEST_ADDR_MULTICAST},
+    {0xF0000000, 4, INGEST_ADDR_RESERVED},  /* 240/4, future use */
+    {0xC0000000, 24, INGEST_ADDR_RESERVED}, /* 192.0.0/24 IETF protocol assignments */
+    {0xC0000200, 24, INGEST_ADDR_RESERVED}, /* 192.0.2/24 TEST-NET-1 */
+    {0xC6336400, 24, INGEST_ADDR_RESERVED}, /* 198.51.100/24 TEST-NET-2 */
+    {0xCB007100, 24, INGEST_ADDR_RESERVED}, /* 203.0.113/24 TEST-NET-3 */
+    {0xC6120000, 15, INGEST_ADDR_RESERVED}, /* 198.18/15 benchmarking */
+    {0xC0586300, 24, INGEST_ADDR_RESERVED}, /* 192.88.99/24 6to4 relay anycast */
+};
+
+ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4])
+{
+    uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+    for (size_t i = 0; i < sizeof(v4_rules) / sizeof(v4_rules[0]); i++) {
+        uint32_t mask = v4_rules[i].prefix ? 0xFFFFFFFFu << (32 - v4_rules[i].prefix) : 0;
+        if ((v & mask) == v4_rules[i].net)
+            return v4_rules[i].cls;
+    }
+    return INGEST_ADDR_PUBLIC;
+}
+
+static bool prefix_eq(const uint8_t *a, const uint8_t *p, int bits)
+{
+    int bytes = bits / 8, rest = bits % 8;
+    if (memcmp(a, p, (size_t)bytes) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xFF << (8 - rest));
+    return (a[bytes] & mask) == (p[bytes] & mask);
+}
+
+static ingest_addr_class worse(ingest_addr_class a, ingest_addr_class b)
+{
+    return a != INGEST_ADDR_PUBLIC ? a : b;
+}
+
+ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16])
+{
+    static const uint8_t zero[16] = {0};
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 0x01};
+    static const uint8_t teredo[4] = {0x20, 0x01, 0, 0};
+    static const uint8_t ec2_metadata[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0,    0,
+                                             0,    0, 0,    0,    0, 0, 0x02, 0x54};
+
+    if (memcmp(a, zero, 16) == 0)
+        return INGEST_ADDR_UNSPECIFIED;
+    if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+        return INGEST_ADDR_LOOPBACK;
+    if (memcmp(a, mapped, 12) == 0) /* ::ffff:a.b.c.d */
+        return ingest_ssrf_classify_v4(a + 12);
+    if (memcmp(a, zero, 12) == 0) /* ::a.b.c.d, IPv4-compatible (deprecated) */
+        return worse(ingest_ssrf_classify_v4(a + 12), INGEST_ADDR_RESERVED);
+    if (memcmp(a, nat64, 12) == 0) /* 64:ff9b::/96 */
+        return ingest_ssrf_classify_v4(a + 12);
+    if (memcmp(a, nat64_local, 6) == 0) /* 64:ff9b:1::/48, local-use NAT64 */
+        return INGEST_ADDR_PRIVATE;
+    if (a[0] == 0x20 && a[1] == 0x02) /* 2002::/16 6to4: 2002:AABB:CCDD:: */
+        return ingest_ssrf_classify_v4(a + 2);
+    if (memcmp(a, teredo, 4) == 0) { /* 2001::/32: server v4, then client v4 inverted */
+        uint8_t client[4] = {(uint8_t)~a[12], (uint8_t)~a[13], (uint8_t)~a[14], (uint8_t)~a[15]};
+        return worse(ingest_ssrf_classify_v4(a + 4), ingest_ssrf_classify_v4(client));
+    }
+    if (memcmp(a, ec2_metadata, 16) == 0)
+        return INGEST_ADDR_METADATA;
+    if (a[0] == 0xff)
+        return INGEST_ADDR_MULTICAST;
+    if ((a[0] & 0xfe) == 0xfc)
+        return INGEST_ADDR_ULA;
+    if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+        return INGEST_ADDR_LINK_LOCAL;
+    if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+        return INGEST_ADDR_SITE_LOCAL;
+    static const uint8_t doc[4] = {0x20, 0x01, 0x0d, 0xb8};        /* 2001:db8::/32 */
+    static const uint8_t discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0}; /* 100::/64 */
+    static const uint8_t ietf[3] = {0x20, 0x01, 0x00};             /* 2001::/23 */
+    if (prefix_eq(a, doc, 32) || prefix_eq(a, discard, 64) || prefix_eq(a, ietf, 23))
+        return INGEST_ADDR_RESERVED;
+    /* outside 2000::/3 (global unicast) nothing is routable on the internet */
+    if ((a[0] & 0xe0) != 0x20)
+        return INGEST_ADDR_RESERVED;
+    return INGEST_ADDR_PUBLIC;
+}
+
+media_code ingest_allowlist_parse(const char *spec, ingest_allowlist *out, media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (spec == NULL)
+        return MEDIA_OK;
+    const char *p = spec;
+    int index = 0;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        index++;
+        size_t n = strcspn(p, ", ");
+        char item[64];
+        if (n >= sizeof(item) || out->count == sizeof(out->cidrs) / sizeof(out->cidrs[0]))
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d is too long or "
+                                   "there are more than 32",
+                                   index);
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n;
+        ingest_cidr *c = &out->cidrs[out->count];
+        char *slash = strchr(item, '/');
+        if (slash)
+            *slash = '\0';
+        if (inet_pton(AF_INET, item, c->addr) == 1) {
+            c->family = AF_INET;
+            c->prefix = 32;
+        } else if (inet_pton(AF_INET6, item, c->addr) == 1) {
+            c->family = AF_INET6;
+            c->prefix = 128;
+        } else {
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d is not an IP "
+                                   "address or CIDR",
+                                   index);
+        }
+        if (slash) {
+            char *end;
+            long bits = strtol(slash + 1, &end, 10);
+            if (end == slash + 1 || *end || bits < 0 || bits > c->prefix)
+                return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                       "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d has a bad "
+                                       "prefix length",
+                                       index);
+            c->prefix = (int)bits;
+        }
+        out->count++;
+    }
+    return MEDIA_OK;
+}
+
+bool ingest_allowlist_contains(const ingest_allowlist *l, int family, const uint8_t *addr)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
+        family = AF_INET;
+        addr += 12;
+    }
+    for (size_t i = 0; i < l->count; i++)
+        if (l->cidrs[i].family == family && prefix_eq(addr, l->cidrs[i].addr, l->cidrs[i].prefix))
+            return true;
+    return false;
+}
+
+media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
+                                      const ingest_allowlist *allow, media_error *err)
+{
+    int family = sa->sa_family;
+    const uint8_t *addr;
+    if (family == AF_INET && len >= sizeof(struct sockaddr_in))
+        addr = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+    else if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+        addr = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+    else
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source refused by the SSRF guard: not an IP connection");
+    if (allow && ingest_allowlist_contains(allow, family, addr))
+        return MEDIA_OK;
+    ingest_addr_class c =
+        family == AF_INET ? ingest_ssrf_classify_v4(addr) : ingest_ssrf_classify_v6(addr);
+    if (c == INGEST_ADDR_PUBLIC)
+        return MEDIA_OK;
+    return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                           "source refused by the SSRF guard: it resolves to a %s address",
+                           ingest_addr_class_name(c));
+}

@@ -1,0 +1,707 @@
+/*
+ * transfer.c - the fetch -> S3 pipeline (see transfer.h for the contract).
+ *
+ * Threads: the caller runs the source download (curl easy); an uploader thread runs the S3
+ * side. They share one mutex and condition variable:
+ *   single PUT: a ring buffer (pipe) the download fills and the PUT's read callback drains;
+ *   multipart:  two part slots, FREE -> FILLING (download) -> READY -> UPLOADING -> FREE.
+ * Either side sets its abort flag on failure and the other stops at its next step.
+ */
+#include "transfer.h"
+#include "media/hash.h"
+#include "media/mem.h"
+
+#include <curl/curl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_UPLOADING } slot_state;
+
+typedef struct {
+    const ingest_options *o;
+    media_s3_client *s3;
+    const char *key;
+    CURL *h;
+
+    /* source side: the caller's thread only */
+    long status; /* of the response being received */
+    int64_t declared;
+    long retry_after_s;
+    size_t header_bytes;
+    bool body_started;
+    uint8_t sniff[INGEST_SNIFF_BYTES];
+    size_t sniff_len;
+    bool started; /* the upload mode is decided and the uploader runs */
+    const char *type;
+    int64_t received;
+    media_digest *sha;
+    media_digest *md5; /* whole body; single PUT only */
+    bool src_failed;
+    media_error src_err;
+    bool ssrf_refused;
+    media_error ssrf_err;
+    bool via_proxy;
+
+    /* shared with the uploader, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool multipart;
+    char *pipe;
+    size_t pipe_cap, pipe_head, pipe_len;
+    char *buf[2];
+    size_t blen[2];
+    slot_state st[2];
+    unsigned seq[2], next_seq, up_seq;
+    int filling;    /* slot the download fills, -1 when none */
+    bool eof;       /* download finished, everything handed over */
+    bool abort_src; /* download failed: uploader must abort */
+    bool abort_up;  /* upload failed: download must stop */
+
+    /* uploader results (read after join) */
+    pthread_t thread;
+    bool thread_started;
+    media_code up_rc;
+    media_error up_err;
+    media_s3_object_info info;
+    media_s3_part *parts;
+    size_t nparts;
+} xfer;
+
+media_error_class ingest_classify_http_status(long status)
+{
+    if (status >= 200 && status < 300)
+        return MEDIA_CLASS_NONE;
+    if (status == 429)
+        return MEDIA_CLASS_RATE_LIMITED;
+    if (status == 408 || status == 425 || status >= 500)
+        return MEDIA_CLASS_TRANSIENT;
+    return MEDIA_CLASS_PERMANENT;
+}
+
+media_code ingest_url_check(const char *url, media_error *err)
+{
+    if (url == NULL || url[0] == '\0')
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source URL is empty");
+    if (strlen(url) > 8192)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source URL is longer than 8192 bytes");
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "source URL contains spaces or control characters");
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+    media_code rc = MEDIA_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source URL is not a valid absolute URL");
+    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+               (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source URL must be http or https");
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source URL has no host");
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+               curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source URL must not carry a user name or password");
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_free(pass);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* ---- the sink: single PUT pipe or multipart slots ---- */
+
+static size_t pipe_read(void *ud, char *out, size_t cap)
+{
+    xfer *x = ud;
+    pthread_mutex_lock(&x->mu);
+    while (x->pipe_len == 0 && !x->eof && !x->abort_src)
+        pthread_cond_wait(&x->cv, &x->mu);
+    if (x->abort_src) {
+        pthread_mutex_unlock(&x->mu);
+        return MEDIA_READ_ABORT;
+    }
+    size_t n = x->pipe_len < cap ? x->pipe_len : cap;
+    size_t first = x->pipe_cap - x->pipe_head;
+    if (first > n)
+        first = n;
+    memcpy(out, x->pipe + x->pipe_head, first);
+    memcpy(out + first, x->pipe, n - first);
+    x->pipe_head = (x->pipe_head + n) % x->pipe_cap;
+    x->pipe_len -= n;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    return n;
+}
+
+/* Hand n bytes to the uploader, blocking while it is behind. False when it failed. */
+static bool sink_write(xfer *x, const char *p, size_t n)
+{
+    if (!x->multipart) {
+        pthread_mutex_lock(&x->mu);
+        while (n) {
+            while (x->pipe_len == x->pipe_cap && !x->abort_up)
+                pthread_cond_wait(&x->cv, &x->mu);
+            if (x->abort_up)
+                break;
+            size_t tail = (x->pipe_head + x->pipe_len) % x->pipe_cap;
+            size_t room = x->pipe_cap - x->pipe_len;
+            size_t chunk = n < room ? n : room;
+            size_t first = x->pipe_cap - tail < chunk ? x->pipe_cap - tail : chunk;
+            memcpy(x->pipe + tail, p, first);
+            memcpy(x->pipe, p + first, chunk - first);
+            x->pipe_len += chunk;
+            p += chunk;
+            n -= chunk;
+            pthread_cond_broadcast(&x->cv);
+        }
+        bool ok = !x->abort_up;
+        pthread_mutex_unlock(&x->mu);
+        return ok;
+    }
+    const size_t part = x->o->part_size;
+    while (n) {
+        if (x->filling < 0) {
+            pthread_mutex_lock(&x->mu);
+            for (;;) {
+                if (x->abort_up) {
+                    pthread_mutex_unlock(&x->mu);
+                    return false;
+                }
+                int i = x->st[0] == SLOT_FREE ? 0 : x->st[1] == SLOT_FREE ? 1 : -1;
+                if (i >= 0) {
+                    if (x->buf[i] == NULL)
+                        x->buf[i] = media_malloc(part);
+                    x->st[i] = SLOT_FILLING;
+                    x->blen[i] = 0;
+                    x->seq[i] = x->next_seq++;
+                    x->filling = i;
+                    break;
+                }
+                pthread_cond_wait(&x->cv, &x->mu);
+            }
+            pthread_mutex_unlock(&x->mu);
+        }
+        int i = x->filling;
+        size_t chunk = part - x->blen[i] < n ? part - x->blen[i] : n;
+        memcpy(x->buf[i] + x->blen[i], p, chunk); /* the FILLING slot is the download's */
+        x->blen[i] += chunk;
+        p += chunk;
+        n -= chunk;
+        if (x->blen[i] == part) {
+            pthread_mutex_lock(&x->mu);
+            x->st[i] = SLOT_READY;
+            x->filling = -1;
+            bool failed = x->abort_up;
+            pthread_cond_broadcast(&x->cv);
+            pthread_mutex_unlock(&x->mu);
+            if (failed)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* The download ended: hand over the last part (ok) or tell the uploader to abort. */
+static void sink_finish(xfer *x, bool ok)
+{
+    pthread_mutex_lock(&x->mu);
+    if (ok) {
+        if (x->multipart && x->filling >= 0)
+            x->st[x->filling] = x->blen[x->filling] ? SLOT_READY : SLOT_FREE;
+        x->filling = -1;
+        x->eof = true;
+    } else {
+        x->abort_src = true;
+    }
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+static void upload_failed(xfer *x)
+{
+    pthread_mutex_lock(&x->mu);
+    x->abort_up = true;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+static void *uploader_single(void *arg)
+{
+    xfer *x = arg;
+    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
+    x->up_rc =
+        media_s3_put(x->s3, x->key, pipe_read, x, (uint64_t)x->declared, &po, &x->info, &x->up_err);
+    if (x->up_rc != MEDIA_OK)
+        upload_failed(x);
+    return NULL;
+}
+
+static void *uploader_multi(void *arg)
+{
+    xfer *x = arg;
+    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
+    char upload_id[256];
+    x->up_rc =
+        media_s3_multipart_create(x->s3, x->key, &po, upload_id, sizeof(upload_id), &x->up_err);
+    if (x->up_rc != MEDIA_OK) {
+        upload_failed(x);
+        return NULL;
+    }
+    size_t cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&x->mu);
+        int i = -1;
+        for (;;) {
+            if (x->abort_src)
+                break;
+            for (int k = 0; k < 2; k++)
+                if (x->st[k] == SLOT_READY && x->seq[k] == x->up_seq)
+                    i = k;
+            if (i >= 0 || (x->eof && x->st[0] != SLOT_READY && x->st[1] != SLOT_READY))
+                break;
+            pthread_cond_wait(&x->cv, &x->mu);
+        }
+        bool stop = x->abort_src;
+        if (i >= 0 && !stop)
+            x->st[i] = SLOT_UPLOADING;
+        pthread_mutex_unlock(&x->mu);
+        if (stop) {
+            x->up_rc = media_error_set(&x->up_err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
+                                       "download failed");
+            break;
+        }
+        if (i < 0)
+            break; /* everything uploaded */
+        if (x->nparts == MEDIA_S3_MAX_PARTS) {
+            x->up_rc = media_error_set(&x->up_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                                       "source needs more than %d parts", MEDIA_S3_MAX_PARTS);
+            break;
+        }
+        if (x->nparts == cap) {
+            cap = cap ? cap * 2 : 16;
+            x->parts = media_realloc(x->parts, cap * sizeof(*x->parts));
+        }
+        x->up_rc =
+            media_s3_multipart_upload_part(x->s3, x->key, upload_id, (int)x->nparts + 1, x->buf[i],
+                                           x->blen[i], &x->parts[x->nparts], &x->up_err);
+        if (x->up_rc != MEDIA_OK)
+            break;
+        x->nparts++;
+        pthread_mutex_lock(&x->mu);
+        x->st[i] = SLOT_FREE;
+        x->up_seq++;
+        pthread_cond_broadcast(&x->cv);
+        pthread_mutex_unlock(&x->mu);
+    }
+    if (x->up_rc == MEDIA_OK)
+        x->up_rc = media_s3_multipart_complete(x->s3, x->key, upload_id, x->parts, x->nparts,
+                                               &x->info, &x->up_err);
+    if (x->up_rc != MEDIA_OK) {
+        upload_failed(x);
+        media_error aerr; /* nothing partial stays behind */
+        media_s3_multipart_abort(x->s3, x->key, upload_id, &aerr);
+    }
+    return NULL;
+}
+
+/* Decide the upload mode from the sniffed bytes and the declared length; start uploading. */
+static bool start_upload(xfer *x)
+{
+    if (ingest_sniff_check(x->sniff, x->sniff_len, &x->o->types, &x->type, &x->src_err) !=
+        MEDIA_OK) {
+        x->src_failed = true;
+        return false;
+    }
+    x->multipart = !(x->declared >= 0 && x->declared <= x->o->single_put_max);
+    x->filling = -1;
+    if (!x->multipart) {
+        x->pipe_cap = x->o->pipe_bytes;
+        x->pipe = media_malloc(x->pipe_cap);
+        x->md5 = media_digest_new(MEDIA_DIGEST_MD5);
+        media_digest_update(x->md5, x->sniff, x->sniff_len);
+    }
+    x->started = true;
+    x->thread_started =
+        pthread_create(&x->thread, NULL, x->multipart ? uploader_multi : uploader_single, x) == 0;
+    if (!x->thread_started) {
+        x->src_failed = true;
+        media_error_set(&x->src_err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
+                        "cannot start the upload thread");
+        return false;
+    }
+    return sink_write(x, (const char *)x->sniff, x->sniff_len);
+}
+
+/* ---- libcurl callbacks (source) ---- */
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nitems;
+    if (n > 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response: redirect or final */
+        x->status = 0;
+        const char *sp = memchr(line, ' ', n);
+        if (sp)
+            x->status = strtol(sp + 1, NULL, 10);
+        x->declared = -1;
+        x->retry_after_s = 0;
+        x->header_bytes = 0;
+    }
+    x->header_bytes += n;
+    if ((long)x->header_bytes > x->o->max_header_bytes) {
+        x->src_failed = true;
+        media_error_set(&x->src_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                        "source response headers are larger than %ld bytes",
+                        x->o->max_header_bytes);
+        return 0;
+    }
+    char value[64];
+    if (n > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
+        size_t len = n - 15 < sizeof(value) - 1 ? n - 15 : sizeof(value) - 1;
+        memcpy(value, line + 15, len);
+        value[len] = '\0';
+        char *end;
+        long long v = strtoll(value, &end, 10);
+        x->declared = (end != value && v >= 0) ? v : -1;
+    } else if (n > 12 && strncasecmp(line, "Retry-After:", 12) == 0) {
+        size_t len = n - 12 < sizeof(value) - 1 ? n - 12 : sizeof(value) - 1;
+        memcpy(value, line + 12, len);
+        value[len] = '\0';
+        long v = strtol(value, NULL, 10);
+        x->retry_after_s = v > 0 && v < 86400 ? v : 0;
+    }
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    if (x->via_proxy && x->status >= 300 && x->status < 400)
+        return n; /* a redirect's body, while we follow redirects ourselves */
+    if (!x->body_started) {
+        x->body_started = true;
+        media_error_class cls = ingest_classify_http_status(x->status);
+        if (cls != MEDIA_CLASS_NONE) {
+            x->src_failed = true;
+            media_error_set(&x->src_err, MEDIA_ERR_NETWORK, cls, "source answered HTTP %ld",
+                            x->status);
+            x->src_err.http_status = (int)x->status;
+            x->src_err.retry_after_s = x->retry_after_s;
+            return 0;
+        }
+    }
+    if (x->received + (int64_t)n > x->o->max_bytes) {
+        x->src_failed = true;
+        media_error_set(&x->src_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                        "source is larger than the %lld-byte limit", (long long)x->o->max_bytes);
+        return 0;
+    }
+    x->received += (int64_t)n;
+    media_digest_update(x->sha, data, n);
+    const char *p = data;
+    size_t left = n;
+    if (!x->started) {
+        size_t take =
+            INGEST_SNIFF_BYTES - x->sniff_len < left ? INGEST_SNIFF_BYTES - x->sniff_len : left;
+        memcpy(x->sniff + x->sniff_len, p, take);
+        x->sniff_len += take;
+        p += take;
+        left -= take;
+        if (x->sniff_len < INGEST_SNIFF_BYTES)
+            return n;
+        if (!start_upload(x))
+            return 0;
+    }
+    if (left == 0)
+        return n;
+    if (x->md5)
+        media_digest_update(x->md5, p, left);
+    return sink_write(x, p, left) ? n : 0;
+}
+
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    xfer *x = ud;
+    (void)purpose;
+    /* through a proxy the socket goes to the proxy (operator-chosen); the target was checked
+     * before the request (check_target) */
+    if (!x->via_proxy &&
+        ingest_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &x->ssrf_err) != MEDIA_OK) {
+        x->ssrf_refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    xfer *x = ud;
+    return x->o->cancel && *x->o->cancel ? 1 : 0;
+}
+
+/* Through a proxy libcurl never sees the target's addresses: resolve and check them here
+ * (best effort: the proxy resolves again, so it must itself refuse internal targets). */
+static media_code check_target(xfer *x, const char *url, media_error *err)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    media_code rc = MEDIA_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source URL is not a valid absolute URL");
+    } else {
+        char bare[256];
+        size_t hl = strlen(host);
+        if (host[0] == '[' && hl > 2 && hl < sizeof(bare))
+            snprintf(bare, sizeof(bare), "%.*s", (int)(hl - 2), host + 1);
+        else
+            snprintf(bare, sizeof(bare), "%s", host);
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+        int gai = getaddrinfo(bare, NULL, &hints, &res);
+        if (gai != 0) {
+            rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                                 "cannot resolve the source host: %s", gai_strerror(gai));
+        } else {
+            for (struct addrinfo *a = res; a && rc == MEDIA_OK; a = a->ai_next)
+                rc = ingest_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, err);
+            freeaddrinfo(res);
+        }
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static media_code curl_error(xfer *x, CURLcode cc, media_error *err)
+{
+    media_error_class cls = MEDIA_CLASS_TRANSIENT;
+    media_code code = MEDIA_ERR_NETWORK;
+    switch (cc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        code = MEDIA_ERR_TIMEOUT;
+        break;
+    case CURLE_FILESIZE_EXCEEDED:
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "source is larger than the %lld-byte limit",
+                               (long long)x->o->max_bytes);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        code = MEDIA_ERR_INVALID;
+        cls = MEDIA_CLASS_PERMANENT;
+        break;
+    case CURLE_TOO_MANY_REDIRECTS:
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source redirects more than %ld times", x->o->max_redirects);
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+        code = MEDIA_ERR_TLS;
+        cls = MEDIA_CLASS_PERMANENT;
+        break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return media_error_set(err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
+                               "download cancelled (shutting down)");
+    default:
+        break;
+    }
+    return media_error_set(err, code, cls, "source download failed: %s", curl_easy_strerror(cc));
+}
+
+static void copy_result(xfer *x, ingest_result *out)
+{
+    uint8_t h[MEDIA_SHA256_LEN];
+    media_digest_final(x->sha, h);
+    media_hex(h, sizeof(h), out->sha256);
+    snprintf(out->content_type, sizeof(out->content_type), "%s", x->type ? x->type : "");
+    out->size_bytes = x->received;
+    snprintf(out->etag, sizeof(out->etag), "%s", x->info.etag);
+    out->parts = (int)x->nparts;
+}
+
+/* Compare what S3 stored with what was read; delete the object on a mismatch. */
+static media_code verify(xfer *x, media_error *err)
+{
+    char want[64];
+    if (x->multipart) {
+        media_s3_multipart_etag(x->parts, x->nparts, want);
+    } else {
+        uint8_t m[MEDIA_MD5_LEN];
+        media_digest_final(x->md5, m);
+        media_hex(m, sizeof(m), want);
+    }
+    if (strcmp(want, x->info.etag) == 0)
+        return MEDIA_OK;
+    media_error derr;
+    media_s3_delete(x->s3, x->key, &derr);
+    return media_error_set(err, MEDIA_ERR_CHECKSUM, MEDIA_CLASS_TRANSIENT,
+                           "stored object's ETag %s does not match the bytes sent (%s); object "
+                           "deleted",
+                           x->info.etag, want);
+}
+
+media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const char *url,
+                           const char *key, ingest_result *out, media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    media_code rc = ingest_url_check(url, err);
+    if (rc != MEDIA_OK)
+        return rc;
+
+    xfer *x = media_calloc(1, sizeof(*x));
+    x->o = o;
+    x->s3 = s3;
+    x->key = key;
+    x->declared = -1;
+    x->filling = -1;
+    x->sha = media_digest_new(MEDIA_DIGEST_SHA256);
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    x->h = curl_easy_init();
+    if (x->h == NULL) {
+        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"curl_easy_init failed\"}\n");
+        abort();
+    }
+
+    size_t proxy = 0;
+    char current[8200];
+    snprintf(current, sizeof(current), "%s", url);
+    CURL *h = x->h;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, o->max_redirects);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, o->deadline_s);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "mediagate/0.1 (media ingest)");
+    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L); /* store the bytes as served */
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    if (o->proxies) {
+        /* redirects are followed here, so each target is checked before it is requested */
+        x->via_proxy = true;
+        proxy = ingest_proxy_pick(o->proxies, time(NULL));
+        curl_easy_setopt(h, CURLOPT_PROXY, ingest_proxy_url(o->proxies, proxy));
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy */
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    }
+
+    CURLcode cc = CURLE_OK;
+    for (long hop = 0;; hop++) {
+        if (x->via_proxy && (rc = check_target(x, current, err)) != MEDIA_OK)
+            goto out;
+        curl_easy_setopt(h, CURLOPT_URL, current);
+        cc = curl_easy_perform(h);
+        if (!x->via_proxy || cc != CURLE_OK || x->status < 300 || x->status >= 400)
+            break;
+        char *loc = NULL;
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+        if (loc == NULL)
+            break;
+        if (hop >= o->max_redirects) {
+            cc = CURLE_TOO_MANY_REDIRECTS;
+            break;
+        }
+        if ((rc = ingest_url_check(loc, err)) != MEDIA_OK)
+            goto out;
+        snprintf(current, sizeof(current), "%s", loc);
+    }
+    if (x->via_proxy) {
+        bool proxy_failed = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_CONNECT ||
+                            cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
+                            cc == CURLE_GOT_NOTHING || cc == CURLE_PROXY || x->status == 407;
+        ingest_proxy_report(o->proxies, proxy, !proxy_failed, time(NULL));
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+    out->source_status = (int)x->status;
+
+    /* what went wrong on the download side, if anything */
+    if (x->src_failed) {
+        rc = x->src_err.code;
+        if (err)
+            *err = x->src_err;
+    } else if (x->ssrf_refused) {
+        rc = x->ssrf_err.code;
+        if (err)
+            *err = x->ssrf_err;
+    } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x->abort_up)) {
+        rc = curl_error(x, cc, err);
+    } else if (cc == CURLE_OK && !x->body_started &&
+               ingest_classify_http_status(x->status) != MEDIA_CLASS_NONE) {
+        rc = media_error_set(err, MEDIA_ERR_NETWORK, ingest_classify_http_status(x->status),
+                             "source answered HTTP %ld", x->status);
+        if (err) {
+            err->http_status = (int)x->status;
+            err->retry_after_s = x->retry_after_s;
+        }
+    } else if (cc == CURLE_OK && x->declared >= 0 && x->received != x->declared) {
+        rc = media_error_set(err, MEDIA_ERR_CHECKSUM, MEDIA_CLASS_TRANSIENT,
+                             "source sent %lld bytes but declared %lld", (long long)x->received,
+                             (long long)x->declared);
+    }
+
+    if (x->started) {
+        sink_finish(x, rc == MEDIA_OK && cc == CURLE_OK);
+        if (x->thread_started)
+            pthread_join(x->thread, NULL);
+        if (rc == MEDIA_OK && x->up_rc != MEDIA_OK) {
+            rc = x->up_rc;
+            if (err)
+                *err = x->up_err;
+        }
+        if (rc == MEDIA_OK)
+            rc = verify(x, err);
+    } else if (rc == MEDIA_OK) {
+        /* the whole body fit in the sniff buffer: sniff it and send it in one PUT */
+        rc = ingest_sniff_check(x->sniff, x->sniff_len, &o->types, &x->type, err);
+        if (rc == MEDIA_OK) {
+            media_s3_put_options po = {x->type, o->cache_control, NULL};
+            x->md5 = media_digest_new(MEDIA_DIGEST_MD5);
+            media_digest_update(x->md5, x->sniff, x->sniff_len);
+            rc = media_s3_put_buffer(s3, key, x->sniff, x->sniff_len, &po, &x->info, err);
+            if (rc == MEDIA_OK)
+                rc = verify(x, err);
+        }
+    }
+    if (rc == MEDIA_OK)
+        copy_result(x, out);
+out:
+    curl_easy_cleanup(x->h);
+    media_digest_destroy(x->sha);
+    media_digest_destroy(x->md5);
+    free(x->pipe);
+    free(x->buf[0]);
+    free(x->buf[1]);
+    free(x->parts);
+    pthread_mutex_destroy(&x->mu);
+    pthread_cond_destroy(&x->cv);
+    free(x);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * transfer.h - stream one source URL into one S3 object: no local file, bounded memory,
+ * verified.
+ *
+ * The calling thread downloads the source with libcurl (SSRF guard on every connection,
+ * redirects included; limits on size, time, speed, redirects and headers). The first bytes
+ * decide the media type; nothing is uploaded before that. Then an uploader thread streams
+ * into S3: one PUT with the declared length when the source declares one no larger than
+ * single_put_max (through a small pipe buffer), multipart otherwise (at most two part
+ * buffers: one filling, one uploading). A full buffer blocks the download (backpressure);
+ * an empty one blocks the upload.
+ *
+ * Verification: MD5 and SHA-256 are computed while streaming; the stored ETag must equal the
+ * MD5 (single PUT) or the MD5 of the part MD5s with "-N" (multipart), and the bytes read must
+ * equal the declared length. A mismatch is a transient error and the object is deleted.
+ *
+ * On any failure nothing is left: a multipart upload is aborted; a single PUT whose body is
+ * cut short is refused by S3 (the client never sends fewer bytes than it declared).
+ *
+ * Thread: blocking; uses `s3` from one thread at a time (the uploader, then the caller).
+ */
+#ifndef INGEST_TRANSFER_H
+#define INGEST_TRANSFER_H
+
+#include "media/error.h"
+#include "media/s3_client.h"
+#include "options.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ingest_result {
+    char content_type[48];
+    int64_t size_bytes;
+    char sha256[65];
+    char etag[80];
+    int parts;         /* 0 for a single PUT */
+    int source_status; /* the source's HTTP status (0 when none) */
+} ingest_result;
+
+/*
+ * Fetch url into key. MEDIA_OK with *out filled, or an error classified transient /
+ * rate-limited (err->retry_after_s) / permanent, with err->http_status the source's status
+ * when it answered with an error.
+ */
+media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const char *url,
+                           const char *key, ingest_result *out, media_error *err);
+
+/* Pure: the class of a source HTTP status (2xx: none). */
+media_error_class ingest_classify_http_status(long status);
+
+/* Pure: check a source URL before fetching: http or https, a host, no user:password.
+ * MEDIA_ERR_INVALID (permanent) with the reason. */
+media_code ingest_url_check(const char *url, media_error *err);
+
+#endif
