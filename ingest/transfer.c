@@ -71,6 +71,8 @@ typedef struct {
     media_s3_object_info info;
     media_s3_part *parts;
     size_t nparts;
+    bool whole_put; /* multipart mode, but the body fit in its first part: one PUT */
+    uint8_t whole_md5[16];
 } xfer;
 
 media_error_class ingest_classify_http_status(long status)
@@ -96,6 +98,10 @@ media_code ingest_url_check(const char *url, media_error *err)
         if ((unsigned char)*p <= ' ' || *p == 0x7f)
             return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                    "source URL contains spaces or control characters");
+    const char *authority = strstr(url, "://");
+    if (authority && authority[3] == '/') /* libcurl would read "https:///x" as host "x" */
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source URL has no host");
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
     media_code rc = MEDIA_OK;
@@ -250,9 +256,34 @@ static void *uploader_single(void *arg)
     return NULL;
 }
 
+/* Wait for the first part. When the source ended within it (length unknown but small), send
+ * it in one PUT from memory instead of starting a multipart upload. True when that happened
+ * (x->up_rc tells how it went). */
+static bool first_part_is_whole(xfer *x)
+{
+    pthread_mutex_lock(&x->mu);
+    while (!x->abort_src && x->st[0] != SLOT_READY && x->st[1] != SLOT_READY && !x->eof)
+        pthread_cond_wait(&x->cv, &x->mu);
+    int i = x->st[0] == SLOT_READY ? 0 : x->st[1] == SLOT_READY ? 1 : -1;
+    bool whole = !x->abort_src && x->eof && i >= 0 && x->st[1 - i] != SLOT_READY &&
+                 x->blen[i] < x->o->part_size;
+    pthread_mutex_unlock(&x->mu);
+    if (!whole)
+        return false;
+    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
+    media_md5(x->buf[i], x->blen[i], x->whole_md5);
+    x->whole_put = true;
+    x->up_rc = media_s3_put_buffer(x->s3, x->key, x->buf[i], x->blen[i], &po, &x->info, &x->up_err);
+    if (x->up_rc != MEDIA_OK)
+        upload_failed(x);
+    return true;
+}
+
 static void *uploader_multi(void *arg)
 {
     xfer *x = arg;
+    if (first_part_is_whole(x))
+        return NULL;
     media_s3_put_options po = {x->type, x->o->cache_control, NULL};
     char upload_id[256];
     x->up_rc =
@@ -538,7 +569,9 @@ static void copy_result(xfer *x, ingest_result *out)
 static media_code verify(xfer *x, media_error *err)
 {
     char want[64];
-    if (x->multipart) {
+    if (x->whole_put) {
+        media_hex(x->whole_md5, sizeof(x->whole_md5), want);
+    } else if (x->multipart) {
         media_s3_multipart_etag(x->parts, x->nparts, want);
     } else {
         uint8_t m[MEDIA_MD5_LEN];

@@ -7,7 +7,8 @@
  * decide the media type; nothing is uploaded before that. Then an uploader thread streams
  * into S3: one PUT with the declared length when the source declares one no larger than
  * single_put_max (through a small pipe buffer), multipart otherwise (at most two part
- * buffers: one filling, one uploading). A full buffer blocks the download (backpressure);
+ * buffers: one filling, one uploading; a source of unknown length that ends within its first
+ * part goes in one PUT from that buffer). A full buffer blocks the download (backpressure);
  * an empty one blocks the upload.
  *
  * Verification: MD5 and SHA-256 are computed while streaming; the stored ETag must equal the

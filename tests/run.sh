@@ -9,6 +9,8 @@
 #
 # Environment: MEDIAGATE_TEST_PORT_BASE (default 25000: PostgreSQL 25432, Redis 25379,
 # Ceph 25300, S3 25480), MEDIAGATE_BUILD_DIR (default build-test), SKIP_DEPS=1.
+# Test helpers listen on 127.0.0.2:26001-26010 (source servers) and 127.0.0.1/::1:26002
+# (the SSRF target, which must never see a connection).
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -28,6 +30,11 @@ clang-format --dry-run --Werror "${sources[@]}"
 step "build with ASan + UBSan ($BUILD)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMEDIAGATE_SANITIZE=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
+
+step "build without sanitizers (build-plain: memory measurements)"
+cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
+cmake --build build-plain -j"$(nproc)" --target mediagate
+export MEDIAGATE_PLAIN_BIN="$repo/build-plain/mediagate"
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -12,7 +12,7 @@ PKGS=(
   # local stack: PostgreSQL, Redis, Ceph RADOS Gateway
   postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
   # independent clients used by the tests
-  curl awscli python3-boto3 procps
+  curl awscli python3-boto3 procps time
 )
 
 if [ "$(id -u)" != 0 ]; then

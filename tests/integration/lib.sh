@@ -14,7 +14,24 @@ export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
 aws_s3() { "$AWS" --endpoint-url "$MEDIAGATE_S3_ENDPOINT" --region "$AWS_REGION" "$@"; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/mediagate-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+BG_PIDS=()
+EXIT_HOOKS=()
+cleanup() {
+  local h p
+  for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+# bg NAME CMD...: start a helper in the background, log in $T/NAME.log, stopped by PID at exit
+bg() { local name=$1; shift; "$@" >"$T/$name.log" 2>&1 & BG_PIDS+=($!); }
+# wait_port HOST PORT: until something listens (10 s)
+wait_port() {
+  local i
+  for i in $(seq 1 100); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done
+  echo "nothing listens on $1:$2" >&2; return 1
+}
 PASS=0 FAIL=0
 RUN_ID=$(date +%s)-$$   # keys of this run never collide with another run's
 
@@ -30,4 +47,20 @@ not_contains() { case "$2" in *"$3"*) bad "$1: '$2' contains '$3'" ;; *) ok "$1"
 http_code() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
 sha() { sha256sum | cut -d' ' -f1; }
 json_field() { $PY -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
+# rec FILE URL FIELD: FIELD of the JSON line in FILE whose source_url is URL ("" when absent)
+rec() {
+  $PY - "$@" <<'PYEOF'
+import json, sys
+path, url, field = sys.argv[1:4]
+for line in open(path):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("source_url") == url:
+        v = r.get(field)
+        print("" if v is None else v)
+        break
+PYEOF
+}
 finish() { printf '%d passed, %d failed\n' "$PASS" "$FAIL"; [ "$FAIL" -eq 0 ]; exit $?; }

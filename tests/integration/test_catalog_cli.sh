@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 db="mgtest_cli_$$"
 base=${MEDIAGATE_DATABASE_URL%/*}
 psql -q "$MEDIAGATE_DATABASE_URL" -c "CREATE DATABASE $db" || { bad "create database"; finish; }
-trap 'psql -q "$MEDIAGATE_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1; rm -rf "$T"' EXIT
+EXIT_HOOKS+=("psql -q '$MEDIAGATE_DATABASE_URL' -c 'DROP DATABASE IF EXISTS $db WITH (FORCE)'")
 export MEDIAGATE_DATABASE_URL="$base/$db"
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 
