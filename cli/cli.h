@@ -49,6 +49,9 @@ struct media_db *cli_open_db(const char *cmd, bool check_schema);
 
 int cmd_presign(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_enqueue(int argc, char **argv);
+int cmd_dlq(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
 int cmd_gc(int argc, char **argv);

@@ -82,7 +82,7 @@ static void ingest_one(batch *b, ingest_context *ctx, const char *url)
         pthread_mutex_unlock(&b->mu);
         return;
     }
-    media_code rc = ingest_job_run(ctx, rec.id, &fin, &skipped, &err);
+    media_code rc = ingest_job_run(ctx, rec.id, &fin, &skipped, NULL, &err);
     if (rc != MEDIA_OK && fin.id[0]) {
         media_record failed;
         bool changed;

@@ -20,8 +20,11 @@ static int abort_leftover(void *ud, const media_s3_upload *u)
 }
 
 media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
-                          bool *skipped, media_error *err)
+                          bool *skipped, ingest_result *res_out, media_error *err)
 {
+    ingest_result local;
+    ingest_result *res = res_out ? res_out : &local;
+    memset(res, 0, sizeof(*res));
     *skipped = false;
     memset(final, 0, sizeof(*final));
     media_code rc = media_catalog_begin_fetch(c->db, media_id, final, err);
@@ -39,12 +42,11 @@ media_code ingest_job_run(ingest_context *c, const char *media_id, media_record 
         media_s3_multipart_list(c->s3, final->object_key, abort_leftover, &l, &e);
     }
 
-    ingest_result res;
-    rc = ingest_transfer(c->o, c->s3, final->source_url, final->object_key, &res, err);
+    rc = ingest_transfer(c->o, c->s3, final->source_url, final->object_key, res, err);
     if (rc != MEDIA_OK)
         return rc;
 
-    media_ready_info info = {res.content_type, res.size_bytes, res.sha256, res.etag};
+    media_ready_info info = {res->content_type, res->size_bytes, res->sha256, res->etag};
     char id[MEDIA_UUID_STR];
     memcpy(id, final->id, sizeof(id));
     media_record_cleanup(final);

@@ -28,9 +28,10 @@ typedef struct ingest_context {
  *   decides between media_catalog_schedule_retry and media_catalog_mark_failed.
  * A job on its second or later attempt first aborts multipart uploads an earlier attempt
  * left under its key (a worker that died mid-transfer). *final is cleaned up by the caller
- * (also on error, where it may hold the row as it was).
+ * (also on error, where it may hold the row as it was). *res (may be NULL) gets the transfer's
+ * result, including on failure which side (source or storage) failed.
  */
 media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
-                          bool *skipped, media_error *err);
+                          bool *skipped, ingest_result *res, media_error *err);
 
 #endif

@@ -32,8 +32,10 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
     }
     LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, max_bytes);
     LONG("MEDIAGATE_PART_SIZE", 8L << 20, 5L << 20, 512L << 20, part_size);
-    LONG("MEDIAGATE_SINGLE_PUT_MAX", (long)o->part_size, 0, 5L << 30, single_put_max);
-    o->pipe_bytes = 256 * 1024;
+    /* a declared length goes up in one streaming PUT (S3 allows 5 GiB): the source cannot be
+     * rewound, so parts would buy no retry granularity, only round trips and buffers */
+    LONG("MEDIAGATE_SINGLE_PUT_MAX", 5L << 30, 0, 5L << 30, single_put_max);
+    o->pipe_bytes = 1024 * 1024;
     LONG("MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS", 10000, 100, 600000, connect_timeout_ms);
     LONG("MEDIAGATE_FETCH_LOW_SPEED_BYTES", 1024, 1, 1L << 30, low_speed_bytes);
     LONG("MEDIAGATE_FETCH_LOW_SPEED_TIME_S", 30, 1, 3600, low_speed_time_s);
@@ -68,7 +70,7 @@ const char *ingest_options_help(void)
            "  MEDIAGATE_ALLOW_PRIVATE_SOURCES     CIDRs exempt from the SSRF guard (default none)\n"
            "  MEDIAGATE_PART_SIZE                 multipart part size, >= 5 MiB (default 8 MiB)\n"
            "  MEDIAGATE_SINGLE_PUT_MAX            largest declared length sent in one PUT\n"
-           "                                      (default: the part size)\n"
+           "                                      (default 5 GiB, S3's limit)\n"
            "  MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS  source connect timeout (default 10000)\n"
            "  MEDIAGATE_FETCH_LOW_SPEED_BYTES     abort a source slower than this (1024 B/s)\n"
            "  MEDIAGATE_FETCH_LOW_SPEED_TIME_S    ... for this long (default 30)\n"

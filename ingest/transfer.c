@@ -150,6 +150,8 @@ static size_t pipe_read(void *ud, char *out, size_t cap)
     x->pipe_len -= n;
     pthread_cond_broadcast(&x->cv);
     pthread_mutex_unlock(&x->mu);
+    /* MD5 here, on the uploader's thread, while SHA-256 runs on the download's */
+    media_digest_update(x->md5, out, n);
     return n;
 }
 
@@ -362,8 +364,7 @@ static bool start_upload(xfer *x)
     if (!x->multipart) {
         x->pipe_cap = x->o->pipe_bytes;
         x->pipe = media_malloc(x->pipe_cap);
-        x->md5 = media_digest_new(MEDIA_DIGEST_MD5);
-        media_digest_update(x->md5, x->sniff, x->sniff_len);
+        x->md5 = media_digest_new(MEDIA_DIGEST_MD5); /* fed by pipe_read */
     }
     x->started = true;
     x->thread_started =
@@ -460,8 +461,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     }
     if (left == 0)
         return n;
-    if (x->md5)
-        media_digest_update(x->md5, p, left);
     return sink_write(x, p, left) ? n : 0;
 }
 
@@ -626,6 +625,7 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "mediagate/0.1 (media ingest)");
     curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L); /* store the bytes as served */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);   /* fewer callbacks per MiB */
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -706,6 +706,7 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
             pthread_join(x->thread, NULL);
         if (rc == MEDIA_OK && x->up_rc != MEDIA_OK) {
             rc = x->up_rc;
+            out->failed_storage = true;
             if (err)
                 *err = x->up_err;
         }
@@ -719,6 +720,7 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
             x->md5 = media_digest_new(MEDIA_DIGEST_MD5);
             media_digest_update(x->md5, x->sniff, x->sniff_len);
             rc = media_s3_put_buffer(s3, key, x->sniff, x->sniff_len, &po, &x->info, err);
+            out->failed_storage = rc != MEDIA_OK;
             if (rc == MEDIA_OK)
                 rc = verify(x, err);
         }

@@ -35,8 +35,9 @@ typedef struct ingest_result {
     int64_t size_bytes;
     char sha256[65];
     char etag[80];
-    int parts;         /* 0 for a single PUT */
-    int source_status; /* the source's HTTP status (0 when none) */
+    int parts;           /* 0 for a single PUT */
+    int source_status;   /* the source's HTTP status (0 when none) */
+    bool failed_storage; /* on failure: S3 failed (not the source) */
 } ingest_result;
 
 /*

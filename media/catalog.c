@@ -401,6 +401,22 @@ media_code media_catalog_schedule_retry(media_db *db, const char *id, const medi
     return rc;
 }
 
+media_code media_catalog_release(media_db *db, const char *id, const media_error *cause,
+                                 long delay_ms, media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char delay[24];
+    snprintf(delay, sizeof(delay), "%ld", delay_ms < 0 ? 0 : delay_ms);
+    const char *p[] = {id, cause->message, delay};
+    return media_db_exec(
+        db,
+        "UPDATE media SET status = 'queued', attempts = greatest(attempts - 1, 0),"
+        " last_error = $2, next_attempt_at = now() + make_interval(secs => $3::bigint / 1000.0),"
+        " updated_at = now() WHERE id = $1 AND status = 'fetching'",
+        3, p, NULL, err);
+}
+
 media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err)
 {
     if (!media_uuid_valid(id))

@@ -134,6 +134,11 @@ media_code media_catalog_mark_failed(media_db *db, const char *id, const media_e
 media_code media_catalog_schedule_retry(media_db *db, const char *id, const media_error *cause,
                                         long delay_ms, media_error *err);
 
+/* fetching -> queued, due in delay_ms, and this attempt does not count (attempts - 1): for
+ * failures that are not the job's (storage outage, shutdown). */
+media_code media_catalog_release(media_db *db, const char *id, const media_error *cause,
+                                 long delay_ms, media_error *err);
+
 /* failed|queued -> queued with attempts 0 and the error cleared (dead-letter replay). */
 media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err);
 

@@ -464,6 +464,7 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
 
     if (strcmp(call->method, "PUT") == 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(h, CURLOPT_READDATA, &x);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,

@@ -12,6 +12,8 @@ sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 # commands refuse an unmigrated database and say what to do
 "$MG" apikey list >/dev/null 2>"$T/err"; eq "apikey on an empty database: exit 1" "$?" 1
 contains "it says to run mediagate migrate" "$(cat "$T/err")" "mediagate migrate"
+"$MG" worker 2>"$T/err"; eq "worker on an unmigrated database: exit 1" "$?" 1
+contains "worker says to run mediagate migrate" "$(cat "$T/err")" "mediagate migrate"
 out=$("$MG" migrate --status); eq "migrate --status exits 0" "$?" 0
 contains "status lists the pending migration" "$out" "pending"
 eq "--status changes nothing" "$(sql "SELECT to_regclass('schema_migrations') IS NULL")" t

@@ -8,6 +8,7 @@ SRCH=127.0.0.2
 S="http://$SRCH:$SP"
 B=$MEDIAGATE_S3_BUCKET
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32"
+export MEDIAGATE_SINGLE_PUT_MAX=$((8 << 20))   # exercise the one-PUT/multipart boundary at 8 MiB
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 
 # fixtures: JPEG magic then random bytes, at the part-size boundaries

@@ -14,7 +14,9 @@ Routes (NAME is a file under --root):
   /html200                 an HTML error page with status 200 and Content-Type image/jpeg
   /svg                     an SVG image
   /status/CODE             that status (Retry-After: 7 on 429 and 503)
-  /flaky/NAME?fail=N&key=K the first N requests for key K answer 503, then the file
+  /flaky/NAME?fail=N&key=K the first N requests for key K answer 503 (no Retry-After), then
+                           the file
+  /toggle/NAME             503 while the file NAME.broken exists under --root, else NAME
   /redirect/N/REST         302 to /redirect/N-1/REST ... then to /REST
   /redirect-to?url=U       302 to U
   /bigheaders              200 with 64 KiB of response headers
@@ -148,10 +150,16 @@ class Handler(BaseHTTPRequestHandler):
                 HITS[key] = HITS.get(key, 0) + 1
                 n = HITS[key]
             if n <= int(q.get("fail", "2")):
-                return self._status(503)
+                return self._status(503, retry_after=False)
             path = self._file(rest)
             if not path:
                 return self._status(404)
+            self._head(200, os.path.getsize(path))
+            return self._send_file(path)
+        if route == "toggle":
+            if os.path.exists(os.path.join(self.root, rest + ".broken")):
+                return self._status(503, retry_after=False)
+            path = self._file(rest)
             self._head(200, os.path.getsize(path))
             return self._send_file(path)
         if route == "hits":
@@ -173,9 +181,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.wfile.write(body)
         return self._status(404)
 
-    def _status(self, code):
+    def _status(self, code, retry_after=True):
         body = b"status %d\n" % code
-        extra = [("Retry-After", "7")] if code in (429, 503) else []
+        extra = [("Retry-After", "7")] if retry_after and code in (429, 503) else []
         self._head(code, len(body), "text/plain", extra)
         self.wfile.write(body)
 

@@ -1,0 +1,693 @@
+/*
+ * worker.c - the queue worker (see worker.h for the contract).
+ *
+ * Threads: job threads (own connections each), one keeper (claims, promotion, sweeping,
+ * gauges), the admin HTTP thread. Shared state: atomics and one mutex (in-flight ids, the S3
+ * breaker). To add a metric: create it in make_metrics and update it where the event happens.
+ */
+#include "worker.h"
+#include "admin_http.h"
+#include "job.h"
+#include "media/breaker.h"
+#include "media/log.h"
+#include "media/metrics.h"
+#include "media/migrations.h"
+#include "media/queue.h"
+#include "media/uuid.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SWEEP_LOCK "7882826979012617589" /* pg advisory lock: "mediagat" + 1 */
+
+typedef struct {
+    media_metric *started, *succeeded, *retried, *dead, *skipped, *rescheduled, *released;
+    media_metric *failed[3]; /* permanent, transient, rate_limited */
+    media_metric *bytes, *duration, *inflight;
+    media_metric *q_depth, *q_pending, *q_delayed, *q_dead;
+    media_metric *s3_breaker, *hosts_open, *swept;
+} worker_metrics;
+
+struct ingest_worker {
+    ingest_worker_config c;
+    const media_s3_config *s3cfg;
+    ingest_options *o;
+    volatile sig_atomic_t stopping;
+    volatile sig_atomic_t cancel;
+    atomic_int active;
+    atomic_bool keeper_stop;
+    atomic_bool db_ok, redis_ok;
+    pthread_t *threads;
+    pthread_t keeper;
+    ingest_admin_http *admin;
+    media_metrics *m;
+    worker_metrics mx;
+    pthread_mutex_t mu;
+    char (*inflight)[48]; /* per job thread: msg id being worked on, "" when idle */
+    media_breaker s3b;
+    media_breaker_set *hosts;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static double rand01(void)
+{
+    uint32_t r;
+    media_random_bytes(&r, sizeof(r));
+    return (double)r / 4294967296.0;
+}
+
+/* ---- configuration ---- */
+
+media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, void *ud,
+                                     media_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    long v;
+    media_code rc;
+#define LONG(name, def, min, max, dst)                                                             \
+    do {                                                                                           \
+        if ((rc = media_config_long(env, ud, name, def, min, max, &v, err)) != MEDIA_OK)           \
+            return rc;                                                                             \
+        dst = v;                                                                                   \
+    } while (0)
+    LONG("MEDIAGATE_WORKER_CONCURRENCY", 4, 1, 256, c->concurrency);
+    LONG("MEDIAGATE_CLAIM_TIMEOUT_S", 60, 1, 86400, c->claim_timeout_s);
+    LONG("MEDIAGATE_MAX_DELIVERIES", 5, 1, 1000, c->max_deliveries);
+    LONG("MEDIAGATE_RETRY_ATTEMPTS", 3, 1, 100, c->retry.max_attempts);
+    LONG("MEDIAGATE_RETRY_BASE_MS", 1000, 1, 3600000, c->retry.base_ms);
+    LONG("MEDIAGATE_RETRY_CAP_MS", 300000, 1, 86400000, c->retry.cap_ms);
+    LONG("MEDIAGATE_SWEEP_AFTER_S", 30, 1, 86400, c->sweep_after_s);
+    LONG("MEDIAGATE_SHUTDOWN_GRACE_S", 25, 0, 3600, c->grace_s);
+    LONG("MEDIAGATE_DLQ_RETENTION_DAYS", 30, 1, 3650, c->dlq_retention_s);
+    c->dlq_retention_s *= 86400;
+    LONG("MEDIAGATE_BREAKER_FAILURES", 5, 1, 1000, c->breaker_failures);
+    LONG("MEDIAGATE_BREAKER_COOLDOWN_MS", 15000, 100, 3600000, c->breaker_cooldown_ms);
+#undef LONG
+    const char *listen = env("MEDIAGATE_WORKER_LISTEN", ud);
+    rc = ingest_admin_parse_listen(listen && listen[0] ? listen : "127.0.0.1:9464", c->listen_host,
+                                   &c->listen_port, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    const char *db = env("MEDIAGATE_DATABASE_URL", ud);
+    const char *redis = env("MEDIAGATE_REDIS_URL", ud);
+    if (db == NULL || db[0] == '\0' || strlen(db) >= sizeof(c->database_url))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DATABASE_URL is not set");
+    rc = media_queue_url_check(redis, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    snprintf(c->database_url, sizeof(c->database_url), "%s", db);
+    snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis);
+    const char *prefix = env("MEDIAGATE_QUEUE_PREFIX", ud);
+    snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s",
+             prefix && prefix[0] ? prefix : "mediagate");
+    char host[64] = "worker";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(c->name, sizeof(c->name), "%s-%d", host, (int)getpid());
+    return MEDIA_OK;
+}
+
+const char *ingest_worker_help(void)
+{
+    return "  MEDIAGATE_REDIS_URL             redis://[:password@]host[:port][/db] (required)\n"
+           "  MEDIAGATE_QUEUE_PREFIX          Redis key prefix (default mediagate)\n"
+           "  MEDIAGATE_WORKER_CONCURRENCY    transfers at once per process (default 4)\n"
+           "  MEDIAGATE_WORKER_LISTEN         admin port for /health /ready /metrics\n"
+           "                                  (default 127.0.0.1:9464)\n"
+           "  MEDIAGATE_CLAIM_TIMEOUT_S       a silent worker's jobs are reclaimed after (60)\n"
+           "  MEDIAGATE_MAX_DELIVERIES        deliveries before a job is poison (default 5)\n"
+           "  MEDIAGATE_RETRY_ATTEMPTS        attempts in all (default 3)\n"
+           "  MEDIAGATE_RETRY_BASE_MS         backoff base (default 1000)\n"
+           "  MEDIAGATE_RETRY_CAP_MS          backoff cap (default 300000)\n"
+           "  MEDIAGATE_SWEEP_AFTER_S         re-enqueue rows queued longer than this (30)\n"
+           "  MEDIAGATE_SHUTDOWN_GRACE_S      time to finish in-flight work on SIGTERM (25)\n"
+           "  MEDIAGATE_DLQ_RETENTION_DAYS    dead letters kept (default 30)\n"
+           "  MEDIAGATE_BREAKER_FAILURES      failures in a row that open a breaker (5)\n"
+           "  MEDIAGATE_BREAKER_COOLDOWN_MS   open -> half-open after (default 15000)\n";
+}
+
+/* ---- metrics and the admin port ---- */
+
+static void make_metrics(ingest_worker *w)
+{
+    media_metrics *m = w->m;
+    worker_metrics *x = &w->mx;
+    x->started = media_metrics_counter(m, "mediagate_worker_jobs_started_total",
+                                       "Jobs taken from the queue", NULL);
+    x->succeeded = media_metrics_counter(m, "mediagate_worker_jobs_succeeded_total",
+                                         "Jobs that ended ready", NULL);
+    static const char *const classes[] = {"class=\"permanent\"", "class=\"transient\"",
+                                          "class=\"rate_limited\""};
+    for (int i = 0; i < 3; i++)
+        x->failed[i] = media_metrics_counter(m, "mediagate_worker_jobs_failed_total",
+                                             "Jobs that ended failed, by error class", classes[i]);
+    x->retried = media_metrics_counter(m, "mediagate_worker_jobs_retried_total",
+                                       "Jobs scheduled for a retry", NULL);
+    x->dead = media_metrics_counter(m, "mediagate_worker_jobs_dead_lettered_total",
+                                    "Jobs moved to the dead-letter stream", NULL);
+    x->skipped = media_metrics_counter(m, "mediagate_worker_jobs_skipped_total",
+                                       "Jobs acknowledged without work (already finished)", NULL);
+    x->rescheduled = media_metrics_counter(
+        m, "mediagate_worker_jobs_rescheduled_total",
+        "Jobs put back without counting an attempt (open source-host breaker)", NULL);
+    x->released =
+        media_metrics_counter(m, "mediagate_worker_jobs_released_total",
+                              "Attempts that did not count (storage failure or shutdown)", NULL);
+    x->bytes = media_metrics_counter(m, "mediagate_worker_bytes_ingested_total",
+                                     "Bytes stored in the bucket", NULL);
+    static const double secs[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+    x->duration = media_metrics_histogram(m, "mediagate_worker_transfer_duration_seconds",
+                                          "Duration of successful transfers", NULL, secs, 11);
+    x->inflight = media_metrics_gauge(m, "mediagate_worker_inflight", "Transfers running", NULL);
+    x->q_depth = media_metrics_gauge(m, "mediagate_queue_depth",
+                                     "Entries in the job stream (waiting and pending)", NULL);
+    x->q_pending = media_metrics_gauge(m, "mediagate_queue_pending",
+                                       "Jobs delivered and not acknowledged", NULL);
+    x->q_delayed =
+        media_metrics_gauge(m, "mediagate_queue_delayed", "Jobs waiting for a retry", NULL);
+    x->q_dead = media_metrics_gauge(m, "mediagate_queue_dead_letters", "Dead letters", NULL);
+    x->s3_breaker = media_metrics_gauge(m, "mediagate_breaker_state",
+                                        "Circuit breaker state: 0 closed, 1 open, 2 half-open",
+                                        "breaker=\"s3\"");
+    x->hosts_open = media_metrics_gauge(m, "mediagate_breaker_open_hosts",
+                                        "Source hosts whose breaker is open", NULL);
+    x->swept = media_metrics_counter(m, "mediagate_worker_outbox_swept_total",
+                                     "Queued rows re-enqueued by the outbox sweeper", NULL);
+}
+
+static int admin(void *ud, const char *path, media_buf *body, const char **ctype)
+{
+    ingest_worker *w = ud;
+    if (strcmp(path, "/health") == 0) {
+        media_buf_appends(body, "{\"status\":\"ok\"}\n");
+        return 200;
+    }
+    if (strcmp(path, "/ready") == 0) {
+        pthread_mutex_lock(&w->mu);
+        media_breaker_state s3 = media_breaker_state_at(&w->s3b, now_ms());
+        pthread_mutex_unlock(&w->mu);
+        bool db = atomic_load(&w->db_ok), redis = atomic_load(&w->redis_ok);
+        bool ready = db && redis && s3 != MEDIA_BREAKER_OPEN && !w->stopping;
+        media_buf_appendf(body,
+                          "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
+                          "\"s3\":\"%s\"},\"stopping\":%s}\n",
+                          ready ? "ready" : "not_ready", db ? "ok" : "down", redis ? "ok" : "down",
+                          s3 == MEDIA_BREAKER_OPEN ? "breaker_open" : "ok",
+                          w->stopping ? "true" : "false");
+        return ready ? 200 : 503;
+    }
+    if (strcmp(path, "/metrics") == 0) {
+        *ctype = "text/plain; version=0.0.4";
+        media_metrics_render(w->m, body);
+        return 200;
+    }
+    media_buf_appends(body, "{\"status\":\"not_found\"}\n");
+    return 404;
+}
+
+/* ---- one job ---- */
+
+/* The host[:port] of a URL, for per-host breakers. */
+static void url_host(const char *url, char *out, size_t cap)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+}
+
+static void job_extra(char *out, size_t cap, const media_job *job)
+{
+    snprintf(out, cap, "\"media_id\":\"%s\",\"msg_id\":\"%s\",\"attempt\":%d,\"deliveries\":%ld",
+             job->media_id, job->msg_id, job->attempt, job->deliveries);
+}
+
+static void dead_letter(ingest_worker *w, media_db *db, media_queue *q, media_job *job,
+                        const media_error *cause, int attempts)
+{
+    media_record r;
+    bool changed;
+    media_error e;
+    if (media_catalog_mark_failed(db, job->media_id, cause, &r, &changed, &e) == MEDIA_OK)
+        media_record_cleanup(&r);
+    media_dead_letter dl;
+    memset(&dl, 0, sizeof(dl));
+    dl.job = *job;
+    dl.job.attempt = attempts;
+    snprintf(dl.error_class, sizeof(dl.error_class), "%s",
+             media_error_class_name(cause->cls == MEDIA_CLASS_NONE ? MEDIA_CLASS_PERMANENT
+                                                                   : cause->cls));
+    snprintf(dl.error, sizeof(dl.error), "%s", cause->message);
+    dl.http_status = cause->http_status;
+    snprintf(dl.worker, sizeof(dl.worker), "%s", w->c.name);
+    dl.failed_at_ms = now_ms();
+    if (media_queue_dead_letter(q, job->msg_id, &dl, dl.failed_at_ms,
+                                (int64_t)w->c.dlq_retention_s * 1000, &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_ERROR, job->request_id, NULL, "dead-lettering failed: %s", e.message);
+    media_metric_add(w->mx.dead, 1);
+    int k = cause->cls == MEDIA_CLASS_TRANSIENT      ? 1
+            : cause->cls == MEDIA_CLASS_RATE_LIMITED ? 2
+                                                     : 0;
+    media_metric_add(w->mx.failed[k], 1);
+}
+
+static void ack(media_queue *q, media_job *job)
+{
+    media_error e;
+    if (media_queue_ack(q, job->msg_id, &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_WARN, job->request_id, NULL, "ack failed (the job may run again): %s",
+                  e.message);
+}
+
+static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3,
+                    media_job *job)
+{
+    char extra[256];
+    job_extra(extra, sizeof(extra), job);
+    const char *rid = job->request_id;
+    media_metric_add(w->mx.started, 1);
+    media_error err;
+    media_record row;
+    memset(&row, 0, sizeof(row));
+
+    if (job->deliveries > w->c.max_deliveries) {
+        media_error_set(&err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                        "delivered %ld times without finishing (poison message)", job->deliveries);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "%s", err.message);
+        dead_letter(w, db, q, job, &err, job->attempt);
+        return;
+    }
+    media_code rc = media_catalog_get_any(db, job->media_id, &row, &err);
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        media_log(MEDIA_LOG_WARN, rid, extra, "no catalog row for the job; dropped");
+        ack(q, job);
+        return;
+    }
+    if (rc != MEDIA_OK) { /* catalog unreachable: leave the job pending for later */
+        atomic_store(&w->db_ok, false);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable: %s", err.message);
+        sleep_ms(1000);
+        return;
+    }
+    atomic_store(&w->db_ok, true);
+    if (row.status != MEDIA_STATUS_QUEUED && row.status != MEDIA_STATUS_FETCHING) {
+        media_log(MEDIA_LOG_INFO, rid, extra, "media is %s; nothing to do",
+                  media_status_name(row.status));
+        media_metric_add(w->mx.skipped, 1);
+        ack(q, job);
+        media_record_cleanup(&row);
+        return;
+    }
+    char host[256];
+    url_host(row.source_url, host, sizeof(host));
+    int64_t wait = 0;
+    if (!media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
+        job->attempt = row.attempts;
+        media_queue_retry_later(q, job->msg_id, job, now_ms() + (wait > 0 ? wait : 1000), &err);
+        media_metric_add(w->mx.rescheduled, 1);
+        media_log(MEDIA_LOG_INFO, rid, extra,
+                  "source host breaker open; rescheduled in %lld ms without an attempt",
+                  (long long)wait);
+        media_record_cleanup(&row);
+        return;
+    }
+    media_record_cleanup(&row);
+
+    ingest_context ctx = {db, s3, w->o};
+    media_record fin;
+    bool skipped;
+    ingest_result res;
+    int64_t t0 = now_ms();
+    media_log(MEDIA_LOG_INFO, rid, extra, "transfer started");
+    media_metric_add(w->mx.inflight, 1);
+    rc = ingest_job_run(&ctx, job->media_id, &fin, &skipped, &res, &err);
+    media_metric_add(w->mx.inflight, -1);
+    int64_t t1 = now_ms();
+
+    if (rc == MEDIA_OK) {
+        ack(q, job);
+        if (skipped) {
+            media_metric_add(w->mx.skipped, 1);
+        } else {
+            media_metric_add(w->mx.succeeded, 1);
+            media_metric_add(w->mx.bytes, (double)res.size_bytes);
+            media_metric_observe(w->mx.duration, (double)(t1 - t0) / 1000.0);
+            media_log(MEDIA_LOG_INFO, rid, extra, "ready: %lld bytes, %s, %lld ms",
+                      (long long)res.size_bytes, res.content_type, (long long)(t1 - t0));
+        }
+        pthread_mutex_lock(&w->mu);
+        media_breaker_success(&w->s3b);
+        pthread_mutex_unlock(&w->mu);
+        media_breaker_set_report(w->hosts, host, true, t1);
+        media_record_cleanup(&fin);
+        return;
+    }
+    if (err.code == MEDIA_ERR_CANCELLED && w->cancel) {
+        /* shutting down: this attempt does not count; the message stays pending for another
+         * worker (reclaimed after the claim timeout) */
+        media_error e;
+        media_catalog_release(db, job->media_id, &err, 0, &e);
+        media_metric_add(w->mx.released, 1);
+        media_log(MEDIA_LOG_WARN, rid, extra, "transfer cancelled by shutdown; left pending");
+        media_record_cleanup(&fin);
+        return;
+    }
+    if (err.code == MEDIA_ERR_DB) { /* the catalog failed around the transfer: retry later */
+        atomic_store(&w->db_ok, false);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog failed: %s; left pending", err.message);
+        media_record_cleanup(&fin);
+        return;
+    }
+    if (res.failed_storage && err.cls != MEDIA_CLASS_PERMANENT) {
+        /* S3 is the problem, not the job: no attempt is burned; the breaker stops intake */
+        pthread_mutex_lock(&w->mu);
+        media_breaker_failure(&w->s3b, t1);
+        int64_t delay = media_breaker_wait_ms(&w->s3b, t1);
+        pthread_mutex_unlock(&w->mu);
+        media_error e;
+        media_catalog_release(db, job->media_id, &err, delay, &e);
+        job->attempt = fin.attempts > 0 ? fin.attempts - 1 : 0;
+        media_queue_retry_later(q, job->msg_id, job, t1 + (delay > 1000 ? delay : 1000), &e);
+        media_metric_add(w->mx.released, 1);
+        media_log(MEDIA_LOG_WARN, rid, extra, "storage failed (%s); released without an attempt",
+                  err.message);
+        media_record_cleanup(&fin);
+        return;
+    }
+    if (!res.failed_storage)
+        media_breaker_set_report(w->hosts, host, err.cls == MEDIA_CLASS_PERMANENT, t1);
+    long delay =
+        ingest_retry_delay_ms(&w->c.retry, fin.attempts, err.cls, err.retry_after_s, rand01());
+    if (delay >= 0) {
+        media_error e;
+        media_catalog_schedule_retry(db, job->media_id, &err, delay, &e);
+        job->attempt = fin.attempts;
+        if (media_queue_retry_later(q, job->msg_id, job, t1 + delay, &e) != MEDIA_OK)
+            media_log(MEDIA_LOG_WARN, rid, extra,
+                      "could not schedule the retry (%s); the outbox "
+                      "sweeper will",
+                      e.message);
+        media_metric_add(w->mx.retried, 1);
+        media_log(MEDIA_LOG_WARN, rid, extra, "attempt %d failed (%s, %s); retry in %ld ms",
+                  fin.attempts, media_error_class_name(err.cls), err.message, delay);
+    } else {
+        media_log(MEDIA_LOG_ERROR, rid, extra, "failed after %d attempt(s) (%s): %s", fin.attempts,
+                  media_error_class_name(err.cls), err.message);
+        dead_letter(w, db, q, job, &err, fin.attempts);
+    }
+    media_record_cleanup(&fin);
+}
+
+/* ---- threads ---- */
+
+typedef struct {
+    ingest_worker *w;
+    int slot;
+} thread_arg;
+
+static void *job_thread(void *arg)
+{
+    thread_arg *ta = arg;
+    ingest_worker *w = ta->w;
+    int slot = ta->slot;
+    free(ta);
+    media_db *db = NULL;
+    media_queue *q = NULL;
+    media_s3_client *s3 = NULL;
+    media_error err;
+    media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
+    media_s3_client_options so;
+    media_s3_client_options_init(&so);
+    so.cancel = &w->cancel;
+    while (!w->stopping) {
+        if (db == NULL && (db = media_db_connect(w->c.database_url, &err)) == NULL) {
+            atomic_store(&w->db_ok, false);
+            sleep_ms(1000);
+            continue;
+        }
+        if (q == NULL && (q = media_queue_connect(&qo, &err)) == NULL) {
+            atomic_store(&w->redis_ok, false);
+            sleep_ms(1000);
+            continue;
+        }
+        if (s3 == NULL && (s3 = media_s3_client_new(w->s3cfg, NULL, &so, &err)) == NULL) {
+            sleep_ms(1000);
+            continue;
+        }
+        pthread_mutex_lock(&w->mu);
+        bool probe = media_breaker_state_at(&w->s3b, now_ms()) == MEDIA_BREAKER_HALF_OPEN;
+        bool allow = media_breaker_allow(&w->s3b, now_ms());
+        pthread_mutex_unlock(&w->mu);
+        if (!allow) { /* S3 is down: take no jobs rather than burn their attempts */
+            sleep_ms(200);
+            continue;
+        }
+        media_job job;
+        bool got = false;
+        if (media_queue_ensure_group(q, &err) != MEDIA_OK ||
+            media_queue_take(q, w->c.name, w->c.claim_timeout_s * 1000, 1000, &job, &got, &err) !=
+                MEDIA_OK) {
+            atomic_store(&w->redis_ok, false);
+            got = false;
+            sleep_ms(500);
+        } else {
+            atomic_store(&w->redis_ok, true);
+        }
+        if (!got) {
+            if (probe) { /* no job to probe with: let another try */
+                pthread_mutex_lock(&w->mu);
+                w->s3b.probing = false;
+                pthread_mutex_unlock(&w->mu);
+            }
+            continue;
+        }
+        pthread_mutex_lock(&w->mu);
+        snprintf(w->inflight[slot], 48, "%s", job.msg_id);
+        pthread_mutex_unlock(&w->mu);
+        process(w, db, q, s3, &job);
+        pthread_mutex_lock(&w->mu);
+        w->inflight[slot][0] = '\0';
+        pthread_mutex_unlock(&w->mu);
+    }
+    media_s3_client_destroy(s3);
+    media_queue_close(q);
+    media_db_close(db);
+    atomic_fetch_sub(&w->active, 1);
+    return NULL;
+}
+
+static void sweep(ingest_worker *w, media_db *db, media_queue *q)
+{
+    media_error err;
+    media_db_result *r;
+    if (media_db_query(db, "SELECT pg_try_advisory_lock(" SWEEP_LOCK ")", 0, NULL, &r, &err) !=
+        MEDIA_OK)
+        return;
+    bool mine = strcmp(media_db_result_value(r, 0, 0), "t") == 0;
+    media_db_result_free(r);
+    if (!mine)
+        return; /* another replica sweeps */
+    media_page p;
+    if (media_catalog_stale_queued(db, w->c.sweep_after_s, 200, &p, &err) == MEDIA_OK) {
+        for (size_t i = 0; i < p.count; i++) {
+            media_record *m = &p.items[i];
+            media_job job;
+            memset(&job, 0, sizeof(job));
+            snprintf(job.media_id, sizeof(job.media_id), "%s", m->id);
+            snprintf(job.tenant, sizeof(job.tenant), "%s", m->tenant);
+            snprintf(job.source_url, sizeof(job.source_url), "%s", m->source_url);
+            snprintf(job.request_id, sizeof(job.request_id), "%s", m->request_id);
+            job.attempt = m->attempts;
+            if (media_queue_add(q, &job, &err) != MEDIA_OK)
+                break;
+            media_catalog_touch_queued(db, m->id, &err);
+            media_metric_add(w->mx.swept, 1);
+            media_log(MEDIA_LOG_INFO, m->request_id, NULL,
+                      "outbox sweeper re-enqueued media %s (queued since %s)", m->id,
+                      m->next_attempt_at);
+        }
+        media_page_cleanup(&p);
+    }
+    media_db_exec(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL, NULL, &err);
+}
+
+static void *keeper_thread(void *arg)
+{
+    ingest_worker *w = arg;
+    media_db *db = NULL;
+    media_queue *q = NULL;
+    media_error err;
+    media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
+    int64_t last_touch = 0, last_promote = 0, last_sweep = 0, last_stats = 0;
+    int64_t touch_every = w->c.claim_timeout_s * 1000 / 3;
+    int64_t sweep_every = (w->c.sweep_after_s > 10 ? w->c.sweep_after_s / 2 : 5) * 1000;
+    while (!atomic_load(&w->keeper_stop)) {
+        sleep_ms(100);
+        if (db == NULL && (db = media_db_connect(w->c.database_url, &err)) == NULL)
+            atomic_store(&w->db_ok, false);
+        if (q == NULL && (q = media_queue_connect(&qo, &err)) == NULL)
+            atomic_store(&w->redis_ok, false);
+        if (q == NULL)
+            continue;
+        int64_t now = now_ms();
+        if (now - last_touch >= touch_every) { /* keep healthy long transfers' claims */
+            last_touch = now;
+            pthread_mutex_lock(&w->mu);
+            int n = w->c.concurrency;
+            char(*ids)[48] = media_malloc((size_t)n * 48);
+            memcpy(ids, w->inflight, (size_t)n * 48);
+            pthread_mutex_unlock(&w->mu);
+            for (int i = 0; i < n; i++)
+                if (ids[i][0])
+                    media_queue_touch(q, w->c.name, ids[i], &err);
+            free(ids);
+        }
+        if (now - last_promote >= 500 && !w->stopping) {
+            last_promote = now;
+            long moved;
+            media_queue_promote_due(q, now, 100, &moved, &err);
+        }
+        if (db && now - last_sweep >= sweep_every && !w->stopping) {
+            last_sweep = now;
+            sweep(w, db, q);
+        }
+        if (now - last_stats >= 2000) {
+            last_stats = now;
+            media_queue_stats s;
+            if (media_queue_stats_get(q, &s, &err) == MEDIA_OK) {
+                atomic_store(&w->redis_ok, true);
+                media_metric_set(w->mx.q_depth, (double)s.stream_length);
+                media_metric_set(w->mx.q_pending, (double)s.pending);
+                media_metric_set(w->mx.q_delayed, (double)s.delayed);
+                media_metric_set(w->mx.q_dead, (double)s.dead);
+            } else {
+                atomic_store(&w->redis_ok, false);
+                media_queue_close(q);
+                q = NULL;
+            }
+            pthread_mutex_lock(&w->mu);
+            media_breaker_state st = media_breaker_state_at(&w->s3b, now);
+            pthread_mutex_unlock(&w->mu);
+            media_metric_set(w->mx.s3_breaker, st == MEDIA_BREAKER_OPEN        ? 1
+                                               : st == MEDIA_BREAKER_HALF_OPEN ? 2
+                                                                               : 0);
+            size_t counts[3];
+            media_breaker_set_counts(w->hosts, now, counts);
+            media_metric_set(w->mx.hosts_open, (double)counts[MEDIA_BREAKER_OPEN]);
+        }
+    }
+    media_queue_close(q);
+    media_db_close(db);
+    return NULL;
+}
+
+ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3_config *s3,
+                                   ingest_options *o, media_error *err)
+{
+    media_db *db = media_db_connect(c->database_url, err);
+    if (db == NULL)
+        return NULL;
+    media_code rc = media_schema_check(db, media_migrations_latest(), err);
+    media_db_close(db);
+    if (rc != MEDIA_OK)
+        return NULL;
+    media_queue_options qo = {c->redis_url, c->queue_prefix, 2000};
+    media_queue *q = media_queue_connect(&qo, err);
+    if (q == NULL)
+        return NULL;
+    rc = media_queue_ensure_group(q, err);
+    media_queue_close(q);
+    if (rc != MEDIA_OK)
+        return NULL;
+
+    ingest_worker *w = media_calloc(1, sizeof(*w));
+    w->c = *c;
+    w->s3cfg = s3;
+    w->o = o;
+    o->cancel = &w->cancel;
+    pthread_mutex_init(&w->mu, NULL);
+    atomic_store(&w->db_ok, true);
+    atomic_store(&w->redis_ok, true);
+    w->inflight = media_calloc((size_t)c->concurrency, 48);
+    media_breaker_init(&w->s3b, c->breaker_failures, c->breaker_cooldown_ms);
+    w->hosts = media_breaker_set_new(1024, c->breaker_failures, c->breaker_cooldown_ms);
+    w->m = media_metrics_new();
+    make_metrics(w);
+    w->admin = ingest_admin_http_start(c->listen_host, c->listen_port, admin, w, err);
+    if (w->admin == NULL) {
+        media_breaker_set_destroy(w->hosts);
+        media_metrics_destroy(w->m);
+        free(w->inflight);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return NULL;
+    }
+    w->threads = media_calloc((size_t)c->concurrency, sizeof(pthread_t));
+    atomic_store(&w->active, c->concurrency);
+    for (int i = 0; i < c->concurrency; i++) {
+        thread_arg *ta = media_malloc(sizeof(*ta));
+        ta->w = w;
+        ta->slot = i;
+        pthread_create(&w->threads[i], NULL, job_thread, ta);
+    }
+    pthread_create(&w->keeper, NULL, keeper_thread, w);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "worker %s started: %d transfers, admin on %s:%d",
+              c->name, c->concurrency, c->listen_host, c->listen_port);
+    return w;
+}
+
+void ingest_worker_stop(ingest_worker *w)
+{
+    w->stopping = 1;
+}
+
+void ingest_worker_wait(ingest_worker *w)
+{
+    while (!w->stopping)
+        sleep_ms(100);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "stopping: no new jobs; %ld s to finish in-flight ones",
+              w->c.grace_s);
+    int64_t deadline = now_ms() + w->c.grace_s * 1000;
+    while (atomic_load(&w->active) > 0 && now_ms() < deadline)
+        sleep_ms(100);
+    if (atomic_load(&w->active) > 0) {
+        media_log(MEDIA_LOG_WARN, NULL, NULL,
+                  "grace period over: cancelling in-flight transfers (left for another worker)");
+        w->cancel = 1;
+    }
+    for (int i = 0; i < w->c.concurrency; i++)
+        pthread_join(w->threads[i], NULL);
+    atomic_store(&w->keeper_stop, true);
+    pthread_join(w->keeper, NULL);
+    ingest_admin_http_stop(w->admin);
+    media_breaker_set_destroy(w->hosts);
+    media_metrics_destroy(w->m);
+    free(w->threads);
+    free(w->inflight);
+    pthread_mutex_destroy(&w->mu);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "worker %s stopped", w->c.name);
+    free(w);
+}

@@ -1,0 +1,60 @@
+/*
+ * worker.h - `mediagate worker`: the ingest pipeline behind the Redis Streams queue.
+ *
+ * N job threads (each with its own PostgreSQL, Redis and S3 connections) take jobs — first
+ * a pending job idle past the claim timeout (a dead worker's), else a new one — and run them.
+ * A keeper thread keeps the claims of in-flight jobs alive, moves due retries back to the
+ * stream, and sweeps the outbox (queued rows never enqueued: one replica at a time, under a
+ * PostgreSQL advisory lock). An admin port serves /health, /ready and /metrics.
+ *
+ * Outcomes: success -> ack; finished/deleted rows -> ack and skip; transient or rate-limited
+ * with attempts left -> retry later (backoff with full jitter, Retry-After honoured); else
+ * failed + dead letter. S3 failures trip the S3 breaker, which stops job intake (no attempts
+ * burned); a source host's open breaker reschedules its jobs without counting an attempt.
+ * Jobs delivered more than max_deliveries times go to the dead letters (poison).
+ *
+ * Shutdown (ingest_worker_stop, from SIGTERM/SIGINT): stop taking jobs, let in-flight ones
+ * finish within the grace period, then cancel the rest (multipart uploads aborted, rows
+ * released, messages left pending for another worker).
+ */
+#ifndef INGEST_WORKER_H
+#define INGEST_WORKER_H
+
+#include "media/config.h"
+#include "media/error.h"
+#include "options.h"
+#include "retry.h"
+
+typedef struct ingest_worker_config {
+    int concurrency;           /* MEDIAGATE_WORKER_CONCURRENCY (4) */
+    long claim_timeout_s;      /* MEDIAGATE_CLAIM_TIMEOUT_S (60) */
+    int max_deliveries;        /* MEDIAGATE_MAX_DELIVERIES (5) */
+    ingest_retry_policy retry; /* MEDIAGATE_RETRY_ATTEMPTS, _BASE_MS, _CAP_MS */
+    long sweep_after_s;        /* MEDIAGATE_SWEEP_AFTER_S (30) */
+    long grace_s;              /* MEDIAGATE_SHUTDOWN_GRACE_S (25) */
+    long dlq_retention_s;      /* MEDIAGATE_DLQ_RETENTION_DAYS (30) */
+    int breaker_failures;      /* MEDIAGATE_BREAKER_FAILURES (5) */
+    long breaker_cooldown_ms;  /* MEDIAGATE_BREAKER_COOLDOWN_MS (15000) */
+    char listen_host[64];      /* MEDIAGATE_WORKER_LISTEN (127.0.0.1:9464) */
+    int listen_port;
+    char database_url[1024]; /* MEDIAGATE_DATABASE_URL */
+    char redis_url[512];     /* MEDIAGATE_REDIS_URL */
+    char queue_prefix[64];   /* MEDIAGATE_QUEUE_PREFIX (mediagate) */
+    char name[128];          /* consumer name: host-pid */
+} ingest_worker_config;
+
+media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, void *ud,
+                                     media_error *err);
+const char *ingest_worker_help(void);
+
+typedef struct ingest_worker ingest_worker;
+
+/* Check the schema, connect, start the threads and the admin port. Caller owns the result. */
+ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3_config *s3,
+                                   ingest_options *o, media_error *err);
+/* Begin graceful shutdown (async-signal-safe: only sets a flag). */
+void ingest_worker_stop(ingest_worker *w);
+/* Wait for shutdown to complete (grace, then cancel); frees the worker. */
+void ingest_worker_wait(ingest_worker *w);
+
+#endif

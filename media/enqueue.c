@@ -1,0 +1,30 @@
+/*
+ * enqueue.c - row first, stream second.
+ */
+#include "enqueue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+media_code media_enqueue(media_db *db, media_queue *q, const media_create_request *req,
+                         media_record *out, bool *created, bool *queued, media_error *queue_err,
+                         media_error *err)
+{
+    *queued = false;
+    media_code rc = media_catalog_create(db, req, out, created, err);
+    if (rc != MEDIA_OK || !*created)
+        return rc; /* an idempotent repeat: the first request enqueued it (or the sweeper will) */
+    if (q == NULL) {
+        media_error_set(queue_err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                        "Redis unavailable; the outbox sweeper will enqueue the job");
+        return MEDIA_OK;
+    }
+    media_job job;
+    memset(&job, 0, sizeof(job));
+    snprintf(job.media_id, sizeof(job.media_id), "%s", out->id);
+    snprintf(job.tenant, sizeof(job.tenant), "%s", out->tenant);
+    snprintf(job.source_url, sizeof(job.source_url), "%s", out->source_url);
+    snprintf(job.request_id, sizeof(job.request_id), "%s", out->request_id);
+    *queued = media_queue_add(q, &job, queue_err) == MEDIA_OK;
+    return MEDIA_OK;
+}

@@ -1,0 +1,24 @@
+/*
+ * enqueue.h - accept an ingest job: the catalog row first (status queued: the outbox), then
+ * the Redis stream. If Redis is unreachable the job is still accepted; the workers' outbox
+ * sweeper enqueues rows that stayed queued. Shared by `mediagate enqueue` and the front end.
+ */
+#ifndef MEDIA_ENQUEUE_H
+#define MEDIA_ENQUEUE_H
+
+#include "catalog.h"
+#include "db.h"
+#include "queue.h"
+
+#include <stdbool.h>
+
+/*
+ * Create (or, with an idempotency key, find) the row and enqueue it when newly created.
+ * q may be NULL (Redis down at start). *queued tells whether the stream got the job now;
+ * *queue_err (may be NULL) says why not. Errors are the catalog's only.
+ */
+media_code media_enqueue(media_db *db, media_queue *q, const media_create_request *req,
+                         media_record *out, bool *created, bool *queued, media_error *queue_err,
+                         media_error *err);
+
+#endif
