@@ -5,11 +5,12 @@
 # Runs in a queue prefix and tenant of its own; stops Redis and radosgw of the test stack
 # for the fault cases (and always restarts them).
 source "$(dirname "$0")/lib.sh"
-SP=26004 SRCH=127.0.0.2
+SP=26004 SRCH=127.0.0.2 BADH=127.0.0.3
 S="http://$SRCH:$SP"
+BAD="http://$BADH:$SP"      # a second source host that only ever answers 503
 STACK=$MEDIAGATE_STACK_DIR
 SVC="$SRC/deploy/local/service.sh"
-export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32"
+export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32,$BADH/32"
 export MEDIAGATE_QUEUE_PREFIX="mgtest-$RUN_ID"
 export MEDIAGATE_RETRY_BASE_MS=200 MEDIAGATE_RETRY_CAP_MS=1000 MEDIAGATE_RETRY_ATTEMPTS=3
 export MEDIAGATE_CLAIM_TIMEOUT_S=4 MEDIAGATE_SWEEP_AFTER_S=2
@@ -23,7 +24,8 @@ for i in $(seq 1 200); do (printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom
 (printf '\xff\xd8\xff\xe0'; head -c $((24 << 20)) /dev/urandom) >"$T/root/big.jpg"
 cp "$T/root/s1.jpg" "$T/root/fixme.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
-wait_port $SRCH $SP || { bad "source did not start"; finish; }
+bg badsource $PY "$SRC/tests/tools/source_server.py" --bind $BADH --port $SP --root "$T/root"
+wait_port $SRCH $SP && wait_port $BADH $SP || { bad "sources did not start"; finish; }
 
 WPIDS=()
 start_worker() { # start_worker NAME PORT [env...]
@@ -157,6 +159,37 @@ aws_s3 s3api head-object --bucket "$MEDIAGATE_S3_BUCKET" --key "$key2" >/dev/nul
 start_worker w6 26016 MEDIAGATE_WORKER_CONCURRENCY=1
 wait_for 40 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$slow2'\")\" = ready ]"
 eq "another worker reclaims and finishes it" "$(status_of "$slow2" | cut -d' ' -f1)" ready
+kill -TERM "${WPIDS[-1]}"; wait "${WPIDS[-1]}" 2>/dev/null   # phases must not overlap
+
+# ---- a failing source host opens its own breaker; other hosts keep flowing ----
+start_worker w7 26017 MEDIAGATE_WORKER_CONCURRENCY=2 MEDIAGATE_RETRY_ATTEMPTS=20 \
+  MEDIAGATE_BREAKER_COOLDOWN_MS=60000
+badids=()
+for i in 1 2 3 4; do badids+=("$(enqueue "$BAD/status/503?n=$i")"); done
+wait_for 20 bash -c "curl -s 127.0.0.1:26017/metrics | grep -q '^mediagate_breaker_open_hosts 1'"
+contains "the failing host's breaker opened" "$(curl -s 127.0.0.1:26017/metrics)" "mediagate_breaker_open_hosts 1"
+wait_for 20 bash -c "curl -s 127.0.0.1:26017/metrics | grep -qE '^mediagate_worker_jobs_rescheduled_total [1-9]'"
+resched=$(curl -s 127.0.0.1:26017/metrics | awk '/^mediagate_worker_jobs_rescheduled_total/ {print $2}')
+[ "${resched:-0}" -ge 1 ]; eq "its jobs are rescheduled while it is open ($resched)" "$?" 0
+eq "... without spending attempts: none has used more than the 2 that opened it" \
+  "$(sql "SELECT count(*) FROM media WHERE id IN ($(printf "'%s'," "${badids[@]}" | sed 's/,$//')) AND attempts > 2")" 0
+other=$(enqueue "$S/f/s7.jpg?while-open=1")
+wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$other'\")\" = ready ]"
+eq "another host's job completes meanwhile" "$(status_of "$other")" "ready 1"
+kill -TERM "${WPIDS[-1]}"; wait "${WPIDS[-1]}" 2>/dev/null
+for id in "${badids[@]}"; do sql "UPDATE media SET status = 'failed' WHERE id = '$id'" >/dev/null; done
+
+# ---- poison: a job delivered more times than allowed goes to the dead letters ----
+poison=$(enqueue "$S/drip/s4.jpg?bps=2000&poison=1")   # ~10 s
+start_worker w8 26018 MEDIAGATE_WORKER_CONCURRENCY=1 MEDIAGATE_MAX_DELIVERIES=1
+w8=${WPIDS[-1]}
+wait_for 10 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$poison'\")\" = fetching ]"
+kill -KILL "$w8"; wait "$w8" 2>/dev/null
+start_worker w9 26019 MEDIAGATE_WORKER_CONCURRENCY=1 MEDIAGATE_MAX_DELIVERIES=1
+wait_for 30 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$poison'\")\" = failed ]"
+eq "a job redelivered past MEDIAGATE_MAX_DELIVERIES ends failed" "$(status_of "$poison" | cut -d' ' -f1)" failed
+contains "... and in the dead letters as poison" "$("$MG" dlq list | grep "$poison")" "poison message"
+kill -TERM "${WPIDS[-1]}"; wait "${WPIDS[-1]}" 2>/dev/null
 
 # ---- usage ----
 MEDIAGATE_REDIS_URL=rediss://127.0.0.1:6380 "$MG" worker 2>"$T/err"; eq "rediss:// refused: exit 2" "$?" 2
