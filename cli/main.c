@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"presign", "print a presigned S3 URL for a key", cmd_presign},
     {"ingest", "stream source URLs into the bucket and record them (one-shot, no queue)",
      cmd_ingest},
+    {"serve", "serve the /api/v1 HTTP API (presigned URLs, ingest submissions)", cmd_serve},
     {"worker", "run ingest jobs from the Redis queue", cmd_worker},
     {"enqueue", "accept an ingest job into the queue (the catalog row is the outbox)", cmd_enqueue},
     {"dlq", "list, show, replay or purge dead-lettered jobs", cmd_dlq},

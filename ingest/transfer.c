@@ -10,6 +10,7 @@
 #include "transfer.h"
 #include "media/hash.h"
 #include "media/mem.h"
+#include "media/source_url.h"
 
 #include <curl/curl.h>
 #include <netdb.h>
@@ -88,44 +89,7 @@ media_error_class ingest_classify_http_status(long status)
 
 media_code ingest_url_check(const char *url, media_error *err)
 {
-    if (url == NULL || url[0] == '\0')
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "source URL is empty");
-    if (strlen(url) > 8192)
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "source URL is longer than 8192 bytes");
-    for (const char *p = url; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                                   "source URL contains spaces or control characters");
-    const char *authority = strstr(url, "://");
-    if (authority && authority[3] == '/') /* libcurl would read "https:///x" as host "x" */
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "source URL has no host");
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
-    media_code rc = MEDIA_OK;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                             "source URL is not a valid absolute URL");
-    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-               (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                             "source URL must be http or https");
-    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
-        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                             "source URL has no host");
-    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-               curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
-        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                             "source URL must not carry a user name or password");
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(user);
-    curl_free(pass);
-    curl_url_cleanup(u);
-    return rc;
+    return media_source_url_check(url, err);
 }
 
 /* ---- the sink: single PUT pipe or multipart slots ---- */

@@ -563,6 +563,45 @@ media_code media_queue_stats_get(media_queue *q, media_queue_stats *out, media_e
     return rc;
 }
 
+static const char *BUCKET_SCRIPT =
+    "local cap = tonumber(ARGV[1]) local rate = tonumber(ARGV[2]) / 1000 "
+    "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts') "
+    "local tokens = tonumber(b[1]) local ts = tonumber(b[2]) "
+    "if tokens == nil then tokens = cap ts = now end "
+    "tokens = math.min(cap, tokens + math.max(0, now - ts) * rate) "
+    "local allowed = 0 if tokens >= 1 then tokens = tokens - 1 allowed = 1 end "
+    "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now) "
+    "local full = math.ceil((cap - tokens) / rate) "
+    "redis.call('PEXPIRE', KEYS[1], full + 1000) "
+    "local wait = 0 if allowed == 0 then wait = math.ceil((1 - tokens) / rate) end "
+    "return {allowed, math.floor(tokens), full, wait}";
+
+media_code media_queue_rate_limit(media_queue *q, const char *bucket, long capacity,
+                                  double per_second, bool *allowed, long *remaining, long *reset_s,
+                                  long *retry_after_s, media_error *err)
+{
+    char key[256], cap[24], rate[32];
+    snprintf(key, sizeof(key), "%.80s:rl:%.160s", q->k_jobs, bucket);
+    snprintf(cap, sizeof(cap), "%ld", capacity);
+    snprintf(rate, sizeof(rate), "%.6f", per_second);
+    redisReply *r;
+    media_code rc = RUN(q, &r, err, "EVAL", BUCKET_SCRIPT, "1", key, cap, rate);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+        freeReplyObject(r);
+        return media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                               "unexpected rate-limit reply");
+    }
+    *allowed = r->element[0]->integer == 1;
+    *remaining = (long)r->element[1]->integer;
+    *reset_s = (long)((r->element[2]->integer + 999) / 1000);
+    *retry_after_s = (long)((r->element[3]->integer + 999) / 1000);
+    freeReplyObject(r);
+    return MEDIA_OK;
+}
+
 media_code media_queue_ping(media_queue *q, media_error *err)
 {
     redisReply *r;

@@ -590,6 +590,13 @@ media_code media_s3_delete(media_s3_client *c, const char *key, media_error *err
     return rc == MEDIA_ERR_NOT_FOUND ? MEDIA_OK : rc;
 }
 
+media_code media_s3_bucket_check(media_s3_client *c, media_error *err)
+{
+    media_s3_object_info info;
+    s3_call call = {.method = "HEAD", .key = NULL, .info = &info, .head = true};
+    return s3_perform(c, &call, err);
+}
+
 media_code media_s3_create_bucket(media_s3_client *c, media_error *err)
 {
     media_error e;

@@ -93,6 +93,8 @@ media_code media_s3_get(media_s3_client *c, const char *key, media_write_fn writ
                         media_s3_object_info *info, media_error *err);
 /* DELETE key (absent keys succeed, as in S3). */
 media_code media_s3_delete(media_s3_client *c, const char *key, media_error *err);
+/* HEAD the client's bucket (readiness: reachable, credentials accepted, bucket exists). */
+media_code media_s3_bucket_check(media_s3_client *c, media_error *err);
 /* Create the client's bucket; already owning it is success. */
 media_code media_s3_create_bucket(media_s3_client *c, media_error *err);
 

@@ -1,0 +1,757 @@
+/*
+ * api.c - /api/v1 request handling (see api.h). To add a route: add it to presign_handle's
+ * dispatch, write its handler, document it in docs/openapi.json (a test calls every route
+ * listed there) and in README.
+ */
+#include "api.h"
+#include "media/apikey.h"
+#include "media/catalog.h"
+#include "media/db.h"
+#include "media/enqueue.h"
+#include "media/hash.h"
+#include "media/json.h"
+#include "media/log.h"
+#include "media/migrations.h"
+#include "media/queue.h"
+#include "media/s3_client.h"
+#include "media/source_url.h"
+#include "media/uri.h"
+#include "media/uuid.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_CACHE 64
+
+typedef struct {
+    uint8_t hash[MEDIA_SHA256_LEN];
+    media_apikey_info info;
+    time_t until;
+} cached_key;
+
+struct presign_backend {
+    const presign_config *cfg;
+    const media_s3_config *s3cfg;
+    media_db *db;
+    media_queue *q;
+    media_s3_client *s3;
+    media_sigv4_signer *signer;
+    cached_key keys[KEY_CACHE];
+    size_t next_key;
+    media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
+};
+
+/* ---- configuration ---- */
+
+media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, media_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    long v;
+    media_code rc;
+#define LONG(name, def, min, max, dst)                                                             \
+    do {                                                                                           \
+        if ((rc = media_config_long(env, ud, name, def, min, max, &v, err)) != MEDIA_OK)           \
+            return rc;                                                                             \
+        dst = v;                                                                                   \
+    } while (0)
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    LONG("MEDIAGATE_THREADS", cores > 0 ? cores : 1, 1, 256, c->threads);
+    LONG("MEDIAGATE_BACKEND_THREADS", 4L * c->threads, 1, 1024, c->backend_threads);
+    LONG("MEDIAGATE_BODY_MAX_BYTES", 65536, 1024, 16L << 20, c->body_max_bytes);
+    LONG("MEDIAGATE_RATE_READ_PER_MIN", 1200, 1, 100000000, c->rate_read_per_min);
+    LONG("MEDIAGATE_RATE_WRITE_PER_MIN", 120, 1, 100000000, c->rate_write_per_min);
+    LONG("MEDIAGATE_KEY_CACHE_S", 10, 0, 3600, c->key_cache_s);
+    LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
+    LONG("MEDIAGATE_PRESIGN_EXPIRES_S", 3600, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
+         c->policy.default_expires_s);
+    LONG("MEDIAGATE_PRESIGN_MAX_EXPIRES_S", 86400, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
+         c->policy.max_expires_s);
+    LONG("MEDIAGATE_PRESIGN_WINDOW_S", 300, 1, 86400, c->policy.window_s);
+#undef LONG
+    const char *listen = env("MEDIAGATE_LISTEN", ud);
+    if (listen == NULL || listen[0] == '\0')
+        listen = "127.0.0.1:8080";
+    const char *colon = strrchr(listen, ':');
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(c->listen_host) ||
+        *end || port < 1 || port > 65535)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_LISTEN must be host:port");
+    snprintf(c->listen_host, sizeof(c->listen_host), "%.*s", (int)(colon - listen), listen);
+    c->listen_port = (int)port;
+    const char *db = env("MEDIAGATE_DATABASE_URL", ud);
+    if (db == NULL || db[0] == '\0' || strlen(db) >= sizeof(c->database_url))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DATABASE_URL is not set");
+    snprintf(c->database_url, sizeof(c->database_url), "%s", db);
+    const char *redis = env("MEDIAGATE_REDIS_URL", ud);
+    if ((rc = media_queue_url_check(redis, err)) != MEDIA_OK)
+        return rc;
+    snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis);
+    const char *prefix = env("MEDIAGATE_QUEUE_PREFIX", ud);
+    snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s",
+             prefix && prefix[0] ? prefix : "mediagate");
+    const char *cors = env("MEDIAGATE_CORS_ORIGINS", ud);
+    snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", cors ? cors : "");
+    return MEDIA_OK;
+}
+
+const char *presign_config_help(void)
+{
+    return "  MEDIAGATE_LISTEN                 host:port to serve (default 127.0.0.1:8080)\n"
+           "  MEDIAGATE_THREADS                event loops (default: the core count)\n"
+           "  MEDIAGATE_BACKEND_THREADS        threads doing PostgreSQL/Redis/S3 I/O (4 x loops)\n"
+           "  MEDIAGATE_DATABASE_URL           PostgreSQL URL (required)\n"
+           "  MEDIAGATE_REDIS_URL              Redis URL (required; queue and rate limits)\n"
+           "  MEDIAGATE_BODY_MAX_BYTES         request body limit (default 65536)\n"
+           "  MEDIAGATE_RATE_READ_PER_MIN      per-key budget for reads (default 1200)\n"
+           "  MEDIAGATE_RATE_WRITE_PER_MIN     per-key budget for writes (default 120)\n"
+           "  MEDIAGATE_KEY_CACHE_S            API key cache; revocation delay (default 10)\n"
+           "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"
+           "  MEDIAGATE_PRESIGN_EXPIRES_S      default URL lifetime (default 3600)\n"
+           "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
+           "  MEDIAGATE_PRESIGN_WINDOW_S       identical URLs within this window (300)\n"
+           "  MEDIAGATE_CORS_ORIGINS           allowed browser origins, comma-separated\n";
+}
+
+/* ---- responses ---- */
+
+void presign_response_init(presign_response *r)
+{
+    memset(r, 0, sizeof(*r));
+    media_buf_init(&r->body, 8 << 20);
+    r->content_type = "application/json";
+}
+
+void presign_response_cleanup(presign_response *r)
+{
+    media_buf_cleanup(&r->body);
+}
+
+void presign_problem(presign_response *res, int status, const char *slug, const char *title,
+                     const char *detail, const char *request_id)
+{
+    char type[96];
+    snprintf(type, sizeof(type), "urn:mediagate:problem:%s", slug);
+    res->status = status;
+    res->content_type = "application/problem+json";
+    media_buf_reset(&res->body);
+    int first = 1;
+    media_buf_appends(&res->body, "{");
+    media_json_kv_str(&res->body, "type", type, &first);
+    media_json_kv_str(&res->body, "title", title, &first);
+    media_json_kv_int(&res->body, "status", status, &first);
+    if (detail)
+        media_json_kv_str(&res->body, "detail", detail, &first);
+    if (request_id)
+        media_json_kv_str(&res->body, "request_id", request_id, &first);
+    media_buf_appends(&res->body, "}\n");
+}
+
+bool presign_request_id_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+bool presign_query_get(const char *query, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
+            return media_uri_decode(out, cap, p + nl + 1, len - nl - 1) != (size_t)-1;
+        if (len == nl && strncmp(p, name, nl) == 0) {
+            if (cap)
+                out[0] = '\0';
+            return true;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+/* ---- connections ---- */
+
+presign_backend *presign_backend_new(const presign_config *cfg, const media_s3_config *s3,
+                                     media_metrics *m, media_error *err)
+{
+    media_aws_credentials creds = {s3->access_key_id, s3->secret_access_key, s3->session_token};
+    media_sigv4_signer *signer = media_sigv4_signer_new(&creds, s3->region, "s3", err);
+    if (signer == NULL)
+        return NULL;
+    presign_backend *b = media_calloc(1, sizeof(*b));
+    b->cfg = cfg;
+    b->s3cfg = s3;
+    b->signer = signer;
+    b->presigns =
+        media_metrics_counter(m, "mediagate_presigns_total", "Presigned URLs issued", NULL);
+    b->limited = media_metrics_counter(m, "mediagate_rate_limited_total",
+                                       "Requests refused by the rate limiter", NULL);
+    b->limiter_down = media_metrics_counter(
+        m, "mediagate_rate_limiter_unavailable_total",
+        "Requests let through because Redis was unavailable (fail open)", NULL);
+    b->dep_db = media_metrics_counter(m, "mediagate_dependency_errors_total", "Dependency failures",
+                                      "dependency=\"postgres\"");
+    b->dep_redis = media_metrics_counter(m, "mediagate_dependency_errors_total",
+                                         "Dependency failures", "dependency=\"redis\"");
+    b->dep_s3 = media_metrics_counter(m, "mediagate_dependency_errors_total", "Dependency failures",
+                                      "dependency=\"s3\"");
+    return b;
+}
+
+void presign_backend_destroy(presign_backend *b)
+{
+    if (b == NULL)
+        return;
+    media_db_close(b->db);
+    media_queue_close(b->q);
+    media_s3_client_destroy(b->s3);
+    media_sigv4_signer_destroy(b->signer);
+    free(b);
+}
+
+static media_db *db_of(presign_backend *b, media_error *err)
+{
+    if (b->db == NULL) {
+        b->db = media_db_connect(b->cfg->database_url, err);
+        if (b->db == NULL)
+            media_metric_add(b->dep_db, 1);
+    }
+    return b->db;
+}
+
+static media_queue *queue_of(presign_backend *b, media_error *err)
+{
+    if (b->q == NULL) {
+        media_queue_options qo = {b->cfg->redis_url, b->cfg->queue_prefix, 500};
+        b->q = media_queue_connect(&qo, err);
+        if (b->q == NULL)
+            media_metric_add(b->dep_redis, 1);
+    }
+    return b->q;
+}
+
+static media_s3_client *s3_of(presign_backend *b, media_error *err)
+{
+    if (b->s3 == NULL) {
+        media_s3_client_options o;
+        media_s3_client_options_init(&o);
+        o.connect_timeout_ms = 1000;
+        o.timeout_ms = 5000;
+        b->s3 = media_s3_client_new(b->s3cfg, NULL, &o, err);
+    }
+    return b->s3;
+}
+
+/* ---- auth and rate limits ---- */
+
+static int authenticate(presign_backend *b, const presign_request *req, presign_response *res,
+                        media_apikey_info *who)
+{
+    const char *h = req->authorization;
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+        presign_problem(res, 401, "unauthorized", "Authentication required",
+                        "send Authorization: Bearer <API key>", req->request_id);
+        return -1;
+    }
+    const char *key = h + 7;
+    uint8_t hash[MEDIA_SHA256_LEN];
+    media_sha256(key, strlen(key), hash);
+    time_t now = time(NULL);
+    for (size_t i = 0; i < KEY_CACHE; i++)
+        if (b->keys[i].until > now && memcmp(b->keys[i].hash, hash, sizeof(hash)) == 0) {
+            *who = b->keys[i].info;
+            return 0;
+        }
+    media_error err;
+    media_db *db = db_of(b, &err);
+    media_code rc = db ? media_apikey_lookup(db, key, who, &err) : MEDIA_ERR_DB;
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        presign_problem(res, 401, "unauthorized", "Authentication required",
+                        "unknown or revoked API key", req->request_id);
+        return -1;
+    }
+    if (rc != MEDIA_OK) {
+        media_metric_add(b->dep_db, 1);
+        presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
+        snprintf(res->retry_after, sizeof(res->retry_after), "1");
+        return -1;
+    }
+    cached_key *c = &b->keys[b->next_key++ % KEY_CACHE];
+    memcpy(c->hash, hash, sizeof(hash));
+    c->info = *who;
+    c->until = now + b->cfg->key_cache_s;
+    return 0;
+}
+
+static int rate_limit(presign_backend *b, const presign_request *req, presign_response *res,
+                      const media_apikey_info *who, bool write)
+{
+    long per_min = write ? b->cfg->rate_write_per_min : b->cfg->rate_read_per_min;
+    char bucket[96];
+    snprintf(bucket, sizeof(bucket), "%s:%s", who->id, write ? "write" : "read");
+    media_error err;
+    media_queue *q = queue_of(b, &err);
+    bool allowed = true;
+    long remaining = 0, reset = 0, retry = 0;
+    if (q == NULL || media_queue_rate_limit(q, bucket, per_min, per_min / 60.0, &allowed,
+                                            &remaining, &reset, &retry, &err) != MEDIA_OK) {
+        /* fail open: the service keeps answering without a limiter, and says so */
+        media_metric_add(b->limiter_down, 1);
+        media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                  "rate limiter unavailable (%s): request allowed", err.message);
+        if (q) {
+            media_queue_close(b->q);
+            b->q = NULL;
+        }
+        return 0;
+    }
+    snprintf(res->ratelimit[0], sizeof(res->ratelimit[0]), "%ld", per_min);
+    snprintf(res->ratelimit[1], sizeof(res->ratelimit[1]), "%ld", remaining);
+    snprintf(res->ratelimit[2], sizeof(res->ratelimit[2]), "%ld", reset);
+    if (allowed)
+        return 0;
+    media_metric_add(b->limited, 1);
+    snprintf(res->retry_after, sizeof(res->retry_after), "%ld", retry > 0 ? retry : 1);
+    presign_problem(res, 429, "rate-limited", "Too many requests",
+                    "this API key's request budget is spent; see Retry-After", req->request_id);
+    return -1;
+}
+
+/* ---- handlers ---- */
+
+static void catalog_unavailable(presign_backend *b, const presign_request *req,
+                                presign_response *res, const media_error *err)
+{
+    media_metric_add(b->dep_db, 1);
+    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "catalog error: %s", err->message);
+    presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
+    snprintf(res->retry_after, sizeof(res->retry_after), "1");
+    if (err->code == MEDIA_ERR_DB && b->db) { /* reconnect next time */
+        media_db_close(b->db);
+        b->db = NULL;
+    }
+}
+
+static void not_found(const presign_request *req, presign_response *res)
+{
+    presign_problem(res, 404, "not-found", "No such media", NULL, req->request_id);
+}
+
+static void time_text(time_t t, char *out, size_t cap)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The record as JSON, with a presigned url when ready. */
+static void record_body(presign_backend *b, const media_record *r, media_buf *out)
+{
+    media_record_json(r, out);
+    if (r->status != MEDIA_STATUS_READY)
+        return;
+    presign_url u;
+    media_error err;
+    if (presign_policy_url(&b->cfg->policy, b->signer, &b->s3cfg->public_endpoint,
+                           b->s3cfg->addressing, r, 0, PRESIGN_DISPOSITION_DEFAULT, time(NULL), &u,
+                           &err) != MEDIA_OK)
+        return;
+    media_metric_add(b->presigns, 1);
+    char at[32];
+    time_text(u.expires_at, at, sizeof(at));
+    out->len--; /* reopen the object */
+    int first = 0;
+    media_json_kv_str(out, "url", u.url, &first);
+    media_json_kv_str(out, "url_expires_at", at, &first);
+    media_buf_appends(out, "}");
+}
+
+static void handle_create(presign_backend *b, const presign_request *req, presign_response *res,
+                          const media_apikey_info *who)
+{
+    json_error_t jerr;
+    json_t *doc =
+        json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        presign_problem(res, 400, "malformed-json", "Request body is not valid JSON", jerr.text,
+                        req->request_id);
+        return;
+    }
+    const char *bad = NULL;
+    const char *key;
+    json_t *val;
+    if (!json_is_object(doc))
+        bad = "the body must be a JSON object";
+    else
+        json_object_foreach(doc, key,
+                            val) if (strcmp(key, "source_url") != 0 && strcmp(key, "metadata") != 0)
+            bad = "unknown field (allowed: source_url, metadata)";
+    json_t *url = json_object_get(doc, "source_url");
+    json_t *meta = json_object_get(doc, "metadata");
+    if (bad == NULL && !json_is_string(url))
+        bad = "source_url is required and must be a string";
+    if (bad == NULL && meta && !json_is_object(meta))
+        bad = "metadata must be an object";
+    if (bad) {
+        json_decref(doc);
+        presign_problem(res, 422, "invalid-request", "Invalid request", bad, req->request_id);
+        return;
+    }
+    media_error err;
+    const char *source = json_string_value(url);
+    if (media_source_url_check(source, &err) != MEDIA_OK) {
+        json_decref(doc);
+        presign_problem(res, 422, "invalid-source-url", "Invalid source_url", err.message,
+                        req->request_id);
+        return;
+    }
+    char *meta_text = meta ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    media_db *db = db_of(b, &err);
+    media_queue *q = queue_of(b, &err);
+    media_create_request cr = {
+        who->tenant,
+        source,
+        req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
+        meta_text,
+        b->s3cfg->bucket,
+        req->request_id};
+    media_record rec;
+    memset(&rec, 0, sizeof(rec));
+    bool created = false, queued = false;
+    media_error qerr;
+    media_code rc =
+        db ? media_enqueue(db, q, &cr, &rec, &created, &queued, &qerr, &err) : MEDIA_ERR_DB;
+    free(meta_text);
+    json_decref(doc);
+    if (rc == MEDIA_ERR_CONFLICT && err.cls == MEDIA_CLASS_PERMANENT) {
+        presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
+                        "this Idempotency-Key was used for a different request", req->request_id);
+    } else if (rc == MEDIA_ERR_INVALID) {
+        presign_problem(res, 422, "invalid-request", "Invalid request", err.message,
+                        req->request_id);
+    } else if (rc != MEDIA_OK) {
+        catalog_unavailable(b, req, res, &err);
+    } else {
+        if (created && !queued) {
+            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                      "job accepted, not yet queued (%s); the outbox sweeper will enqueue it",
+                      qerr.message);
+            if (b->q) {
+                media_queue_close(b->q);
+                b->q = NULL;
+            }
+        }
+        res->status = 202;
+        snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
+        record_body(b, &rec, &res->body);
+    }
+    media_record_cleanup(&rec);
+}
+
+static void handle_get(presign_backend *b, const presign_request *req, presign_response *res,
+                       const media_apikey_info *who, const char *id)
+{
+    media_error err;
+    media_record rec;
+    memset(&rec, 0, sizeof(rec));
+    media_db *db = db_of(b, &err);
+    media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
+    if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED))
+        not_found(req, res);
+    else if (rc != MEDIA_OK)
+        catalog_unavailable(b, req, res, &err);
+    else {
+        res->status = 200;
+        record_body(b, &rec, &res->body);
+    }
+    media_record_cleanup(&rec);
+}
+
+static void handle_url(presign_backend *b, const presign_request *req, presign_response *res,
+                       const media_apikey_info *who, const char *id, bool redirect)
+{
+    char v[32];
+    long expires = 0;
+    presign_disposition disp = PRESIGN_DISPOSITION_DEFAULT;
+    if (presign_query_get(req->query, "expires", v, sizeof(v))) {
+        char *end;
+        expires = strtol(v, &end, 10);
+        if (end == v || *end || expires < 1) {
+            presign_problem(res, 400, "invalid-expires", "Invalid expires",
+                            "expires must be a positive number of seconds", req->request_id);
+            return;
+        }
+    }
+    if (presign_query_get(req->query, "disposition", v, sizeof(v)) &&
+        !presign_disposition_parse(v, &disp)) {
+        presign_problem(res, 400, "invalid-disposition", "Invalid disposition",
+                        "disposition must be inline or attachment", req->request_id);
+        return;
+    }
+    media_error err;
+    media_record rec;
+    memset(&rec, 0, sizeof(rec));
+    media_db *db = db_of(b, &err);
+    media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
+    if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED)) {
+        not_found(req, res);
+    } else if (rc != MEDIA_OK) {
+        catalog_unavailable(b, req, res, &err);
+    } else if (rec.status == MEDIA_STATUS_FAILED) {
+        presign_problem(res, 410, "media-failed", "Media could not be ingested", rec.last_error,
+                        req->request_id);
+    } else if (rec.status != MEDIA_STATUS_READY) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "status is %s", media_status_name(rec.status));
+        presign_problem(res, 409, "media-not-ready", "Media is not ready yet", detail,
+                        req->request_id);
+    } else {
+        presign_url u;
+        if (presign_policy_url(&b->cfg->policy, b->signer, &b->s3cfg->public_endpoint,
+                               b->s3cfg->addressing, &rec, expires, disp, time(NULL), &u,
+                               &err) != MEDIA_OK) {
+            presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
+                            req->request_id);
+        } else if (redirect) {
+            media_metric_add(b->presigns, 1);
+            res->status = 302;
+            snprintf(res->location, sizeof(res->location), "%s", u.url);
+            snprintf(res->cache_control, sizeof(res->cache_control), "private, max-age=%ld",
+                     u.cache_max_age_s);
+        } else {
+            media_metric_add(b->presigns, 1);
+            char at[32];
+            time_text(u.expires_at, at, sizeof(at));
+            int first = 1;
+            res->status = 200;
+            media_buf_appends(&res->body, "{");
+            media_json_kv_str(&res->body, "url", u.url, &first);
+            media_json_kv_str(&res->body, "expires_at", at, &first);
+            media_buf_appends(&res->body, "}");
+        }
+    }
+    media_record_cleanup(&rec);
+}
+
+static void handle_list(presign_backend *b, const presign_request *req, presign_response *res,
+                        const media_apikey_info *who)
+{
+    char v[64], after[64];
+    long long page = 1;
+    long size = 20;
+    media_status st, *stp = NULL;
+    bool keyset = presign_query_get(req->query, "after", after, sizeof(after));
+    const char *bad = NULL;
+    if (presign_query_get(req->query, "page", v, sizeof(v))) {
+        char *end;
+        page = strtoll(v, &end, 10);
+        if (end == v || *end || page < 1 || page > 1000000000)
+            bad = "page must be an integer >= 1";
+    }
+    if (presign_query_get(req->query, "size", v, sizeof(v))) {
+        char *end;
+        size = strtol(v, &end, 10);
+        if (end == v || *end || size < 1 || size > 100)
+            bad = "size must be 1..100";
+    }
+    if (presign_query_get(req->query, "status", v, sizeof(v))) {
+        if (!media_status_parse(v, &st) || st == MEDIA_STATUS_DELETED)
+            bad = "status must be queued, fetching, ready or failed";
+        stp = &st;
+    }
+    if (keyset && !media_uuid_valid(after))
+        bad = "after must be a cursor from next_cursor";
+    if (bad) {
+        presign_problem(res, 400, "invalid-pagination", "Invalid query", bad, req->request_id);
+        return;
+    }
+    media_error err;
+    media_page p;
+    memset(&p, 0, sizeof(p));
+    media_db *db = db_of(b, &err);
+    media_code rc = db == NULL ? MEDIA_ERR_DB
+                    : keyset
+                        ? media_catalog_list_after(db, who->tenant, stp, after, (int)size, &p, &err)
+                        : media_catalog_list(db, who->tenant, stp, page, (int)size, &p, &err);
+    if (rc == MEDIA_ERR_INVALID) {
+        presign_problem(res, 400, "invalid-pagination", "Invalid query", err.message,
+                        req->request_id);
+        return;
+    }
+    if (rc != MEDIA_OK) {
+        catalog_unavailable(b, req, res, &err);
+        return;
+    }
+    media_buf *o = &res->body;
+    media_buf_appends(o, "{\"items\":[");
+    for (size_t i = 0; i < p.count; i++) {
+        if (i)
+            media_buf_appends(o, ",");
+        record_body(b, &p.items[i], o);
+    }
+    media_buf_appends(o, "]");
+    int first = 0;
+    if (!keyset) {
+        media_json_kv_int(o, "total", p.total, &first);
+        media_json_kv_int(o, "page", page, &first);
+        media_json_kv_int(o, "size", size, &first);
+        media_json_kv_int(o, "pages", (p.total + size - 1) / size, &first);
+    } else {
+        media_json_kv_int(o, "size", size, &first);
+    }
+    media_json_kv_str(o, "next_cursor", p.next_cursor[0] ? p.next_cursor : NULL, &first);
+    media_buf_appends(o, "}");
+    res->status = 200;
+    media_page_cleanup(&p);
+}
+
+static void handle_delete(presign_backend *b, const presign_request *req, presign_response *res,
+                          const media_apikey_info *who, const char *id)
+{
+    media_error err;
+    media_record rec;
+    memset(&rec, 0, sizeof(rec));
+    media_db *db = db_of(b, &err);
+    media_code rc = db ? media_catalog_soft_delete(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        not_found(req, res);
+    } else if (rc != MEDIA_OK) {
+        catalog_unavailable(b, req, res, &err);
+    } else {
+        /* the row is deleted (so no URL is issued any more); the object goes now, and gc
+         * retries objects whose delete failed here */
+        media_s3_client *s3 = s3_of(b, &err);
+        if (s3 == NULL || media_s3_delete(s3, rec.object_key, &err) != MEDIA_OK) {
+            media_metric_add(b->dep_s3, 1);
+            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                      "object delete failed (%s); gc will remove it", err.message);
+        }
+        res->status = 204;
+    }
+    media_record_cleanup(&rec);
+}
+
+static void handle_ready(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    (void)req;
+    media_error err;
+    media_db *db = db_of(b, &err);
+    media_db_result *r = NULL;
+    bool pg = db && media_db_query(db, "SELECT 1", 0, NULL, &r, &err) == MEDIA_OK;
+    media_db_result_free(r);
+    if (!pg && b->db) {
+        media_db_close(b->db);
+        b->db = NULL;
+    }
+    media_queue *q = queue_of(b, &err);
+    bool redis = q && media_queue_ping(q, &err) == MEDIA_OK;
+    if (!redis && b->q) {
+        media_queue_close(b->q);
+        b->q = NULL;
+    }
+    media_s3_client *s3 = s3_of(b, &err);
+    bool s3ok = s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
+    bool ok = pg && redis && s3ok;
+    res->status = ok ? 200 : 503;
+    media_buf_appendf(&res->body,
+                      "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
+                      "\"s3\":\"%s\"}}\n",
+                      ok ? "ready" : "not_ready", pg ? "ok" : "down", redis ? "ok" : "down",
+                      s3ok ? "ok" : "down");
+}
+
+void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    const char *m = req->method, *path = req->path;
+    if (strcmp(path, "/ready") == 0) {
+        snprintf(res->route, sizeof(res->route), "ready");
+        handle_ready(b, req, res);
+        return;
+    }
+    static const char prefix[] = "/api/v1/media";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+        (path[sizeof(prefix) - 1] != '\0' && path[sizeof(prefix) - 1] != '/')) {
+        snprintf(res->route, sizeof(res->route), "unknown");
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        return;
+    }
+    const char *rest = path + sizeof(prefix) - 1; /* "", "/<id>", "/<id>/url", ... */
+    char id[64] = "", sub[16] = "";
+    if (rest[0] == '/') {
+        const char *slash = strchr(rest + 1, '/');
+        size_t n = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
+        if (n == 0 || n >= sizeof(id) || (slash && strlen(slash + 1) >= sizeof(sub))) {
+            snprintf(res->route, sizeof(res->route), "unknown");
+            presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+            return;
+        }
+        memcpy(id, rest + 1, n);
+        if (slash)
+            snprintf(sub, sizeof(sub), "%s", slash + 1);
+    }
+    bool write;
+    const char *allow;
+    if (id[0] == '\0') {
+        snprintf(res->route, sizeof(res->route), "media");
+        write = strcmp(m, "POST") == 0;
+        allow = "GET, POST";
+        if (!write && strcmp(m, "GET") != 0)
+            goto method;
+    } else if (sub[0] == '\0') {
+        snprintf(res->route, sizeof(res->route), "media_id");
+        write = strcmp(m, "DELETE") == 0;
+        allow = "GET, DELETE";
+        if (!write && strcmp(m, "GET") != 0)
+            goto method;
+    } else if (strcmp(sub, "url") == 0 || strcmp(sub, "content") == 0) {
+        snprintf(res->route, sizeof(res->route), "media_%s", sub);
+        write = false;
+        allow = "GET";
+        if (strcmp(m, "GET") != 0)
+            goto method;
+    } else {
+        snprintf(res->route, sizeof(res->route), "unknown");
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        return;
+    }
+
+    media_apikey_info who;
+    if (authenticate(b, req, res, &who) != 0)
+        return;
+    unsigned need = write ? MEDIA_SCOPE_WRITE : MEDIA_SCOPE_READ;
+    if (!(who.scopes & (need | MEDIA_SCOPE_ADMIN))) {
+        presign_problem(res, 403, "forbidden", "Insufficient scope",
+                        write ? "this API key lacks the write scope"
+                              : "this API key lacks the read scope",
+                        req->request_id);
+        return;
+    }
+    if (rate_limit(b, req, res, &who, write) != 0)
+        return;
+    if (id[0] == '\0')
+        write ? handle_create(b, req, res, &who) : handle_list(b, req, res, &who);
+    else if (sub[0] == '\0')
+        write ? handle_delete(b, req, res, &who, id) : handle_get(b, req, res, &who, id);
+    else
+        handle_url(b, req, res, &who, id, strcmp(sub, "content") == 0);
+    return;
+method:
+    snprintf(res->allow, sizeof(res->allow), "%s", allow);
+    presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL, req->request_id);
+}

@@ -1,0 +1,567 @@
+/*
+ * server.c - the libh2o adapter (see server.h). The only file of presign/ that includes h2o.
+ */
+#include "server.h"
+#include "media/log.h"
+#include "media/metrics.h"
+#include "media/migrations.h"
+#include "media/uuid.h"
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <h2o/multithread.h>
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct presign_server server;
+typedef struct job job;
+
+typedef struct {
+    server *srv;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t receiver;
+    h2o_socket_t *listener;
+    pthread_t tid;
+} loop_thread;
+
+typedef struct {
+    h2o_req_t *req;
+    job *job;
+} req_guard;
+
+struct job {
+    h2o_multithread_message_t msg; /* first: the receiver gets &job->msg */
+    loop_thread *owner;
+    req_guard *guard; /* NULL once the request is gone (touched on the loop thread only) */
+    char *method, *path, *query, *authorization, *idempotency_key, *body;
+    size_t body_len;
+    char request_id[80];
+    char origin[256];
+    struct timespec t0;
+    presign_response res;
+    job *next;
+};
+
+struct presign_server {
+    presign_config c;
+    const media_s3_config *s3;
+    h2o_globalconf_t global;
+    loop_thread *loops;
+    pthread_t *backends;
+    media_metrics *m;
+    media_metric *latency;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    job *head, *tail; /* backend queue */
+    atomic_int inflight;
+    volatile sig_atomic_t stopping;
+    atomic_bool draining, closing, done;
+};
+
+static double elapsed_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static char *dup_iov(h2o_iovec_t v)
+{
+    char *p = media_malloc(v.len + 1);
+    memcpy(p, v.base, v.len);
+    p[v.len] = '\0';
+    return p;
+}
+
+static h2o_iovec_t header(h2o_req_t *req, const h2o_token_t *token)
+{
+    ssize_t i = h2o_find_header(&req->headers, token, -1);
+    return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
+}
+
+static h2o_iovec_t header_str(h2o_req_t *req, const char *name)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    return i < 0 ? h2o_iovec_init(NULL, 0) : req->headers.entries[i].value;
+}
+
+static bool cors_allowed(const server *s, const char *origin)
+{
+    size_t n = strlen(origin);
+    if (n == 0)
+        return false;
+    const char *p = s->c.cors_origins;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, origin, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+static void add(h2o_req_t *req, const h2o_token_t *t, const char *v)
+{
+    h2o_add_header(&req->pool, &req->res.headers, t, NULL, v, strlen(v));
+}
+
+static void add_str(h2o_req_t *req, const char *name, const char *v)
+{
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 1, NULL, v, strlen(v));
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 302:
+        return "Found";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "Error";
+}
+
+static void access_log(server *s, const char *method, const char *path, const char *route,
+                       int status, double secs, const char *rid)
+{
+    char extra[512], labels[96];
+    snprintf(extra, sizeof(extra),
+             "\"method\":\"%.8s\",\"path\":\"%.200s\",\"status\":%d,\"duration_ms\":%.3f", method,
+             path, status, secs * 1000);
+    for (char *c = extra; *c; c++)
+        if (*c == '\\' || (unsigned char)*c < 0x20)
+            *c = '_';
+    media_log(MEDIA_LOG_INFO, rid, extra, "request");
+    snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"", route, status);
+    media_metric_add(media_metrics_counter(s->m, "mediagate_http_requests_total",
+                                           "HTTP requests by route and status", labels),
+                     1);
+    snprintf(labels, sizeof(labels), "route=\"%s\"", route);
+    static const double b[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+    media_metric_observe(media_metrics_histogram(s->m, "mediagate_http_request_duration_seconds",
+                                                 "Request latency by route", labels, b, 10),
+                         secs);
+}
+
+/* Write a response from the loop thread: common headers, then the body. */
+static void respond(server *s, h2o_req_t *req, const presign_response *r, const char *rid,
+                    const char *origin)
+{
+    req->res.status = r->status;
+    req->res.reason = reason(r->status);
+    add_str(req, "x-request-id", rid);
+    add_str(req, "x-content-type-options", "nosniff");
+    add_str(req, "x-frame-options", "DENY");
+    add_str(req, "referrer-policy", "no-referrer");
+    add_str(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (origin && cors_allowed(s, origin)) {
+        add(req, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        add_str(req, "access-control-expose-headers",
+                "Location, X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+                "Retry-After");
+        add(req, H2O_TOKEN_VARY, "Origin");
+    }
+    if (r->location[0])
+        add(req, H2O_TOKEN_LOCATION, r->location);
+    add(req, H2O_TOKEN_CACHE_CONTROL, r->cache_control[0] ? r->cache_control : "no-store");
+    if (r->allow[0])
+        add_str(req, "allow", r->allow);
+    if (r->ratelimit[0][0]) {
+        add_str(req, "ratelimit-limit", r->ratelimit[0]);
+        add_str(req, "ratelimit-remaining", r->ratelimit[1]);
+        add_str(req, "ratelimit-reset", r->ratelimit[2]);
+    }
+    if (r->retry_after[0])
+        add(req, H2O_TOKEN_RETRY_AFTER, r->retry_after);
+    if (r->status == 204 || r->status == 302 || r->body.len == 0) {
+        h2o_send_inline(req, "", 0);
+        return;
+    }
+    add(req, H2O_TOKEN_CONTENT_TYPE, r->content_type);
+    h2o_send_inline(req, r->body.data, r->body.len);
+}
+
+static void on_guard_dispose(void *p)
+{
+    req_guard *g = p;
+    if (g->job)
+        g->job->guard = NULL; /* the client went away: the reply will be dropped */
+}
+
+static void job_free(job *j)
+{
+    free(j->method);
+    free(j->path);
+    free(j->query);
+    free(j->authorization);
+    free(j->idempotency_key);
+    free(j->body);
+    presign_response_cleanup(&j->res);
+    free(j);
+}
+
+static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    (void)receiver;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        job *j = (job *)msg;
+        server *s = j->owner->srv;
+        if (j->guard) {
+            j->guard->job = NULL;
+            respond(s, j->guard->req, &j->res, j->request_id, j->origin);
+        }
+        access_log(s, j->method, j->path, j->res.route[0] ? j->res.route : "unknown", j->res.status,
+                   elapsed_s(&j->t0), j->request_id);
+        job_free(j);
+        atomic_fetch_sub(&s->inflight, 1);
+    }
+}
+
+static void *backend_thread(void *arg)
+{
+    server *s = arg;
+    media_error err;
+    presign_backend *b = presign_backend_new(&s->c, s->s3, s->m, &err);
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (s->head == NULL && !atomic_load(&s->done))
+            pthread_cond_wait(&s->cv, &s->mu);
+        job *j = s->head;
+        if (j) {
+            s->head = j->next;
+            if (s->head == NULL)
+                s->tail = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (j == NULL)
+            break;
+        presign_request pr = {j->method,          j->path,       j->query, j->authorization,
+                              j->idempotency_key, j->request_id, j->body,  j->body_len};
+        if (b)
+            presign_handle(b, &pr, &j->res);
+        else
+            presign_problem(&j->res, 503, "unavailable", "Service unavailable", NULL,
+                            j->request_id);
+        h2o_multithread_send_message(&j->owner->receiver, &j->msg);
+    }
+    presign_backend_destroy(b);
+    return NULL;
+}
+
+static int inline_reply(server *s, h2o_req_t *req, int status, const char *ctype, const char *body,
+                        const char *rid, const char *route, const char *origin)
+{
+    presign_response r;
+    presign_response_init(&r);
+    r.status = status;
+    r.content_type = ctype;
+    if (strcmp(route, "health") == 0 || strcmp(route, "ready") == 0)
+        snprintf(r.cache_control, sizeof(r.cache_control), "no-store");
+    media_buf_appends(&r.body, body);
+    respond(s, req, &r, rid, origin);
+    presign_response_cleanup(&r);
+    return 0;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    loop_thread *lt = (loop_thread *)((char *)req->conn->ctx - offsetof(loop_thread, ctx));
+    server *s = lt->srv;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char rid[80];
+    h2o_iovec_t given = header_str(req, "x-request-id");
+    if (given.len && given.len < sizeof(rid)) {
+        memcpy(rid, given.base, given.len);
+        rid[given.len] = '\0';
+    } else {
+        rid[0] = '\0';
+    }
+    if (!presign_request_id_valid(rid)) {
+        memcpy(rid, "req-", 4);
+        media_uuid7_new(rid + 4);
+    }
+    h2o_iovec_t origin_v = header_str(req, "origin");
+    char origin[256] = "";
+    if (origin_v.len && origin_v.len < sizeof(origin)) {
+        memcpy(origin, origin_v.base, origin_v.len);
+        origin[origin_v.len] = '\0';
+    }
+    size_t plen = req->path_normalized.len;
+    char path[1024];
+    if (plen >= sizeof(path))
+        plen = sizeof(path) - 1;
+    memcpy(path, req->path_normalized.base, plen);
+    path[plen] = '\0';
+    bool get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
+    bool options = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"));
+
+    if (get && strcmp(path, "/health") == 0) {
+        inline_reply(s, req, 200, "application/json", "{\"status\":\"ok\"}\n", rid, "health",
+                     origin);
+        access_log(s, "GET", path, "health", 200, elapsed_s(&t0), rid);
+        return 0;
+    }
+    if (get && strcmp(path, "/ready") == 0 && atomic_load(&s->draining)) {
+        inline_reply(s, req, 503, "application/json",
+                     "{\"status\":\"draining\",\"components\":{}}\n", rid, "ready", origin);
+        access_log(s, "GET", path, "ready", 503, elapsed_s(&t0), rid);
+        return 0;
+    }
+    if (get && strcmp(path, "/metrics") == 0) {
+        media_buf b;
+        media_buf_init(&b, 8 << 20);
+        media_metrics_render(s->m, &b);
+        inline_reply(s, req, 200, "text/plain; version=0.0.4", b.data ? b.data : "", rid, "metrics",
+                     origin);
+        media_buf_cleanup(&b);
+        access_log(s, "GET", path, "metrics", 200, elapsed_s(&t0), rid);
+        return 0;
+    }
+    if (get && strcmp(path, "/api/v1/openapi.json") == 0) {
+        inline_reply(s, req, 200, "application/json", presign_openapi_json, rid, "openapi", origin);
+        access_log(s, "GET", path, "openapi", 200, elapsed_s(&t0), rid);
+        return 0;
+    }
+    if (options) { /* CORS preflight */
+        int status = cors_allowed(s, origin) ? 204 : 403;
+        if (status == 204) {
+            add_str(req, "access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
+            add_str(req, "access-control-allow-headers",
+                    "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+            add_str(req, "access-control-max-age", "600");
+        }
+        inline_reply(s, req, status, "application/json", "", rid, "preflight", origin);
+        access_log(s, "OPTIONS", path, "preflight", status, elapsed_s(&t0), rid);
+        return 0;
+    }
+
+    job *j = media_calloc(1, sizeof(*j));
+    j->owner = lt;
+    j->t0 = t0;
+    j->method = dup_iov(req->method);
+    j->path = media_strdup(path);
+    size_t q = req->query_at == SIZE_MAX ? req->path.len : req->query_at + 1;
+    j->query =
+        q < req->path.len ? media_strndup(req->path.base + q, req->path.len - q) : media_strdup("");
+    h2o_iovec_t auth = header(req, H2O_TOKEN_AUTHORIZATION);
+    j->authorization = auth.len ? dup_iov(auth) : NULL;
+    h2o_iovec_t idem = header_str(req, "idempotency-key");
+    j->idempotency_key = idem.len ? dup_iov(idem) : NULL;
+    j->body = req->entity.base ? dup_iov(req->entity) : NULL;
+    j->body_len = req->entity.len;
+    snprintf(j->request_id, sizeof(j->request_id), "%s", rid);
+    snprintf(j->origin, sizeof(j->origin), "%s", origin);
+    presign_response_init(&j->res);
+    req_guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
+    g->req = req;
+    g->job = j;
+    j->guard = g;
+    atomic_fetch_add(&s->inflight, 1);
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = j;
+    else
+        s->head = j;
+    s->tail = j;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err != NULL)
+        return;
+    loop_thread *lt = listener->data;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock)
+        h2o_accept(&lt->accept, sock);
+}
+
+static int listen_fd(const presign_config *c, media_error *err)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    socklen_t len;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, c->listen_host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)c->listen_port);
+        len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, c->listen_host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)c->listen_port);
+        len = sizeof(*v6);
+    } else {
+        media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                        "MEDIAGATE_LISTEN host must be an IP address");
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
+        media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "cannot listen on %s:%d",
+                        c->listen_host, c->listen_port);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void *loop_main(void *arg)
+{
+    loop_thread *lt = arg;
+    server *s = lt->srv;
+    while (!atomic_load(&s->done)) {
+        h2o_evloop_run(lt->ctx.loop, 100);
+        if (atomic_load(&s->closing) && lt->listener) { /* stop accepting; keep serving */
+            h2o_socket_read_stop(lt->listener);
+            h2o_socket_close(lt->listener);
+            lt->listener = NULL;
+        }
+    }
+    return NULL;
+}
+
+presign_server *presign_server_start(const presign_config *c, const media_s3_config *s3,
+                                     media_error *err)
+{
+    media_db *db = media_db_connect(c->database_url, err);
+    if (db == NULL)
+        return NULL;
+    media_code rc = media_schema_check(db, media_migrations_latest(), err);
+    media_db_close(db);
+    if (rc != MEDIA_OK)
+        return NULL;
+    server *s = media_calloc(1, sizeof(*s));
+    s->c = *c;
+    s->s3 = s3;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->m = media_metrics_new();
+    h2o_config_init(&s->global);
+    s->global.max_request_entity_size = (size_t)c->body_max_bytes;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&s->global, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
+    handler->on_req = on_req;
+    h2o_compress_args_t gz = {.min_size = 1024, .gzip = {1}, .brotli = {-1}};
+    h2o_compress_register(path, &gz);
+
+    s->loops = media_calloc((size_t)c->threads, sizeof(loop_thread));
+    for (int i = 0; i < c->threads; i++) {
+        loop_thread *lt = &s->loops[i];
+        lt->srv = s;
+        int fd = listen_fd(c, err);
+        if (fd < 0) {
+            /* threads not started yet: nothing to unwind but memory */
+            free(s->loops);
+            media_metrics_destroy(s->m);
+            free(s);
+            return NULL;
+        }
+        h2o_context_init(&lt->ctx, h2o_evloop_create(), &s->global);
+        lt->accept.ctx = &lt->ctx;
+        lt->accept.hosts = s->global.hosts;
+        lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
+        h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
+        lt->listener = h2o_evloop_socket_create(lt->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        lt->listener->data = lt;
+        h2o_socket_read_start(lt->listener, on_accept);
+    }
+    s->backends = media_calloc((size_t)c->backend_threads, sizeof(pthread_t));
+    for (int i = 0; i < c->backend_threads; i++)
+        pthread_create(&s->backends[i], NULL, backend_thread, s);
+    for (int i = 0; i < c->threads; i++)
+        pthread_create(&s->loops[i].tid, NULL, loop_main, &s->loops[i]);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "serving on %s:%d (%d loops, %d backend threads)",
+              c->listen_host, c->listen_port, c->threads, c->backend_threads);
+    return s;
+}
+
+void presign_server_stop(presign_server *s)
+{
+    s->stopping = 1;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+void presign_server_wait(presign_server *s)
+{
+    while (!s->stopping)
+        sleep_ms(50);
+    atomic_store(&s->draining, true);
+    media_log(MEDIA_LOG_INFO, NULL, NULL,
+              "draining: /ready answers 503; closing listeners in %ld s", s->c.drain_delay_s);
+    sleep_ms(s->c.drain_delay_s * 1000);
+    atomic_store(&s->closing, true);
+    for (int i = 0; i < 300 && atomic_load(&s->inflight) > 0; i++)
+        sleep_ms(100); /* in-flight requests finish (30 s at most) */
+    sleep_ms(200);     /* let the loops flush the last responses */
+    atomic_store(&s->done, true);
+    pthread_mutex_lock(&s->mu);
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < s->c.threads; i++)
+        pthread_join(s->loops[i].tid, NULL);
+    for (int i = 0; i < s->c.backend_threads; i++)
+        pthread_join(s->backends[i], NULL);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "stopped");
+    /* loop contexts are left to process exit: h2o 2.2 has no complete loop teardown */
+    free(s->backends);
+    media_metrics_destroy(s->m);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+}
