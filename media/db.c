@@ -141,6 +141,17 @@ static media_code run(media_db *db, const char *sql, int n, const char *const *p
         return rc;
     PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if ((st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) && !db->in_tx &&
+        PQstatus(db->conn) != CONNECTION_OK) {
+        /* the connection had died while idle (server restart, failover): the statement never
+         * ran on a live session; outside a transaction it is safe to send it once more */
+        PQclear(res);
+        rc = ensure_conn(db, err);
+        if (rc != MEDIA_OK)
+            return rc;
+        res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+        st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    }
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);
     *out = res;

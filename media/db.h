@@ -7,8 +7,9 @@
  * All statements are parameterised ($1, $2, ...); values travel as text.
  *
  * Errors are classified: connection failures, serialization failures, deadlocks, admin
- * shutdowns and resource exhaustion are transient; everything else is permanent. After a
- * lost connection the next call reconnects once before failing.
+ * shutdowns and resource exhaustion are transient; everything else is permanent. A
+ * connection found dead (it died while idle: server restart, failover) is replaced and the
+ * statement sent once more — but never inside a transaction, which fails instead.
  *
  * Thread: a connection belongs to one thread at a time.
  */

@@ -62,6 +62,7 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_THREADS", cores > 0 ? cores : 1, 1, 256, c->threads);
     LONG("MEDIAGATE_BACKEND_THREADS", 4L * c->threads, 1, 1024, c->backend_threads);
     LONG("MEDIAGATE_BODY_MAX_BYTES", 65536, 1024, 16L << 20, c->body_max_bytes);
+    LONG("MEDIAGATE_HEADER_MAX_BYTES", 16384, 1024, 1L << 20, c->header_max_bytes);
     LONG("MEDIAGATE_RATE_READ_PER_MIN", 1200, 1, 100000000, c->rate_read_per_min);
     LONG("MEDIAGATE_RATE_WRITE_PER_MIN", 120, 1, 100000000, c->rate_write_per_min);
     LONG("MEDIAGATE_KEY_CACHE_S", 10, 0, 3600, c->key_cache_s);
@@ -109,6 +110,7 @@ const char *presign_config_help(void)
            "  MEDIAGATE_DATABASE_URL           PostgreSQL URL (required)\n"
            "  MEDIAGATE_REDIS_URL              Redis URL (required; queue and rate limits)\n"
            "  MEDIAGATE_BODY_MAX_BYTES         request body limit (default 65536)\n"
+           "  MEDIAGATE_HEADER_MAX_BYTES       request header limit, all headers (16384)\n"
            "  MEDIAGATE_RATE_READ_PER_MIN      per-key budget for reads (default 1200)\n"
            "  MEDIAGATE_RATE_WRITE_PER_MIN     per-key budget for writes (default 120)\n"
            "  MEDIAGATE_KEY_CACHE_S            API key cache; revocation delay (default 10)\n"

@@ -23,6 +23,7 @@ typedef struct presign_config {
     int threads;             /* MEDIAGATE_THREADS (cores): event loops */
     int backend_threads;     /* MEDIAGATE_BACKEND_THREADS (4 x loops): blocking I/O */
     long body_max_bytes;     /* MEDIAGATE_BODY_MAX_BYTES (65536) */
+    long header_max_bytes;   /* MEDIAGATE_HEADER_MAX_BYTES (16384): all request headers */
     long rate_read_per_min;  /* MEDIAGATE_RATE_READ_PER_MIN (1200) */
     long rate_write_per_min; /* MEDIAGATE_RATE_WRITE_PER_MIN (120) */
     long key_cache_s;        /* MEDIAGATE_KEY_CACHE_S (10): revocation delay */

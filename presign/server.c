@@ -336,6 +336,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         plen = sizeof(path) - 1;
     memcpy(path, req->path_normalized.base, plen);
     path[plen] = '\0';
+    size_t header_bytes = 0;
+    for (size_t i = 0; i < req->headers.size; i++)
+        header_bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if ((long)header_bytes > s->c.header_max_bytes) {
+        presign_response r;
+        presign_response_init(&r);
+        presign_problem(&r, 431, "headers-too-large", "Request headers too large", NULL, rid);
+        respond(s, req, &r, rid, origin);
+        presign_response_cleanup(&r);
+        access_log(s, "?", path, "headers_too_large", 431, elapsed_s(&t0), rid);
+        return 0;
+    }
     bool get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
     bool options = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"));
 
