@@ -101,7 +101,14 @@ void media_db_close(media_db *db)
  * is lost with it, which the statement's failure then reports. */
 static media_code ensure_conn(media_db *db, media_error *err)
 {
-    if (PQstatus(db->conn) == CONNECTION_OK)
+    /* A connection the server closed while it sat idle (restart, failover, idle timeout)
+     * still says CONNECTION_OK until it is read: read what is there (never blocks) so such a
+     * connection is replaced before a statement is sent on it. A connection lost while a
+     * statement runs is not retried: that statement's outcome is unknown. */
+    if (PQstatus(db->conn) == CONNECTION_OK && !db->in_tx && PQconsumeInput(db->conn) == 1 &&
+        PQstatus(db->conn) == CONNECTION_OK)
+        return MEDIA_OK;
+    if (PQstatus(db->conn) == CONNECTION_OK && db->in_tx)
         return MEDIA_OK;
     if (db->in_tx) /* a fresh connection would run the rest of a transaction on its own */
         return media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT,
@@ -141,17 +148,6 @@ static media_code run(media_db *db, const char *sql, int n, const char *const *p
         return rc;
     PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if ((st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) && !db->in_tx &&
-        PQstatus(db->conn) != CONNECTION_OK) {
-        /* the connection had died while idle (server restart, failover): the statement never
-         * ran on a live session; outside a transaction it is safe to send it once more */
-        PQclear(res);
-        rc = ensure_conn(db, err);
-        if (rc != MEDIA_OK)
-            return rc;
-        res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-        st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    }
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);
     *out = res;

@@ -7,9 +7,10 @@
  * All statements are parameterised ($1, $2, ...); values travel as text.
  *
  * Errors are classified: connection failures, serialization failures, deadlocks, admin
- * shutdowns and resource exhaustion are transient; everything else is permanent. A
- * connection found dead (it died while idle: server restart, failover) is replaced and the
- * statement sent once more — but never inside a transaction, which fails instead.
+ * shutdowns and resource exhaustion are transient; everything else is permanent. Before a
+ * statement, a connection the server closed while it was idle (restart, failover) is
+ * detected without blocking and replaced; a connection lost while a statement runs is not
+ * retried (the outcome is unknown), and never inside a transaction.
  *
  * Thread: a connection belongs to one thread at a time.
  */

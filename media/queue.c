@@ -8,6 +8,7 @@
 #include "queue.h"
 #include "mem.h"
 
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,16 @@ static media_code run(media_queue *q, int argc, const char **argv, const size_t 
     if (q->c == NULL && open_conn(q, err) != MEDIA_OK)
         return MEDIA_ERR_NETWORK;
     redisReply *r = redisCommandArgv(q->c, argc, argv, lens);
+    if (r == NULL && (q->c->err == REDIS_ERR_EOF ||
+                      (q->c->err == REDIS_ERR_IO && (errno == EPIPE || errno == ECONNRESET)))) {
+        /* the server closed this connection while it was idle (restart): reconnect and send
+         * once more; a job added twice is handled like any redelivery (at-least-once) */
+        redisFree(q->c);
+        q->c = NULL;
+        if (open_conn(q, err) != MEDIA_OK)
+            return MEDIA_ERR_NETWORK;
+        r = redisCommandArgv(q->c, argc, argv, lens);
+    }
     if (r == NULL)
         return redis_fail(q, argv[0], err);
     if (r->type == REDIS_REPLY_ERROR) {

@@ -25,7 +25,7 @@ KB=$("$MG" apikey create --tenant "$TB" --scopes read,write 2>/dev/null)
 KX=$("$MG" apikey create --tenant "$TA" --scopes read 2>"$T/kx")
 KX_ID=$(sed -n 's/.*created key \([0-9a-f-]*\) .*/\1/p' "$T/kx")
 KL=$("$MG" apikey create --tenant "$TA" --scopes read 2>/dev/null)
-MEDIAGATE_WORKER_LISTEN=127.0.0.1:26020 "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)
+MEDIAGATE_WORKER_LISTEN=127.0.0.1:26020 MEDIAGATE_SWEEP_AFTER_S=2 "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)
 start_serve() { # start_serve NAME PORT [env...]
   local name=$1 port=$2; shift 2
   env MEDIAGATE_LISTEN=127.0.0.1:$port "$@" "$MG" serve 2>"$T/$name.log" &
@@ -231,6 +231,7 @@ E=$SERVE_PID
 ID4=$(api "$KA" POST /api/v1/media -d "{\"source_url\":\"$S/f/b.png?load=1\"}" | cut -d' ' -f2- | json_field id)
 [ -n "$ID4" ]; eq "submitting works again after the PostgreSQL restart (no stale connection)" "$?" 0
 wait_status "$ID4" ready
+eq "... and the job completes" "$(sql "SELECT status FROM media WHERE id = '$ID4'")" ready
 load() { local end=$((SECONDS + 2)); while [ $SECONDS -lt $end ]; do
   curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KA" "http://127.0.0.1:26025/api/v1/media/$ID4/url"; done; }
 LOADS=()

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# frontend_bench.sh - GET /api/v1/media/{id}/url with wrk over 10,000 ids against the real
+# catalog, side by side in one run with (a) Debian's h2o serving a small static file (the
+# ceiling for an h2o front end here) and (b) FastAPI + uvicorn + boto3 answering the same
+# route (bench/fastapi_url.py). Starts its own stack (ports 28xxx) and stops it.
+# The server gets one core (MEDIAGATE_THREADS=1), wrk the other (-t1).
+set -Eeuo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+for p in h2o wrk python3-fastapi uvicorn python3-psycopg2; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null
+done
+cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
+cmake --build build-plain -j"$(nproc)" --target mediagate >/dev/null
+MG=$repo/build-plain/mediagate
+STACK=$(mktemp -u /tmp/mediagate-fbench-stack.XXXXXX)
+W=$(mktemp -d /tmp/mediagate-fbench.XXXXXX)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh 2>/dev/null' EXIT
+MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=28000 deploy/local/up.sh >/dev/null
+source "$STACK/env"
+"$MG" migrate >/dev/null
+KEY=$("$MG" apikey create --tenant bench --scopes read 2>/dev/null)
+psql -q "$MEDIAGATE_DATABASE_URL" -c "INSERT INTO media (id, tenant_id, status, source_url, request_sha256, bucket, object_key, content_type, size_bytes)
+  SELECT gen_random_uuid(), 'bench', 'ready', 'https://x/' || g, 'x', '$MEDIAGATE_S3_BUCKET', 'bench/' || g, 'image/jpeg', 1000
+  FROM generate_series(1, 10000) g; ANALYZE media;"
+psql -qAt "$MEDIAGATE_DATABASE_URL" -c "SELECT id FROM media WHERE tenant_id = 'bench'" >"$W/ids"
+export WRK_IDS=$W/ids WRK_KEY=$KEY
+
+chmod 755 "$W"; mkdir -p "$W/www"; head -c 200 /dev/urandom | base64 >"$W/www/small.json"; chmod -R a+rX "$W/www"
+cat >"$W/h2o.conf" <<CONF
+listen: {host: 127.0.0.1, port: 28101}
+num-threads: 1
+hosts: {default: {paths: {/: {file.dir: $W/www}}}}
+access-log: /dev/null
+error-log: $W/h2o-error.log
+CONF
+h2o -c "$W/h2o.conf" >"$W/h2o.log" 2>&1 & pids+=($!)
+MEDIAGATE_LISTEN=127.0.0.1:28100 MEDIAGATE_THREADS=1 MEDIAGATE_BACKEND_THREADS=4 \
+  MEDIAGATE_RATE_READ_PER_MIN=100000000 MEDIAGATE_LOG_LEVEL=warn "$MG" serve 2>"$W/serve.log" & pids+=($!)
+(cd bench && MEDIAGATE_S3_PUBLIC_ENDPOINT=$MEDIAGATE_S3_ENDPOINT uvicorn --workers 1 --host 127.0.0.1 --port 28102 \
+  --log-level warning fastapi_url:app >"$W/fastapi.log" 2>&1) & pids+=($!)
+for port in 28100 28101 28102; do for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done; done
+one_id=$(head -n 1 "$W/ids")
+curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28100/api/v1/media/$one_id/url"
+curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28102/api/v1/media/$one_id/url"
+
+declare -A rps p50 p99
+bench() { # bench NAME CONNS URL [script]
+  local name=$1 c=$2 url=$3; shift 3
+  taskset -c 1 wrk -t1 -c"$c" -d10s --latency "$@" "$url" >"$W/$name.$c.out" 2>&1
+  rps[$name:$c]=$(awk '/^Requests\/sec/ {print int($2)}' "$W/$name.$c.out")
+  p50[$name:$c]=$(awk '$1 == "50%" {print $2}' "$W/$name.$c.out")
+  p99[$name:$c]=$(awk '$1 == "99%" {print $2}' "$W/$name.$c.out")
+  echo "$name c=$c: ${rps[$name:$c]} req/s, p50 ${p50[$name:$c]}, p99 ${p99[$name:$c]}" >&2
+}
+for c in 64 8; do
+  bench h2o-static $c http://127.0.0.1:28101/small.json
+  bench mediagate $c http://127.0.0.1:28100/ -s bench/url.lua
+  bench fastapi $c http://127.0.0.1:28102/ -s bench/url.lua
+done
+out="bench/results/frontend-$(date -u +%Y%m%d-%H%M).md"
+mkdir -p bench/results
+{
+  echo "## front-end benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Debian $(cat /etc/debian_version). Servers on core 0 (one loop/worker), wrk -t1 pinned to core 1, 10 s per run; PostgreSQL, Redis and the servers share core 0's neighbourhood."
+  echo "Command: \`bench/frontend_bench.sh\`. Route: \`GET /api/v1/media/{id}/url\`, random ids of 10,000."
+  echo
+  echo "| server | c=64 req/s | c=64 p50 | c=64 p99 | c=8 req/s | c=8 p50 | c=8 p99 |"
+  echo "|---|---|---|---|---|---|---|"
+  for n in h2o-static mediagate fastapi; do
+    echo "| $n | ${rps[$n:64]} | ${p50[$n:64]} | ${p99[$n:64]} | ${rps[$n:8]} | ${p50[$n:8]} | ${p99[$n:8]} |"
+  done
+  echo
+  echo "mediagate: $(awk -v a="${rps[mediagate:64]}" -v b="${rps[h2o-static:64]}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of the static-file ceiling, $(awk -v a="${rps[mediagate:64]}" -v b="${rps[fastapi:64]}" 'BEGIN {printf "%.1fx", a / b}') FastAPI's requests/s (c=64)."
+} | tee "$out"
