@@ -37,6 +37,7 @@ cmake --build build-plain -j"$(nproc)" --target mediagate
 export MEDIAGATE_PLAIN_BIN="$repo/build-plain/mediagate"
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
+export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests"
 ctest --test-dir "$BUILD" -L unit --output-on-failure
