@@ -14,6 +14,8 @@ sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 contains "it says to run mediagate migrate" "$(cat "$T/err")" "mediagate migrate"
 "$MG" worker 2>"$T/err"; eq "worker on an unmigrated database: exit 1" "$?" 1
 contains "worker says to run mediagate migrate" "$(cat "$T/err")" "mediagate migrate"
+MEDIAGATE_LISTEN=127.0.0.1:26030 "$MG" serve 2>"$T/err"; eq "serve on an unmigrated database: exit 1" "$?" 1
+contains "serve says to run mediagate migrate" "$(cat "$T/err")" "mediagate migrate"
 out=$("$MG" migrate --status); eq "migrate --status exits 0" "$?" 0
 contains "status lists the pending migration" "$out" "pending"
 eq "--status changes nothing" "$(sql "SELECT to_regclass('schema_migrations') IS NULL")" t
