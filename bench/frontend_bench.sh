@@ -64,7 +64,7 @@ mkdir -p bench/results
 {
   echo "## front-end benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Debian $(cat /etc/debian_version). Servers on core 0 (one loop/worker), wrk -t1 pinned to core 1, 10 s per run; PostgreSQL, Redis and the servers share core 0's neighbourhood."
+  echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Debian $(cat /etc/debian_version). wrk -t1 pinned to core 1; the servers (one event loop or worker each), PostgreSQL and Redis unpinned on the same two cores; 10 s per run."
   echo "Command: \`bench/frontend_bench.sh\`. Route: \`GET /api/v1/media/{id}/url\`, random ids of 10,000."
   echo
   echo "| server | c=64 req/s | c=64 p50 | c=64 p99 | c=8 req/s | c=8 p50 | c=8 p99 |"
