@@ -10,14 +10,7 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
 {
     memset(o, 0, sizeof(*o));
     media_code rc;
-    long v;
-#define LONG(name, def, min, max, field)                                                           \
-    do {                                                                                           \
-        rc = media_config_long(env, ud, name, def, min, max, &v, err);                             \
-        if (rc != MEDIA_OK)                                                                        \
-            return rc;                                                                             \
-        o->field = v;                                                                              \
-    } while (0)
+#define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
 
     rc = ingest_allowlist_parse(env("MEDIAGATE_ALLOW_PRIVATE_SOURCES", ud), &o->allow, err);
     if (rc != MEDIA_OK)
@@ -30,18 +23,18 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
     } else {
         ingest_type_set_default(&o->types);
     }
-    LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, max_bytes);
-    LONG("MEDIAGATE_PART_SIZE", 8L << 20, 5L << 20, 512L << 20, part_size);
+    LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, o->max_bytes);
+    LONG("MEDIAGATE_PART_SIZE", 8L << 20, 5L << 20, 512L << 20, o->part_size);
     /* a declared length goes up in one streaming PUT (S3 allows 5 GiB): the source cannot be
      * rewound, so parts would buy no retry granularity, only round trips and buffers */
-    LONG("MEDIAGATE_SINGLE_PUT_MAX", 5L << 30, 0, 5L << 30, single_put_max);
+    LONG("MEDIAGATE_SINGLE_PUT_MAX", 5L << 30, 0, 5L << 30, o->single_put_max);
     o->pipe_bytes = 1024 * 1024;
-    LONG("MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS", 10000, 100, 600000, connect_timeout_ms);
-    LONG("MEDIAGATE_FETCH_LOW_SPEED_BYTES", 1024, 1, 1L << 30, low_speed_bytes);
-    LONG("MEDIAGATE_FETCH_LOW_SPEED_TIME_S", 30, 1, 3600, low_speed_time_s);
-    LONG("MEDIAGATE_FETCH_DEADLINE_S", 600, 1, 86400, deadline_s);
-    LONG("MEDIAGATE_FETCH_MAX_REDIRECTS", 5, 0, 20, max_redirects);
-    LONG("MEDIAGATE_FETCH_MAX_HEADER_BYTES", 32768, 1024, 1L << 20, max_header_bytes);
+    LONG("MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS", 10000, 100, 600000, o->connect_timeout_ms);
+    LONG("MEDIAGATE_FETCH_LOW_SPEED_BYTES", 1024, 1, 1L << 30, o->low_speed_bytes);
+    LONG("MEDIAGATE_FETCH_LOW_SPEED_TIME_S", 30, 1, 3600, o->low_speed_time_s);
+    LONG("MEDIAGATE_FETCH_DEADLINE_S", 600, 1, 86400, o->deadline_s);
+    LONG("MEDIAGATE_FETCH_MAX_REDIRECTS", 5, 0, 20, o->max_redirects);
+    LONG("MEDIAGATE_FETCH_MAX_HEADER_BYTES", 32768, 1024, 1L << 20, o->max_header_bytes);
     long threshold, cooldown;
     rc = media_config_long(env, ud, "MEDIAGATE_FETCH_PROXY_FAILURES", 3, 1, 1000, &threshold, err);
     if (rc == MEDIA_OK)

@@ -80,14 +80,8 @@ media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, 
                                      media_error *err)
 {
     memset(c, 0, sizeof(*c));
-    long v;
     media_code rc;
-#define LONG(name, def, min, max, dst)                                                             \
-    do {                                                                                           \
-        if ((rc = media_config_long(env, ud, name, def, min, max, &v, err)) != MEDIA_OK)           \
-            return rc;                                                                             \
-        dst = v;                                                                                   \
-    } while (0)
+#define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
     LONG("MEDIAGATE_WORKER_CONCURRENCY", 4, 1, 256, c->concurrency);
     LONG("MEDIAGATE_CLAIM_TIMEOUT_S", 60, 1, 86400, c->claim_timeout_s);
     LONG("MEDIAGATE_MAX_DELIVERIES", 5, 1, 1000, c->max_deliveries);
@@ -607,18 +601,13 @@ static void *keeper_thread(void *arg)
 ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3_config *s3,
                                    ingest_options *o, media_error *err)
 {
-    media_db *db = media_db_connect(c->database_url, err);
-    if (db == NULL)
-        return NULL;
-    media_code rc = media_schema_check(db, media_migrations_latest(), err);
-    media_db_close(db);
-    if (rc != MEDIA_OK)
+    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK)
         return NULL;
     media_queue_options qo = {c->redis_url, c->queue_prefix, 2000};
     media_queue *q = media_queue_connect(&qo, err);
     if (q == NULL)
         return NULL;
-    rc = media_queue_ensure_group(q, err);
+    media_code rc = media_queue_ensure_group(q, err);
     media_queue_close(q);
     if (rc != MEDIA_OK)
         return NULL;

@@ -15,16 +15,6 @@ static const char *get(media_env_fn env, void *ud, const char *name)
     return (v && v[0]) ? v : NULL;
 }
 
-static void wipe_free(char *p)
-{
-    if (p == NULL)
-        return;
-    volatile char *v = p;
-    while (*v)
-        *v++ = 0;
-    free(p);
-}
-
 media_code media_config_long(media_env_fn env, void *ud, const char *name, long def, long min,
                              long max, long *out, media_error *err)
 {
@@ -146,8 +136,8 @@ media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud
 void media_s3_config_cleanup(media_s3_config *cfg)
 {
     free(cfg->access_key_id);
-    wipe_free(cfg->secret_access_key);
-    wipe_free(cfg->session_token);
+    media_free_secret(cfg->secret_access_key);
+    media_free_secret(cfg->session_token);
     free(cfg->ca_file);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -47,6 +47,17 @@ void media_s3_config_cleanup(media_s3_config *cfg);
 media_code media_config_long(media_env_fn env, void *ud, const char *name, long def, long min,
                              long max, long *out, media_error *err);
 
+/* Read an integer setting into dst (any integer lvalue); on error return it from the
+ * enclosing function (which must return media_code). */
+#define MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)                                  \
+    do {                                                                                           \
+        long v_;                                                                                   \
+        media_code rc_ = media_config_long(env, ud, name, def, min, max, &v_, err);                \
+        if (rc_ != MEDIA_OK)                                                                       \
+            return rc_;                                                                            \
+        (dst) = v_;                                                                                \
+    } while (0)
+
 /* The environment variables the S3 layer reads, for --help output. */
 const char *media_s3_config_help(void);
 

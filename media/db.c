@@ -90,10 +90,7 @@ void media_db_close(media_db *db)
     if (db == NULL)
         return;
     PQfinish(db->conn);
-    if (db->url) {
-        memset(db->url, 0, strlen(db->url));
-        free(db->url);
-    }
+    media_free_secret(db->url);
     free(db);
 }
 

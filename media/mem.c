@@ -38,6 +38,16 @@ void *media_realloc(void *p, size_t n)
     return q;
 }
 
+void media_free_secret(char *p)
+{
+    if (p == NULL)
+        return;
+    volatile char *v = p; /* volatile: the wipe is not optimised away before free */
+    while (*v)
+        *v++ = 0;
+    free(p);
+}
+
 char *media_strdup(const char *s)
 {
     return s ? media_strndup(s, strlen(s)) : NULL;

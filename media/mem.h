@@ -12,6 +12,9 @@
 void *media_malloc(size_t n);
 void *media_calloc(size_t count, size_t size);
 void *media_realloc(void *p, size_t n);
+/* Overwrite a NUL-terminated secret (key, password, URL with a password) and free it.
+ * NULL is fine. */
+void media_free_secret(char *p);
 /* NULL in, NULL out. The caller frees the copy with free(). */
 char *media_strdup(const char *s);
 char *media_strndup(const char *s, size_t n);

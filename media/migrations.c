@@ -189,3 +189,13 @@ media_code media_schema_check(media_db *db, int required, media_error *err)
                                have, required);
     return MEDIA_OK;
 }
+
+media_code media_schema_require(const char *url, int required, media_error *err)
+{
+    media_db *db = media_db_connect(url, err);
+    if (db == NULL)
+        return err ? err->code : MEDIA_ERR_DB;
+    media_code rc = media_schema_check(db, required, err);
+    media_db_close(db);
+    return rc;
+}

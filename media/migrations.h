@@ -60,6 +60,10 @@ media_code media_migrate_status(media_db *db, const media_migration *list, size_
  */
 media_code media_schema_check(media_db *db, int required, media_error *err);
 
+/* Connect to url, check the schema like media_schema_check, disconnect (start-up checks of
+ * long-running commands). */
+media_code media_schema_require(const char *url, int required, media_error *err);
+
 /* Hex SHA-256 of a migration's SQL (the recorded checksum). out: 65 bytes. */
 void media_migration_checksum(const media_migration *m, char out[65]);
 

@@ -177,10 +177,7 @@ void media_queue_close(media_queue *q)
         return;
     if (q->c)
         redisFree(q->c);
-    if (q->password) {
-        memset(q->password, 0, strlen(q->password));
-        free(q->password);
-    }
+    media_free_secret(q->password);
     free(q);
 }
 

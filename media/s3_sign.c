@@ -161,23 +161,13 @@ media_sigv4_signer *media_sigv4_signer_new(const media_aws_credentials *creds, c
     return s;
 }
 
-static void wipe_free(char *p)
-{
-    if (p == NULL)
-        return;
-    volatile char *v = p;
-    while (*v)
-        *v++ = 0;
-    free(p);
-}
-
 void media_sigv4_signer_destroy(media_sigv4_signer *s)
 {
     if (s == NULL)
         return;
     free(s->access_key_id);
-    wipe_free(s->secret_access_key);
-    wipe_free(s->session_token);
+    media_free_secret(s->secret_access_key);
+    media_free_secret(s->session_token);
     media_hmac_key_destroy(s->signing);
     free(s);
 }
@@ -205,7 +195,7 @@ static const media_hmac_key *signing_key(media_sigv4_signer *s, const char *date
     memcpy(seed, "AWS4", 4);
     memcpy(seed + 4, s->secret_access_key, slen + 1);
     media_hmac_sha256(seed, slen + 4, date8, 8, k);
-    wipe_free(seed);
+    media_free_secret(seed);
     media_hmac_sha256(k, sizeof(k), s->region, strlen(s->region), k);
     media_hmac_sha256(k, sizeof(k), s->service, strlen(s->service), k);
     media_hmac_sha256(k, sizeof(k), "aws4_request", 12, k);

@@ -50,14 +50,8 @@ struct presign_backend {
 media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, media_error *err)
 {
     memset(c, 0, sizeof(*c));
-    long v;
     media_code rc;
-#define LONG(name, def, min, max, dst)                                                             \
-    do {                                                                                           \
-        if ((rc = media_config_long(env, ud, name, def, min, max, &v, err)) != MEDIA_OK)           \
-            return rc;                                                                             \
-        dst = v;                                                                                   \
-    } while (0)
+#define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     LONG("MEDIAGATE_THREADS", cores > 0 ? cores : 1, 1, 256, c->threads);
     LONG("MEDIAGATE_BACKEND_THREADS", 4L * c->threads, 1, 1024, c->backend_threads);

@@ -485,12 +485,7 @@ static void *loop_main(void *arg)
 presign_server *presign_server_start(const presign_config *c, const media_s3_config *s3,
                                      media_error *err)
 {
-    media_db *db = media_db_connect(c->database_url, err);
-    if (db == NULL)
-        return NULL;
-    media_code rc = media_schema_check(db, media_migrations_latest(), err);
-    media_db_close(db);
-    if (rc != MEDIA_OK)
+    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK)
         return NULL;
     server *s = media_calloc(1, sizeof(*s));
     s->c = *c;
