@@ -212,6 +212,8 @@ static media_code replay(media_db *db, media_queue *q, const media_dead_letter *
         rc = media_queue_add(q, &job, err);
         if (rc != MEDIA_OK)
             return rc;
+        media_error e;
+        media_catalog_mark_published(db, d->job.media_id, 0, &e);
     }
     return media_queue_dlq_delete(q, d->id, err);
 }

@@ -320,7 +320,9 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
     int64_t wait = 0;
     if (!media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
         job->attempt = row.attempts;
-        media_queue_retry_later(q, job->msg_id, job, now_ms() + (wait > 0 ? wait : 1000), &err);
+        if (media_queue_retry_later(q, job->msg_id, job, now_ms() + (wait > 0 ? wait : 1000),
+                                    &err) == MEDIA_OK)
+            media_catalog_mark_published(db, job->media_id, wait > 0 ? wait : 1000, &err);
         media_metric_add(w->mx.rescheduled, 1);
         media_log(MEDIA_LOG_INFO, rid, extra,
                   "source host breaker open; rescheduled in %lld ms without an attempt",
@@ -384,7 +386,9 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
         media_error e;
         media_catalog_release(db, job->media_id, &err, delay, &e);
         job->attempt = fin.attempts > 0 ? fin.attempts - 1 : 0;
-        media_queue_retry_later(q, job->msg_id, job, t1 + (delay > 1000 ? delay : 1000), &e);
+        if (media_queue_retry_later(q, job->msg_id, job, t1 + (delay > 1000 ? delay : 1000), &e) ==
+            MEDIA_OK)
+            media_catalog_mark_published(db, job->media_id, delay > 1000 ? delay : 1000, &e);
         media_metric_add(w->mx.released, 1);
         media_log(MEDIA_LOG_WARN, rid, extra, "storage failed (%s); released without an attempt",
                   err.message);
@@ -401,9 +405,9 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
         job->attempt = fin.attempts;
         if (media_queue_retry_later(q, job->msg_id, job, t1 + delay, &e) != MEDIA_OK)
             media_log(MEDIA_LOG_WARN, rid, extra,
-                      "could not schedule the retry (%s); the outbox "
-                      "sweeper will",
-                      e.message);
+                      "could not schedule the retry (%s); the outbox sweeper will", e.message);
+        else
+            media_catalog_mark_published(db, job->media_id, delay, &e);
         media_metric_add(w->mx.retried, 1);
         media_log(MEDIA_LOG_WARN, rid, extra, "attempt %d failed (%s, %s); retry in %ld ms",
                   fin.attempts, media_error_class_name(err.cls), err.message, delay);
@@ -517,7 +521,7 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q)
             job.attempt = m->attempts;
             if (media_queue_add(q, &job, &err) != MEDIA_OK)
                 break;
-            media_catalog_touch_queued(db, m->id, &err);
+            media_catalog_mark_published(db, m->id, 0, &err);
             media_metric_add(w->mx.swept, 1);
             media_log(MEDIA_LOG_INFO, m->request_id, NULL,
                       "outbox sweeper re-enqueued media %s (queued since %s)", m->id,

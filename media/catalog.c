@@ -578,13 +578,15 @@ media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit
     return MEDIA_OK;
 }
 
-media_code media_catalog_touch_queued(media_db *db, const char *id, media_error *err)
+media_code media_catalog_mark_published(media_db *db, const char *id, long due_ms, media_error *err)
 {
-    const char *p[] = {id};
+    char ms[32];
+    snprintf(ms, sizeof(ms), "%ld", (due_ms < 0 ? 0 : due_ms) + MEDIA_REPUBLISH_AFTER_S * 1000L);
+    const char *p[] = {id, ms};
     return media_db_exec(db,
-                         "UPDATE media SET next_attempt_at = now() WHERE id = $1 AND status = "
-                         "'queued'",
-                         1, p, NULL, err);
+                         "UPDATE media SET next_attempt_at = now() + make_interval(secs => "
+                         "$2::bigint / 1000.0) WHERE id = $1 AND status = 'queued'",
+                         2, p, NULL, err);
 }
 
 media_code media_catalog_gc(media_db *db, long older_than_s, int batch, media_gc_delete_fn del,

@@ -171,8 +171,14 @@ media_code media_catalog_list_after(media_db *db, const char *tenant, const medi
 /* Queued rows due for more than older_than_s seconds (the outbox sweeper), oldest first. */
 media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit, media_page *out,
                                       media_error *err);
-/* Mark a queued row as just re-enqueued (next_attempt_at = now) so the sweeper skips it. */
-media_code media_catalog_touch_queued(media_db *db, const char *id, media_error *err);
+/* How long a published job (in the stream or the delayed set) may stay queued before the
+ * outbox sweeper assumes its message was lost and publishes it again. */
+#define MEDIA_REPUBLISH_AFTER_S 900
+
+/* Record that a queued row's job was published to Redis, due in due_ms: the sweeper leaves it
+ * alone until due + MEDIA_REPUBLISH_AFTER_S (a backlog must not breed duplicates). */
+media_code media_catalog_mark_published(media_db *db, const char *id, long due_ms,
+                                        media_error *err);
 
 /* Delete one stored object; called by gc for each row before the row is removed. */
 typedef media_code (*media_gc_delete_fn)(void *ud, const char *bucket, const char *object_key,

@@ -26,5 +26,9 @@ media_code media_enqueue(media_db *db, media_queue *q, const media_create_reques
     snprintf(job.source_url, sizeof(job.source_url), "%s", out->source_url);
     snprintf(job.request_id, sizeof(job.request_id), "%s", out->request_id);
     *queued = media_queue_add(q, &job, queue_err) == MEDIA_OK;
+    if (*queued) { /* published: the sweeper is only the safety net now */
+        media_error e;
+        media_catalog_mark_published(db, out->id, 0, &e);
+    }
     return MEDIA_OK;
 }

@@ -425,7 +425,7 @@ media_code media_queue_promote_due(media_queue *q, int64_t now_ms, int limit, lo
 static const char *DLQ_SCRIPT =
     "if ARGV[1] ~= '' then redis.call('XACK', KEYS[1], ARGV[2], ARGV[1]) "
     "redis.call('XDEL', KEYS[1], ARGV[1]) end "
-    "return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[3], '*', "
+    "return redis.call('XADD', KEYS[2], 'MINID', ARGV[3], '*', "
     "'media_id', ARGV[4], 'tenant', ARGV[5], 'url', ARGV[6], 'attempt', ARGV[7], "
     "'request_id', ARGV[8], 'error_class', ARGV[9], 'error', ARGV[10], "
     "'http_status', ARGV[11], 'worker', ARGV[12], 'failed_at', ARGV[13])";

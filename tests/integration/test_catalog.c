@@ -380,7 +380,7 @@ static void test_offset_and_keyset_pagination(void **st)
     media_record_cleanup(&o);
 }
 
-static void test_stale_queued_lookup_and_touch(void **st)
+static void test_stale_queued_lookup_and_mark_published(void **st)
 {
     (void)st;
     media_record m;
@@ -402,7 +402,7 @@ static void test_stale_queued_lookup_and_touch(void **st)
         found |= strcmp(p.items[i].id, m.id) == 0;
     assert_true(found);
     media_page_cleanup(&p);
-    assert_int_equal(media_catalog_touch_queued(db, m.id, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_published(db, m.id, 0, &err), MEDIA_OK);
     assert_int_equal(media_catalog_stale_queued(db, 60, 1000, &p, &err), MEDIA_OK);
     for (size_t i = 0; i < p.count; i++)
         assert_string_not_equal(p.items[i].id, m.id);
@@ -659,7 +659,7 @@ int main(void)
         cmocka_unit_test(test_retry_fail_and_requeue),
         cmocka_unit_test(test_soft_delete),
         cmocka_unit_test(test_offset_and_keyset_pagination),
-        cmocka_unit_test(test_stale_queued_lookup_and_touch),
+        cmocka_unit_test(test_stale_queued_lookup_and_mark_published),
         cmocka_unit_test(test_explain_listing_and_stale_lookup_use_their_indexes),
         cmocka_unit_test(test_gc_deletes_objects_then_rows_in_batches),
         cmocka_unit_test(test_apikeys),

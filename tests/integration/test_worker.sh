@@ -18,6 +18,11 @@ export MEDIAGATE_BREAKER_FAILURES=2 MEDIAGATE_BREAKER_COOLDOWN_MS=1500
 TEN="wt$$"
 EXIT_HOOKS+=("'$SVC' start redis" "'$SVC' start radosgw")
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
+RPORT=${MEDIAGATE_REDIS_URL##*:}; RPORT=${RPORT%%/*}
+DLQ="$MEDIAGATE_QUEUE_PREFIX:dlq"
+# a dead letter from 2001, far past the retention: the next dead letter must trim it
+redis-cli -p "$RPORT" XADD "$DLQ" 1000000000000-0 media_id old tenant x url http://x attempt 1 \
+  request_id r error_class permanent error old http_status 0 worker w failed_at 1000000000000 >/dev/null
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 mkdir -p "$T/root"
 for i in $(seq 1 200); do (printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$T/root/s$i.jpg"; done
@@ -88,12 +93,33 @@ contains "it is in the dead-letter stream" "$dl" "\"media_id\":\"$dead\""
 contains "with its error class and status" "$dl" '"error_class":"transient","error":"source answered HTTP 503","http_status":503'
 contains "and the worker that gave up" "$dl" '"worker":"'
 dlid=$(printf '%s' "$dl" | json_field id)
+eq "dead letters older than the retention were trimmed" "$(redis-cli -p "$RPORT" XRANGE "$DLQ" - 1000000000000-0 | grep -c 1000000000000-0)" 0
 contains "dlq show finds it" "$("$MG" dlq show "$dlid")" "$dead"
 rm "$T/root/fixme.jpg.broken"
 eq "dlq replay" "$("$MG" dlq replay "$dlid")" '{"replayed":1}'
 wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$dead'\")\" = ready ]"
 eq "replayed job succeeds once the source is fixed" "$(status_of "$dead")" "ready 1"
 eq "the dead letter is gone after replay" "$("$MG" dlq list | grep -c "$dead")" 0
+
+# ---- dlq replay --all, purge ----
+touch "$T/root/fixme.jpg.broken"
+dd1=$(enqueue "$S/toggle/fixme.jpg?all=1"); dd2=$(enqueue "$S/toggle/fixme.jpg?all=2")
+for id in "$dd1" "$dd2"; do
+  wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$id'\")\" = failed ]"
+done
+rm "$T/root/fixme.jpg.broken"
+eq "dlq replay --all replays both" "$("$MG" dlq replay --all)" '{"replayed":2}'
+for id in "$dd1" "$dd2"; do
+  wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$id'\")\" = ready ]"
+  eq "... and each ends ready" "$(status_of "$id")" "ready 1"
+done
+touch "$T/root/fixme.jpg.broken"
+dd3=$(enqueue "$S/toggle/fixme.jpg?purge=1")
+wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$dd3'\")\" = failed ]"
+rm "$T/root/fixme.jpg.broken"
+eq "dlq purge --older-than 1d keeps a young entry" "$("$MG" dlq purge --older-than 1d)" '{"purged":0}'
+eq "dlq purge removes the rest" "$("$MG" dlq purge)" '{"purged":1}'
+eq "the dead letters are empty" "$("$MG" dlq list)" ""
 
 # ---- Redis stopped while enqueueing: accepted anyway, completed by the outbox sweeper ----
 "$SVC" stop redis
@@ -117,8 +143,10 @@ aof=()
 for i in 1 2 3; do aof+=("$(enqueue "$S/f/s$i.jpg?aof=$i")"); done
 sleep 1.2   # appendfsync everysec
 "$SVC" stop redis; "$SVC" start redis
+# (right after a restart redis-cli may answer "LOADING" until the AOF is read back)
+wait_for 10 bash -c "[ \"\$(redis-cli -p $RPORT XLEN '$MEDIAGATE_QUEUE_PREFIX:jobs' 2>/dev/null)\" -ge 3 ] 2>/dev/null"
 eq "the stream still holds the jobs after the restart" \
-  "$(redis-cli -p "${MEDIAGATE_REDIS_URL##*:}" XLEN "$MEDIAGATE_QUEUE_PREFIX:jobs" 2>/dev/null | tr -d '\r' | awk '{print ($1 >= 3)}')" 1
+  "$(redis-cli -p "$RPORT" XLEN "$MEDIAGATE_QUEUE_PREFIX:jobs" 2>/dev/null | awk '{print ($1 >= 3)}')" 1
 start_worker w4 26014 MEDIAGATE_WORKER_CONCURRENCY=2 MEDIAGATE_SWEEP_AFTER_S=3600
 for id in "${aof[@]}"; do
   wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$id'\")\" = ready ]"
