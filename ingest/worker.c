@@ -300,10 +300,13 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
         ack(q, job);
         return;
     }
-    if (rc != MEDIA_OK) { /* catalog unreachable: leave the job pending for later */
+    if (rc != MEDIA_OK) { /* catalog unreachable: hand the job back, no attempt counted */
         atomic_store(&w->db_ok, false);
-        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable: %s", err.message);
-        sleep_ms(1000);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable (%s); retry in 1 s",
+                  err.message);
+        media_error e;
+        if (media_queue_retry_later(q, job->msg_id, job, now_ms() + 1000, &e) != MEDIA_OK)
+            sleep_ms(1000); /* Redis too: the claim timeout brings it back */
         return;
     }
     atomic_store(&w->db_ok, true);
@@ -371,9 +374,11 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
         media_record_cleanup(&fin);
         return;
     }
-    if (err.code == MEDIA_ERR_DB) { /* the catalog failed around the transfer: retry later */
+    if (err.code == MEDIA_ERR_DB) { /* the catalog failed around the transfer: retry soon */
         atomic_store(&w->db_ok, false);
-        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog failed: %s; left pending", err.message);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog failed (%s); retry in 1 s", err.message);
+        media_error e;
+        media_queue_retry_later(q, job->msg_id, job, t1 + 1000, &e);
         media_record_cleanup(&fin);
         return;
     }
