@@ -204,16 +204,11 @@ static media_code replay(media_db *db, media_queue *q, const media_dead_letter *
     media_code rc = media_catalog_requeue(db, d->job.media_id, &r, err);
     if (rc != MEDIA_OK && rc != MEDIA_ERR_NOT_FOUND)
         return rc;
-    if (rc == MEDIA_OK) {
-        media_job job = d->job;
-        job.attempt = 0;
-        job.msg_id[0] = '\0';
+    if (rc == MEDIA_OK) { /* the row, now queued with attempts 0, goes the normal way */
+        rc = media_enqueue_publish(db, q, &r, err);
         media_record_cleanup(&r);
-        rc = media_queue_add(q, &job, err);
         if (rc != MEDIA_OK)
             return rc;
-        media_error e;
-        media_catalog_mark_published(db, d->job.media_id, 0, &e);
     }
     return media_queue_dlq_delete(q, d->id, err);
 }

@@ -9,6 +9,7 @@
 #include "admin_http.h"
 #include "job.h"
 #include "media/breaker.h"
+#include "media/enqueue.h"
 #include "media/log.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
@@ -517,16 +518,8 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q)
     if (media_catalog_stale_queued(db, w->c.sweep_after_s, 200, &p, &err) == MEDIA_OK) {
         for (size_t i = 0; i < p.count; i++) {
             media_record *m = &p.items[i];
-            media_job job;
-            memset(&job, 0, sizeof(job));
-            snprintf(job.media_id, sizeof(job.media_id), "%s", m->id);
-            snprintf(job.tenant, sizeof(job.tenant), "%s", m->tenant);
-            snprintf(job.source_url, sizeof(job.source_url), "%s", m->source_url);
-            snprintf(job.request_id, sizeof(job.request_id), "%s", m->request_id);
-            job.attempt = m->attempts;
-            if (media_queue_add(q, &job, &err) != MEDIA_OK)
+            if (media_enqueue_publish(db, q, m, &err) != MEDIA_OK)
                 break;
-            media_catalog_mark_published(db, m->id, 0, &err);
             media_metric_add(w->mx.swept, 1);
             media_log(MEDIA_LOG_INFO, m->request_id, NULL,
                       "outbox sweeper re-enqueued media %s (queued since %s)", m->id,

@@ -6,6 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
+media_code media_enqueue_publish(media_db *db, media_queue *q, const media_record *r,
+                                 media_error *err)
+{
+    media_job job;
+    memset(&job, 0, sizeof(job));
+    snprintf(job.media_id, sizeof(job.media_id), "%s", r->id);
+    snprintf(job.tenant, sizeof(job.tenant), "%s", r->tenant);
+    snprintf(job.source_url, sizeof(job.source_url), "%s", r->source_url);
+    snprintf(job.request_id, sizeof(job.request_id), "%s", r->request_id);
+    job.attempt = r->attempts;
+    media_code rc = media_queue_add(q, &job, err);
+    if (rc == MEDIA_OK) { /* published: the sweeper is only the safety net now */
+        media_error e;
+        media_catalog_mark_published(db, r->id, 0, &e);
+    }
+    return rc;
+}
+
 media_code media_enqueue(media_db *db, media_queue *q, const media_create_request *req,
                          media_record *out, bool *created, bool *queued, media_error *queue_err,
                          media_error *err)
@@ -19,16 +37,6 @@ media_code media_enqueue(media_db *db, media_queue *q, const media_create_reques
                         "Redis unavailable; the outbox sweeper will enqueue the job");
         return MEDIA_OK;
     }
-    media_job job;
-    memset(&job, 0, sizeof(job));
-    snprintf(job.media_id, sizeof(job.media_id), "%s", out->id);
-    snprintf(job.tenant, sizeof(job.tenant), "%s", out->tenant);
-    snprintf(job.source_url, sizeof(job.source_url), "%s", out->source_url);
-    snprintf(job.request_id, sizeof(job.request_id), "%s", out->request_id);
-    *queued = media_queue_add(q, &job, queue_err) == MEDIA_OK;
-    if (*queued) { /* published: the sweeper is only the safety net now */
-        media_error e;
-        media_catalog_mark_published(db, out->id, 0, &e);
-    }
+    *queued = media_enqueue_publish(db, q, out, queue_err) == MEDIA_OK;
     return MEDIA_OK;
 }

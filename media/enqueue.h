@@ -13,6 +13,15 @@
 #include <stdbool.h>
 
 /*
+ * Publish the job of queued row r: add it to the stream (attempt = r->attempts), then mark the
+ * row published so the outbox sweeper leaves it alone. Errors are Redis's (the row stays as it
+ * was, for the sweeper); failing to mark the row is not an error (worst case: republished
+ * later, which delivery tolerates).
+ */
+media_code media_enqueue_publish(media_db *db, media_queue *q, const media_record *r,
+                                 media_error *err);
+
+/*
  * Create (or, with an idempotency key, find) the row and enqueue it when newly created.
  * q may be NULL (Redis down at start). *queued tells whether the stream got the job now;
  * *queue_err (may be NULL) says why not. Errors are the catalog's only.

