@@ -32,6 +32,7 @@ typedef struct {
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t receiver;
     h2o_socket_t *listener;
+    int fd; /* bound and listening; wrapped by the loop thread itself */
     pthread_t tid;
 } loop_thread;
 
@@ -471,6 +472,16 @@ static void *loop_main(void *arg)
 {
     loop_thread *lt = arg;
     server *s = lt->srv;
+    /* every h2o object of a loop is created, used and released on the loop's own thread:
+     * libh2o recycles socket buffers per thread */
+    h2o_context_init(&lt->ctx, h2o_evloop_create(), &s->global);
+    lt->accept.ctx = &lt->ctx;
+    lt->accept.hosts = s->global.hosts;
+    lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
+    h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
+    lt->listener = h2o_evloop_socket_create(lt->ctx.loop, lt->fd, H2O_SOCKET_FLAG_DONT_READ);
+    lt->listener->data = lt;
+    h2o_socket_read_start(lt->listener, on_accept);
     while (!atomic_load(&s->done)) {
         h2o_evloop_run(lt->ctx.loop, 100);
         if (atomic_load(&s->closing) && lt->listener) { /* stop accepting; keep serving */
@@ -507,22 +518,16 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     for (int i = 0; i < c->threads; i++) {
         loop_thread *lt = &s->loops[i];
         lt->srv = s;
-        int fd = listen_fd(c, err);
-        if (fd < 0) {
-            /* threads not started yet: nothing to unwind but memory */
+        lt->fd = listen_fd(c, err);
+        if (lt->fd < 0) {
+            /* threads not started yet: close what was bound, free the rest */
+            for (int k = 0; k < i; k++)
+                close(s->loops[k].fd);
             free(s->loops);
             media_metrics_destroy(s->m);
             free(s);
             return NULL;
         }
-        h2o_context_init(&lt->ctx, h2o_evloop_create(), &s->global);
-        lt->accept.ctx = &lt->ctx;
-        lt->accept.hosts = s->global.hosts;
-        lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
-        h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
-        lt->listener = h2o_evloop_socket_create(lt->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-        lt->listener->data = lt;
-        h2o_socket_read_start(lt->listener, on_accept);
     }
     s->backends = media_calloc((size_t)c->backend_threads, sizeof(pthread_t));
     for (int i = 0; i < c->backend_threads; i++)
