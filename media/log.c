@@ -19,6 +19,11 @@ void media_log_set_level(media_log_level level)
     atomic_store(&min_level, (int)level);
 }
 
+bool media_log_enabled(media_log_level level)
+{
+    return (int)level >= atomic_load(&min_level);
+}
+
 int media_log_level_parse(const char *s)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};

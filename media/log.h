@@ -8,10 +8,14 @@
 #ifndef MEDIA_LOG_H
 #define MEDIA_LOG_H
 
+#include <stdbool.h>
+
 typedef enum { MEDIA_LOG_DEBUG, MEDIA_LOG_INFO, MEDIA_LOG_WARN, MEDIA_LOG_ERROR } media_log_level;
 
 /* Lines below this level are dropped (MEDIAGATE_LOG_LEVEL: debug|info|warn|error). */
 void media_log_set_level(media_log_level level);
+/* True when lines of this level are written (skip building them otherwise). */
+bool media_log_enabled(media_log_level level);
 /* Parse "debug", "info", "warn", "error"; -1 when unknown. */
 int media_log_level_parse(const char *s);
 

@@ -578,23 +578,25 @@ static const char *BUCKET_SCRIPT =
     "local tokens = tonumber(b[1]) local ts = tonumber(b[2]) "
     "if tokens == nil then tokens = cap ts = now end "
     "tokens = math.min(cap, tokens + math.max(0, now - ts) * rate) "
-    "local allowed = 0 if tokens >= 1 then tokens = tokens - 1 allowed = 1 end "
+    "local want = math.max(1, tonumber(ARGV[3])) "
+    "local allowed = math.min(want, math.floor(tokens)) tokens = tokens - allowed "
     "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now) "
     "local full = math.ceil((cap - tokens) / rate) "
     "redis.call('PEXPIRE', KEYS[1], full + 1000) "
-    "local wait = 0 if allowed == 0 then wait = math.ceil((1 - tokens) / rate) end "
+    "local wait = 0 if allowed < 1 then wait = math.ceil((1 - tokens) / rate) end "
     "return {allowed, math.floor(tokens), full, wait}";
 
 media_code media_queue_rate_limit(media_queue *q, const char *bucket, long capacity,
-                                  double per_second, bool *allowed, long *remaining, long *reset_s,
-                                  long *retry_after_s, media_error *err)
+                                  double per_second, long want, long *granted, long *remaining,
+                                  long *reset_s, long *retry_after_s, media_error *err)
 {
-    char key[256], cap[24], rate[32];
+    char key[256], cap[24], rate[32], n[24];
     snprintf(key, sizeof(key), "%.80s:rl:%.160s", q->k_jobs, bucket);
     snprintf(cap, sizeof(cap), "%ld", capacity);
     snprintf(rate, sizeof(rate), "%.6f", per_second);
+    snprintf(n, sizeof(n), "%ld", want > 0 ? want : 1);
     redisReply *r;
-    media_code rc = RUN(q, &r, err, "EVAL", BUCKET_SCRIPT, "1", key, cap, rate);
+    media_code rc = RUN(q, &r, err, "EVAL", BUCKET_SCRIPT, "1", key, cap, rate, n);
     if (rc != MEDIA_OK)
         return rc;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
@@ -602,7 +604,7 @@ media_code media_queue_rate_limit(media_queue *q, const char *bucket, long capac
         return media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
                                "unexpected rate-limit reply");
     }
-    *allowed = r->element[0]->integer == 1;
+    *granted = (long)r->element[0]->integer;
     *remaining = (long)r->element[1]->integer;
     *reset_s = (long)((r->element[2]->integer + 999) / 1000);
     *retry_after_s = (long)((r->element[3]->integer + 999) / 1000);

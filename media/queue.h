@@ -112,13 +112,13 @@ typedef struct media_queue_stats {
 media_code media_queue_stats_get(media_queue *q, media_queue_stats *out, media_error *err);
 /*
  * A token bucket per key shared by every replica: capacity tokens, refilled at per_second,
- * one taken per call, updated atomically in Redis (Lua, Redis's own clock). *allowed,
- * *remaining (tokens left), *reset_s (until full again) and *retry_after_s (until the next
- * token, when refused) are filled on success.
+ * updated atomically in Redis (Lua, Redis's own clock). Takes up to `want` tokens (at least
+ * 1): *granted is how many were taken (0 = refused), *remaining the tokens left, *reset_s the
+ * time until full again and *retry_after_s the time until the next token when refused.
  */
 media_code media_queue_rate_limit(media_queue *q, const char *bucket, long capacity,
-                                  double per_second, bool *allowed, long *remaining, long *reset_s,
-                                  long *retry_after_s, media_error *err);
+                                  double per_second, long want, long *granted, long *remaining,
+                                  long *reset_s, long *retry_after_s, media_error *err);
 
 /* PING (readiness). */
 media_code media_queue_ping(media_queue *q, media_error *err);

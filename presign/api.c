@@ -4,6 +4,8 @@
  * listed there) and in README.
  */
 #include "api.h"
+#include "hot.h"
+#include "limiter.h"
 #include "media/apikey.h"
 #include "media/catalog.h"
 #include "media/db.h"
@@ -25,24 +27,34 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KEY_CACHE 64
-
+/* What the hot-record cache keeps of a ready record: enough to presign it. */
 typedef struct {
-    uint8_t hash[MEDIA_SHA256_LEN];
-    media_apikey_info info;
-    time_t until;
-} cached_key;
+    char id[MEDIA_UUID_STR];
+    char tenant[MEDIA_TENANT_MAX];
+    char bucket[64];
+    char object_key[MEDIA_OBJECT_KEY_MAX];
+    char content_type[128];
+    int status;
+} hot_record;
+
+struct presign_state {
+    const presign_config *cfg;
+    const media_s3_config *s3cfg;
+    presign_hot *keys;    /* sha256(API key) -> media_apikey_info */
+    presign_hot *records; /* "<tenant>/<id>" -> hot_record (ready records only) */
+    presign_limiter *limiter;
+    media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
+    media_metric *cache_hits, *cache_misses, *reservations;
+};
 
 struct presign_backend {
+    presign_state *st;
     const presign_config *cfg;
     const media_s3_config *s3cfg;
     media_db *db;
     media_queue *q;
     media_s3_client *s3;
     media_sigv4_signer *signer;
-    cached_key keys[KEY_CACHE];
-    size_t next_key;
-    media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
 };
 
 /* ---- configuration ---- */
@@ -60,6 +72,9 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_RATE_READ_PER_MIN", 1200, 1, 100000000, c->rate_read_per_min);
     LONG("MEDIAGATE_RATE_WRITE_PER_MIN", 120, 1, 100000000, c->rate_write_per_min);
     LONG("MEDIAGATE_KEY_CACHE_S", 10, 0, 3600, c->key_cache_s);
+    LONG("MEDIAGATE_RECORD_CACHE_S", 5, 0, 3600, c->record_cache_s);
+    LONG("MEDIAGATE_RECORD_CACHE_ENTRIES", 32768, 64, 16L << 20, c->record_cache_entries);
+    LONG("MEDIAGATE_RATE_LEASE_MS", 1000, 0, 60000, c->rate_lease_ms);
     LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
     LONG("MEDIAGATE_PRESIGN_EXPIRES_S", 3600, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
          c->policy.default_expires_s);
@@ -108,6 +123,9 @@ const char *presign_config_help(void)
            "  MEDIAGATE_RATE_READ_PER_MIN      per-key budget for reads (default 1200)\n"
            "  MEDIAGATE_RATE_WRITE_PER_MIN     per-key budget for writes (default 120)\n"
            "  MEDIAGATE_KEY_CACHE_S            API key cache; revocation delay (default 10)\n"
+           "  MEDIAGATE_RECORD_CACHE_S         ready-record cache lifetime (default 5; 0 off)\n"
+           "  MEDIAGATE_RECORD_CACHE_ENTRIES   ready records cached in memory (default 32768)\n"
+           "  MEDIAGATE_RATE_LEASE_MS          rate-limit tokens leased locally (1000; 0 off)\n"
            "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"
            "  MEDIAGATE_PRESIGN_EXPIRES_S      default URL lifetime (default 3600)\n"
            "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
@@ -183,30 +201,65 @@ bool presign_query_get(const char *query, const char *name, char *out, size_t ca
 
 /* ---- connections ---- */
 
-presign_backend *presign_backend_new(const presign_config *cfg, const media_s3_config *s3,
-                                     media_metrics *m, media_error *err)
+media_sigv4_signer *presign_signer_new(const media_s3_config *s3, media_error *err)
 {
     media_aws_credentials creds = {s3->access_key_id, s3->secret_access_key, s3->session_token};
-    media_sigv4_signer *signer = media_sigv4_signer_new(&creds, s3->region, "s3", err);
+    return media_sigv4_signer_new(&creds, s3->region, "s3", err);
+}
+
+presign_state *presign_state_new(const presign_config *cfg, const media_s3_config *s3,
+                                 media_metrics *m)
+{
+    presign_state *st = media_calloc(1, sizeof(*st));
+    st->cfg = cfg;
+    st->s3cfg = s3;
+    st->keys = presign_hot_new(4096, sizeof(media_apikey_info), cfg->key_cache_s * 1000);
+    st->records = presign_hot_new((size_t)cfg->record_cache_entries, sizeof(hot_record),
+                                  cfg->record_cache_s * 1000);
+    st->limiter = presign_limiter_new(8192, cfg->rate_lease_ms);
+    st->presigns =
+        media_metrics_counter(m, "mediagate_presigns_total", "Presigned URLs issued", NULL);
+    st->limited = media_metrics_counter(m, "mediagate_rate_limited_total",
+                                        "Requests refused by the rate limiter", NULL);
+    st->limiter_down = media_metrics_counter(
+        m, "mediagate_rate_limiter_unavailable_total",
+        "Requests let through because Redis was unavailable (fail open)", NULL);
+    st->dep_db = media_metrics_counter(m, "mediagate_dependency_errors_total",
+                                       "Dependency failures", "dependency=\"postgres\"");
+    st->dep_redis = media_metrics_counter(m, "mediagate_dependency_errors_total",
+                                          "Dependency failures", "dependency=\"redis\"");
+    st->dep_s3 = media_metrics_counter(m, "mediagate_dependency_errors_total",
+                                       "Dependency failures", "dependency=\"s3\"");
+    st->cache_hits = media_metrics_counter(m, "mediagate_record_cache_total",
+                                           "Ready-record cache lookups", "result=\"hit\"");
+    st->cache_misses = media_metrics_counter(m, "mediagate_record_cache_total",
+                                             "Ready-record cache lookups", "result=\"miss\"");
+    st->reservations =
+        media_metrics_counter(m, "mediagate_rate_limit_reservations_total",
+                              "Token reservations from the shared (Redis) bucket", NULL);
+    return st;
+}
+
+void presign_state_destroy(presign_state *st)
+{
+    if (st == NULL)
+        return;
+    presign_hot_destroy(st->keys);
+    presign_hot_destroy(st->records);
+    presign_limiter_destroy(st->limiter);
+    free(st);
+}
+
+presign_backend *presign_backend_new(presign_state *st, media_error *err)
+{
+    media_sigv4_signer *signer = presign_signer_new(st->s3cfg, err);
     if (signer == NULL)
         return NULL;
     presign_backend *b = media_calloc(1, sizeof(*b));
-    b->cfg = cfg;
-    b->s3cfg = s3;
+    b->st = st;
+    b->cfg = st->cfg;
+    b->s3cfg = st->s3cfg;
     b->signer = signer;
-    b->presigns =
-        media_metrics_counter(m, "mediagate_presigns_total", "Presigned URLs issued", NULL);
-    b->limited = media_metrics_counter(m, "mediagate_rate_limited_total",
-                                       "Requests refused by the rate limiter", NULL);
-    b->limiter_down = media_metrics_counter(
-        m, "mediagate_rate_limiter_unavailable_total",
-        "Requests let through because Redis was unavailable (fail open)", NULL);
-    b->dep_db = media_metrics_counter(m, "mediagate_dependency_errors_total", "Dependency failures",
-                                      "dependency=\"postgres\"");
-    b->dep_redis = media_metrics_counter(m, "mediagate_dependency_errors_total",
-                                         "Dependency failures", "dependency=\"redis\"");
-    b->dep_s3 = media_metrics_counter(m, "mediagate_dependency_errors_total", "Dependency failures",
-                                      "dependency=\"s3\"");
     return b;
 }
 
@@ -226,7 +279,7 @@ static media_db *db_of(presign_backend *b, media_error *err)
     if (b->db == NULL) {
         b->db = media_db_connect(b->cfg->database_url, err);
         if (b->db == NULL)
-            media_metric_add(b->dep_db, 1);
+            media_metric_add(b->st->dep_db, 1);
     }
     return b->db;
 }
@@ -237,7 +290,7 @@ static media_queue *queue_of(presign_backend *b, media_error *err)
         media_queue_options qo = {b->cfg->redis_url, b->cfg->queue_prefix, 500};
         b->q = media_queue_connect(&qo, err);
         if (b->q == NULL)
-            media_metric_add(b->dep_redis, 1);
+            media_metric_add(b->st->dep_redis, 1);
     }
     return b->q;
 }
@@ -256,24 +309,34 @@ static media_s3_client *s3_of(presign_backend *b, media_error *err)
 
 /* ---- auth and rate limits ---- */
 
+/* The API key of an "Authorization: Bearer <key>" header, or NULL. */
+static const char *bearer(const presign_request *req)
+{
+    const char *h = req->authorization;
+    return h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+}
+
+/* The cached identity of key: true when cached (no I/O). */
+static bool key_cached(presign_state *st, const char *key, uint8_t hash[MEDIA_SHA256_LEN],
+                       media_apikey_info *who)
+{
+    media_sha256(key, strlen(key), hash);
+    return presign_hot_get(st->keys, hash, MEDIA_SHA256_LEN, presign_hot_now_ms(), who);
+}
+
 static int authenticate(presign_backend *b, const presign_request *req, presign_response *res,
                         media_apikey_info *who)
 {
-    const char *h = req->authorization;
-    if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+    const char *key = bearer(req);
+    if (key == NULL) {
         presign_problem(res, 401, "unauthorized", "Authentication required",
                         "send Authorization: Bearer <API key>", req->request_id);
         return -1;
     }
-    const char *key = h + 7;
     uint8_t hash[MEDIA_SHA256_LEN];
-    media_sha256(key, strlen(key), hash);
-    time_t now = time(NULL);
-    for (size_t i = 0; i < KEY_CACHE; i++)
-        if (b->keys[i].until > now && memcmp(b->keys[i].hash, hash, sizeof(hash)) == 0) {
-            *who = b->keys[i].info;
-            return 0;
-        }
+    if (key_cached(b->st, key, hash, who))
+        return 0;
+    uint64_t version = presign_hot_version(b->st->keys, hash, sizeof(hash));
     media_error err;
     media_db *db = db_of(b, &err);
     media_code rc = db ? media_apikey_lookup(db, key, who, &err) : MEDIA_ERR_DB;
@@ -283,32 +346,58 @@ static int authenticate(presign_backend *b, const presign_request *req, presign_
         return -1;
     }
     if (rc != MEDIA_OK) {
-        media_metric_add(b->dep_db, 1);
+        media_metric_add(b->st->dep_db, 1);
         presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
         snprintf(res->retry_after, sizeof(res->retry_after), "1");
         return -1;
     }
-    cached_key *c = &b->keys[b->next_key++ % KEY_CACHE];
-    memcpy(c->hash, hash, sizeof(hash));
-    c->info = *who;
-    c->until = now + b->cfg->key_cache_s;
+    presign_hot_put(b->st->keys, hash, sizeof(hash), who, version, presign_hot_now_ms());
     return 0;
 }
 
+static bool scope_ok(const media_apikey_info *who, bool write)
+{
+    unsigned need = write ? MEDIA_SCOPE_WRITE : MEDIA_SCOPE_READ;
+    return (who->scopes & (need | MEDIA_SCOPE_ADMIN)) != 0;
+}
+
+static void bucket_name(const media_apikey_info *who, bool write, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s:%s", who->id, write ? "write" : "read");
+}
+
+static void rate_headers(presign_response *res, const presign_rate_view *v)
+{
+    snprintf(res->ratelimit[0], sizeof(res->ratelimit[0]), "%ld", v->limit);
+    snprintf(res->ratelimit[1], sizeof(res->ratelimit[1]), "%ld", v->remaining);
+    snprintf(res->ratelimit[2], sizeof(res->ratelimit[2]), "%ld", v->reset_s);
+}
+
+/* Spend a token: a leased one when there is one (no I/O), else reserve from Redis. */
 static int rate_limit(presign_backend *b, const presign_request *req, presign_response *res,
                       const media_apikey_info *who, bool write)
 {
+    presign_state *st = b->st;
     long per_min = write ? b->cfg->rate_write_per_min : b->cfg->rate_read_per_min;
     char bucket[96];
-    snprintf(bucket, sizeof(bucket), "%s:%s", who->id, write ? "write" : "read");
+    bucket_name(who, write, bucket, sizeof(bucket));
+    presign_rate_view view;
+    int64_t now = presign_hot_now_ms();
+    if (b->cfg->rate_lease_ms > 0 && presign_limiter_take(st->limiter, bucket, now, &view)) {
+        rate_headers(res, &view);
+        return 0;
+    }
+    long want = 1;
+    if (b->cfg->rate_lease_ms > 0) /* lease at most about a second of refill */
+        want = presign_limiter_want(st->limiter, bucket, per_min / 60 > 0 ? per_min / 60 : 1, now);
     media_error err;
     media_queue *q = queue_of(b, &err);
-    bool allowed = true;
-    long remaining = 0, reset = 0, retry = 0;
-    if (q == NULL || media_queue_rate_limit(q, bucket, per_min, per_min / 60.0, &allowed,
+    long granted = 0, remaining = 0, reset = 0, retry = 0;
+    media_metric_add(st->reservations, 1);
+    if (q == NULL || media_queue_rate_limit(q, bucket, per_min, per_min / 60.0, want, &granted,
                                             &remaining, &reset, &retry, &err) != MEDIA_OK) {
         /* fail open: the service keeps answering without a limiter, and says so */
-        media_metric_add(b->limiter_down, 1);
+        media_metric_add(st->limiter_down, 1);
         media_log(MEDIA_LOG_WARN, req->request_id, NULL,
                   "rate limiter unavailable (%s): request allowed", err.message);
         if (q) {
@@ -317,16 +406,81 @@ static int rate_limit(presign_backend *b, const presign_request *req, presign_re
         }
         return 0;
     }
-    snprintf(res->ratelimit[0], sizeof(res->ratelimit[0]), "%ld", per_min);
-    snprintf(res->ratelimit[1], sizeof(res->ratelimit[1]), "%ld", remaining);
-    snprintf(res->ratelimit[2], sizeof(res->ratelimit[2]), "%ld", reset);
-    if (allowed)
+    if (granted >= 1 && b->cfg->rate_lease_ms > 0) /* the lease starts even when empty */
+        presign_limiter_deposit(st->limiter, bucket, granted - 1, per_min, remaining, reset,
+                                presign_hot_now_ms());
+    view = (presign_rate_view){per_min, remaining + (granted > 1 ? granted - 1 : 0), reset};
+    rate_headers(res, &view);
+    if (granted >= 1)
         return 0;
-    media_metric_add(b->limited, 1);
+    media_metric_add(st->limited, 1);
     snprintf(res->retry_after, sizeof(res->retry_after), "%ld", retry > 0 ? retry : 1);
     presign_problem(res, 429, "rate-limited", "Too many requests",
                     "this API key's request budget is spent; see Retry-After", req->request_id);
     return -1;
+}
+
+/* ---- the hot-record cache ---- */
+
+static size_t record_cache_key(const char *tenant, const char *id, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/%s", tenant, id);
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static void record_cache_put(presign_state *st, const media_record *r, uint64_t version)
+{
+    if (r->status != MEDIA_STATUS_READY)
+        return; /* only ready records: they change only by deletion, which invalidates */
+    char k[PRESIGN_HOT_KEY_MAX + 1];
+    size_t kl = record_cache_key(r->tenant, r->id, k, sizeof(k));
+    if (kl == 0)
+        return;
+    hot_record h;
+    memset(&h, 0, sizeof(h));
+    snprintf(h.id, sizeof(h.id), "%s", r->id);
+    snprintf(h.tenant, sizeof(h.tenant), "%s", r->tenant);
+    snprintf(h.bucket, sizeof(h.bucket), "%s", r->bucket);
+    snprintf(h.object_key, sizeof(h.object_key), "%s", r->object_key);
+    snprintf(h.content_type, sizeof(h.content_type), "%s", r->content_type);
+    h.status = (int)r->status;
+    presign_hot_put(st->records, k, kl, &h, version, presign_hot_now_ms());
+}
+
+static uint64_t record_cache_version(presign_state *st, const char *tenant, const char *id)
+{
+    char k[PRESIGN_HOT_KEY_MAX + 1];
+    size_t kl = record_cache_key(tenant, id, k, sizeof(k));
+    return presign_hot_version(st->records, k, kl);
+}
+
+static bool record_cached(presign_state *st, const char *tenant, const char *id, media_record *out)
+{
+    char k[PRESIGN_HOT_KEY_MAX + 1];
+    size_t kl = record_cache_key(tenant, id, k, sizeof(k));
+    hot_record h;
+    if (kl == 0 || !presign_hot_get(st->records, k, kl, presign_hot_now_ms(), &h)) {
+        media_metric_add(st->cache_misses, 1);
+        return false;
+    }
+    media_metric_add(st->cache_hits, 1);
+    memset(out, 0, sizeof(*out));
+    memcpy(out->id, h.id, sizeof(out->id));
+    memcpy(out->tenant, h.tenant, sizeof(out->tenant));
+    memcpy(out->bucket, h.bucket, sizeof(out->bucket));
+    memcpy(out->object_key, h.object_key, sizeof(out->object_key));
+    memcpy(out->content_type, h.content_type, sizeof(out->content_type));
+    out->status = (media_status)h.status;
+    out->size_bytes = -1;
+    return true;
+}
+
+static void record_cache_invalidate(presign_state *st, const char *tenant, const char *id)
+{
+    char k[PRESIGN_HOT_KEY_MAX + 1];
+    size_t kl = record_cache_key(tenant, id, k, sizeof(k));
+    if (kl)
+        presign_hot_invalidate(st->records, k, kl);
 }
 
 /* ---- handlers ---- */
@@ -334,7 +488,7 @@ static int rate_limit(presign_backend *b, const presign_request *req, presign_re
 static void catalog_unavailable(presign_backend *b, const presign_request *req,
                                 presign_response *res, const media_error *err)
 {
-    media_metric_add(b->dep_db, 1);
+    media_metric_add(b->st->dep_db, 1);
     media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "catalog error: %s", err->message);
     presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
     snprintf(res->retry_after, sizeof(res->retry_after), "1");
@@ -368,7 +522,7 @@ static void record_body(presign_backend *b, const media_record *r, media_buf *ou
                            b->s3cfg->addressing, r, 0, PRESIGN_DISPOSITION_DEFAULT, time(NULL), &u,
                            &err) != MEDIA_OK)
         return;
-    media_metric_add(b->presigns, 1);
+    media_metric_add(b->st->presigns, 1);
     char at[32];
     time_text(u.expires_at, at, sizeof(at));
     out->len--; /* reopen the object */
@@ -466,6 +620,7 @@ static void handle_get(presign_backend *b, const presign_request *req, presign_r
     media_error err;
     media_record rec;
     memset(&rec, 0, sizeof(rec));
+    uint64_t version = record_cache_version(b->st, who->tenant, id);
     media_db *db = db_of(b, &err);
     media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
     if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED))
@@ -473,74 +628,108 @@ static void handle_get(presign_backend *b, const presign_request *req, presign_r
     else if (rc != MEDIA_OK)
         catalog_unavailable(b, req, res, &err);
     else {
+        record_cache_put(b->st, &rec, version);
         res->status = 200;
         record_body(b, &rec, &res->body);
     }
     media_record_cleanup(&rec);
 }
 
-static void handle_url(presign_backend *b, const presign_request *req, presign_response *res,
-                       const media_apikey_info *who, const char *id, bool redirect)
+typedef struct {
+    long expires; /* 0: the default */
+    presign_disposition disp;
+} url_args;
+
+static int url_args_parse(const presign_request *req, presign_response *res, url_args *a)
 {
     char v[32];
-    long expires = 0;
-    presign_disposition disp = PRESIGN_DISPOSITION_DEFAULT;
+    a->expires = 0;
+    a->disp = PRESIGN_DISPOSITION_DEFAULT;
     if (presign_query_get(req->query, "expires", v, sizeof(v))) {
         char *end;
-        expires = strtol(v, &end, 10);
-        if (end == v || *end || expires < 1) {
+        a->expires = strtol(v, &end, 10);
+        if (end == v || *end || a->expires < 1) {
             presign_problem(res, 400, "invalid-expires", "Invalid expires",
                             "expires must be a positive number of seconds", req->request_id);
-            return;
+            return -1;
         }
     }
     if (presign_query_get(req->query, "disposition", v, sizeof(v)) &&
-        !presign_disposition_parse(v, &disp)) {
+        !presign_disposition_parse(v, &a->disp)) {
         presign_problem(res, 400, "invalid-disposition", "Invalid disposition",
                         "disposition must be inline or attachment", req->request_id);
+        return -1;
+    }
+    return 0;
+}
+
+/* Answer /url or /content (redirect) for a record that exists and is not deleted. */
+static void url_answer(presign_state *st, media_sigv4_signer *signer, const presign_request *req,
+                       presign_response *res, const media_record *rec, const url_args *a,
+                       bool redirect)
+{
+    if (rec->status == MEDIA_STATUS_FAILED) {
+        presign_problem(res, 410, "media-failed", "Media could not be ingested", rec->last_error,
+                        req->request_id);
+        return;
+    }
+    if (rec->status != MEDIA_STATUS_READY) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "status is %s", media_status_name(rec->status));
+        presign_problem(res, 409, "media-not-ready", "Media is not ready yet", detail,
+                        req->request_id);
+        return;
+    }
+    presign_url u;
+    media_error err;
+    if (presign_policy_url(&st->cfg->policy, signer, &st->s3cfg->public_endpoint,
+                           st->s3cfg->addressing, rec, a->expires, a->disp, time(NULL), &u,
+                           &err) != MEDIA_OK) {
+        presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
+                        req->request_id);
+        return;
+    }
+    media_metric_add(st->presigns, 1);
+    if (redirect) {
+        res->status = 302;
+        snprintf(res->location, sizeof(res->location), "%s", u.url);
+        snprintf(res->cache_control, sizeof(res->cache_control), "private, max-age=%ld",
+                 u.cache_max_age_s);
+        return;
+    }
+    char at[32];
+    time_text(u.expires_at, at, sizeof(at));
+    int first = 1;
+    res->status = 200;
+    media_buf_appends(&res->body, "{");
+    media_json_kv_str(&res->body, "url", u.url, &first);
+    media_json_kv_str(&res->body, "expires_at", at, &first);
+    media_buf_appends(&res->body, "}");
+}
+
+static void handle_url(presign_backend *b, const presign_request *req, presign_response *res,
+                       const media_apikey_info *who, const char *id, bool redirect)
+{
+    url_args a;
+    if (url_args_parse(req, res, &a) != 0)
+        return;
+    media_record rec;
+    if (record_cached(b->st, who->tenant, id, &rec)) {
+        url_answer(b->st, b->signer, req, res, &rec, &a, redirect);
         return;
     }
     media_error err;
-    media_record rec;
     memset(&rec, 0, sizeof(rec));
+    uint64_t version = record_cache_version(b->st, who->tenant, id);
     media_db *db = db_of(b, &err);
     media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
     if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED)) {
         not_found(req, res);
     } else if (rc != MEDIA_OK) {
         catalog_unavailable(b, req, res, &err);
-    } else if (rec.status == MEDIA_STATUS_FAILED) {
-        presign_problem(res, 410, "media-failed", "Media could not be ingested", rec.last_error,
-                        req->request_id);
-    } else if (rec.status != MEDIA_STATUS_READY) {
-        char detail[64];
-        snprintf(detail, sizeof(detail), "status is %s", media_status_name(rec.status));
-        presign_problem(res, 409, "media-not-ready", "Media is not ready yet", detail,
-                        req->request_id);
     } else {
-        presign_url u;
-        if (presign_policy_url(&b->cfg->policy, b->signer, &b->s3cfg->public_endpoint,
-                               b->s3cfg->addressing, &rec, expires, disp, time(NULL), &u,
-                               &err) != MEDIA_OK) {
-            presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
-                            req->request_id);
-        } else if (redirect) {
-            media_metric_add(b->presigns, 1);
-            res->status = 302;
-            snprintf(res->location, sizeof(res->location), "%s", u.url);
-            snprintf(res->cache_control, sizeof(res->cache_control), "private, max-age=%ld",
-                     u.cache_max_age_s);
-        } else {
-            media_metric_add(b->presigns, 1);
-            char at[32];
-            time_text(u.expires_at, at, sizeof(at));
-            int first = 1;
-            res->status = 200;
-            media_buf_appends(&res->body, "{");
-            media_json_kv_str(&res->body, "url", u.url, &first);
-            media_json_kv_str(&res->body, "expires_at", at, &first);
-            media_buf_appends(&res->body, "}");
-        }
+        record_cache_put(b->st, &rec, version);
+        url_answer(b->st, b->signer, req, res, &rec, &a, redirect);
     }
     media_record_cleanup(&rec);
 }
@@ -630,11 +819,12 @@ static void handle_delete(presign_backend *b, const presign_request *req, presig
     } else if (rc != MEDIA_OK) {
         catalog_unavailable(b, req, res, &err);
     } else {
+        record_cache_invalidate(b->st, who->tenant, id);
         /* the row is deleted (so no URL is issued any more); the object goes now, and gc
          * retries objects whose delete failed here */
         media_s3_client *s3 = s3_of(b, &err);
         if (s3 == NULL || media_s3_delete(s3, rec.object_key, &err) != MEDIA_OK) {
-            media_metric_add(b->dep_s3, 1);
+            media_metric_add(b->st->dep_s3, 1);
             media_log(MEDIA_LOG_WARN, req->request_id, NULL,
                       "object delete failed (%s); gc will remove it", err.message);
         }
@@ -672,82 +862,117 @@ static void handle_ready(presign_backend *b, const presign_request *req, presign
                       s3ok ? "ok" : "down");
 }
 
-void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
+typedef struct {
+    char id[64], sub[16];
+    bool write;
+} route;
+
+/* Match path and method to a route; -1 with a 404/405 problem in res otherwise. */
+static int route_parse(const presign_request *req, presign_response *res, route *rt)
 {
     const char *m = req->method, *path = req->path;
-    if (strcmp(path, "/ready") == 0) {
+    memset(rt, 0, sizeof(*rt));
+    static const char prefix[] = "/api/v1/media";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+        (path[sizeof(prefix) - 1] != '\0' && path[sizeof(prefix) - 1] != '/'))
+        goto no_route;
+    const char *rest = path + sizeof(prefix) - 1; /* "", "/<id>", "/<id>/url", ... */
+    if (rest[0] == '/') {
+        const char *slash = strchr(rest + 1, '/');
+        size_t n = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
+        if (n == 0 || n >= sizeof(rt->id) || (slash && strlen(slash + 1) >= sizeof(rt->sub)))
+            goto no_route;
+        memcpy(rt->id, rest + 1, n);
+        if (slash)
+            snprintf(rt->sub, sizeof(rt->sub), "%s", slash + 1);
+    }
+    const char *allow;
+    if (rt->id[0] == '\0') {
+        snprintf(res->route, sizeof(res->route), "media");
+        rt->write = strcmp(m, "POST") == 0;
+        allow = "GET, POST";
+    } else if (rt->sub[0] == '\0') {
+        snprintf(res->route, sizeof(res->route), "media_id");
+        rt->write = strcmp(m, "DELETE") == 0;
+        allow = "GET, DELETE";
+    } else if (strcmp(rt->sub, "url") == 0 || strcmp(rt->sub, "content") == 0) {
+        snprintf(res->route, sizeof(res->route), "media_%s", rt->sub);
+        rt->write = false;
+        allow = "GET";
+    } else {
+        goto no_route;
+    }
+    if (!rt->write && strcmp(m, "GET") != 0) {
+        snprintf(res->allow, sizeof(res->allow), "%s", allow);
+        presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
+                        req->request_id);
+        return -1;
+    }
+    return 0;
+no_route:
+    snprintf(res->route, sizeof(res->route), "unknown");
+    presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+    return -1;
+}
+
+bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
+                           const presign_request *req, presign_response *res)
+{
+    route rt;
+    url_args a;
+    media_apikey_info who;
+    media_record rec;
+    uint8_t hash[MEDIA_SHA256_LEN];
+    presign_rate_view view;
+    const char *key = bearer(req);
+    /* anything unusual (errors included) takes the backend path, which answers it */
+    if (strcmp(req->method, "GET") != 0 || key == NULL || st->cfg->rate_lease_ms <= 0 ||
+        strncmp(req->path, "/api/v1/media/", 14) != 0)
+        return false;
+    presign_response probe;
+    presign_response_init(&probe);
+    bool ok = route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
+              url_args_parse(req, &probe, &a) == 0;
+    presign_response_cleanup(&probe);
+    if (!ok || !key_cached(st, key, hash, &who) || !scope_ok(&who, false) ||
+        !record_cached(st, who.tenant, rt.id, &rec) || rec.status != MEDIA_STATUS_READY)
+        return false;
+    char bucket[96];
+    bucket_name(&who, false, bucket, sizeof(bucket));
+    if (!presign_limiter_take(st->limiter, bucket, presign_hot_now_ms(), &view))
+        return false;
+    snprintf(res->route, sizeof(res->route), "media_%s", rt.sub);
+    rate_headers(res, &view);
+    url_answer(st, signer, req, res, &rec, &a, strcmp(rt.sub, "content") == 0);
+    return true;
+}
+
+void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    if (strcmp(req->path, "/ready") == 0) {
         snprintf(res->route, sizeof(res->route), "ready");
         handle_ready(b, req, res);
         return;
     }
-    static const char prefix[] = "/api/v1/media";
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
-        (path[sizeof(prefix) - 1] != '\0' && path[sizeof(prefix) - 1] != '/')) {
-        snprintf(res->route, sizeof(res->route), "unknown");
-        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+    route rt;
+    if (route_parse(req, res, &rt) != 0)
         return;
-    }
-    const char *rest = path + sizeof(prefix) - 1; /* "", "/<id>", "/<id>/url", ... */
-    char id[64] = "", sub[16] = "";
-    if (rest[0] == '/') {
-        const char *slash = strchr(rest + 1, '/');
-        size_t n = slash ? (size_t)(slash - rest - 1) : strlen(rest + 1);
-        if (n == 0 || n >= sizeof(id) || (slash && strlen(slash + 1) >= sizeof(sub))) {
-            snprintf(res->route, sizeof(res->route), "unknown");
-            presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
-            return;
-        }
-        memcpy(id, rest + 1, n);
-        if (slash)
-            snprintf(sub, sizeof(sub), "%s", slash + 1);
-    }
-    bool write;
-    const char *allow;
-    if (id[0] == '\0') {
-        snprintf(res->route, sizeof(res->route), "media");
-        write = strcmp(m, "POST") == 0;
-        allow = "GET, POST";
-        if (!write && strcmp(m, "GET") != 0)
-            goto method;
-    } else if (sub[0] == '\0') {
-        snprintf(res->route, sizeof(res->route), "media_id");
-        write = strcmp(m, "DELETE") == 0;
-        allow = "GET, DELETE";
-        if (!write && strcmp(m, "GET") != 0)
-            goto method;
-    } else if (strcmp(sub, "url") == 0 || strcmp(sub, "content") == 0) {
-        snprintf(res->route, sizeof(res->route), "media_%s", sub);
-        write = false;
-        allow = "GET";
-        if (strcmp(m, "GET") != 0)
-            goto method;
-    } else {
-        snprintf(res->route, sizeof(res->route), "unknown");
-        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
-        return;
-    }
-
     media_apikey_info who;
     if (authenticate(b, req, res, &who) != 0)
         return;
-    unsigned need = write ? MEDIA_SCOPE_WRITE : MEDIA_SCOPE_READ;
-    if (!(who.scopes & (need | MEDIA_SCOPE_ADMIN))) {
+    if (!scope_ok(&who, rt.write)) {
         presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        write ? "this API key lacks the write scope"
-                              : "this API key lacks the read scope",
+                        rt.write ? "this API key lacks the write scope"
+                                 : "this API key lacks the read scope",
                         req->request_id);
         return;
     }
-    if (rate_limit(b, req, res, &who, write) != 0)
+    if (rate_limit(b, req, res, &who, rt.write) != 0)
         return;
-    if (id[0] == '\0')
-        write ? handle_create(b, req, res, &who) : handle_list(b, req, res, &who);
-    else if (sub[0] == '\0')
-        write ? handle_delete(b, req, res, &who, id) : handle_get(b, req, res, &who, id);
+    if (rt.id[0] == '\0')
+        rt.write ? handle_create(b, req, res, &who) : handle_list(b, req, res, &who);
+    else if (rt.sub[0] == '\0')
+        rt.write ? handle_delete(b, req, res, &who, rt.id) : handle_get(b, req, res, &who, rt.id);
     else
-        handle_url(b, req, res, &who, id, strcmp(sub, "content") == 0);
-    return;
-method:
-    snprintf(res->allow, sizeof(res->allow), "%s", allow);
-    presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL, req->request_id);
+        handle_url(b, req, res, &who, rt.id, strcmp(rt.sub, "content") == 0);
 }

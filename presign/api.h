@@ -12,6 +12,7 @@
 #include "media/config.h"
 #include "media/metrics.h"
 #include "policy.h"
+#include "media/s3_sign.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,15 +21,18 @@ typedef struct presign_config {
     presign_policy policy;
     char listen_host[64]; /* MEDIAGATE_LISTEN (127.0.0.1:8080) */
     int listen_port;
-    int threads;             /* MEDIAGATE_THREADS (cores): event loops */
-    int backend_threads;     /* MEDIAGATE_BACKEND_THREADS (4 x loops): blocking I/O */
-    long body_max_bytes;     /* MEDIAGATE_BODY_MAX_BYTES (65536) */
-    long header_max_bytes;   /* MEDIAGATE_HEADER_MAX_BYTES (16384): all request headers */
-    long rate_read_per_min;  /* MEDIAGATE_RATE_READ_PER_MIN (1200) */
-    long rate_write_per_min; /* MEDIAGATE_RATE_WRITE_PER_MIN (120) */
-    long key_cache_s;        /* MEDIAGATE_KEY_CACHE_S (10): revocation delay */
-    long drain_delay_s;      /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
-    char cors_origins[1024]; /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
+    int threads;               /* MEDIAGATE_THREADS (cores): event loops */
+    int backend_threads;       /* MEDIAGATE_BACKEND_THREADS (4 x loops): blocking I/O */
+    long body_max_bytes;       /* MEDIAGATE_BODY_MAX_BYTES (65536) */
+    long header_max_bytes;     /* MEDIAGATE_HEADER_MAX_BYTES (16384): all request headers */
+    long rate_read_per_min;    /* MEDIAGATE_RATE_READ_PER_MIN (1200) */
+    long rate_write_per_min;   /* MEDIAGATE_RATE_WRITE_PER_MIN (120) */
+    long key_cache_s;          /* MEDIAGATE_KEY_CACHE_S (10): revocation delay */
+    long record_cache_s;       /* MEDIAGATE_RECORD_CACHE_S (5): ready-record cache lifetime */
+    long record_cache_entries; /* MEDIAGATE_RECORD_CACHE_ENTRIES (32768) */
+    long rate_lease_ms;        /* MEDIAGATE_RATE_LEASE_MS (1000): local rate-limit leases */
+    long drain_delay_s;        /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
+    char cors_origins[1024];   /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
     char database_url[1024];
     char redis_url[512];
     char queue_prefix[64];
@@ -65,17 +69,38 @@ typedef struct presign_response {
 void presign_response_init(presign_response *r);
 void presign_response_cleanup(presign_response *r);
 
-/* Everything a backend thread owns: connections and caches. */
+/*
+ * State shared by every thread of one server: the API-key cache, the hot-record cache (ready
+ * records by tenant and id; invalidated on delete; other replicas see a delete within
+ * MEDIAGATE_RECORD_CACHE_S) and the rate limiter's local leases (limiter.h). Thread-safe.
+ * cfg, s3 and m are borrowed and must outlive it.
+ */
+typedef struct presign_state presign_state;
+presign_state *presign_state_new(const presign_config *cfg, const media_s3_config *s3,
+                                 media_metrics *m);
+void presign_state_destroy(presign_state *st);
+
+/* A SigV4 signer for s3's credentials (one per thread). NULL + err on bad credentials. */
+media_sigv4_signer *presign_signer_new(const media_s3_config *s3, media_error *err);
+
+/* Everything a backend thread owns: connections and a signer. */
 typedef struct presign_backend presign_backend;
 
-/* Create a backend for cfg (connections are opened lazily and re-opened after failures).
- * metrics is shared with the server (thread-safe). */
-presign_backend *presign_backend_new(const presign_config *cfg, const media_s3_config *s3,
-                                     media_metrics *metrics, media_error *err);
+/* Create a backend on st (connections are opened lazily and re-opened after failures). */
+presign_backend *presign_backend_new(presign_state *st, media_error *err);
 void presign_backend_destroy(presign_backend *b);
 
-/* Handle one request (any route but /health, /metrics and the OpenAPI document). */
+/* Handle one request (any route but /health, /metrics and the OpenAPI document). Blocking. */
 void presign_handle(presign_backend *b, const presign_request *req, presign_response *res);
+
+/*
+ * The event loop's fast path, without I/O: answer GET /media/{id}/url or /content when the
+ * API key, the ready record and a leased rate-limit token are all in memory. Returns false
+ * (res untouched) otherwise; the request then goes to presign_handle, which answers every
+ * case, errors included. signer belongs to the calling thread.
+ */
+bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
+                           const presign_request *req, presign_response *res);
 
 /* Pure helpers, exposed for tests. */
 /* Fill a problem+json body: status, slug, title, detail. */

@@ -25,6 +25,14 @@
 typedef struct presign_server server;
 typedef struct job job;
 
+/* Metric series a loop has looked up, so the hot path does not take the registry's lock. */
+#define ROUTE_METRICS 48
+typedef struct {
+    char route[32];
+    int status;
+    media_metric *requests, *latency;
+} route_metrics;
+
 typedef struct {
     server *srv;
     h2o_context_t ctx;
@@ -34,6 +42,9 @@ typedef struct {
     h2o_socket_t *listener;
     int fd; /* bound and listening; wrapped by the loop thread itself */
     pthread_t tid;
+    media_sigv4_signer *signer; /* the fast path's (presign_handle_cached) */
+    route_metrics metrics[ROUTE_METRICS];
+    size_t nmetrics;
 } loop_thread;
 
 typedef struct {
@@ -61,7 +72,7 @@ struct presign_server {
     loop_thread *loops;
     pthread_t *backends;
     media_metrics *m;
-    media_metric *latency;
+    presign_state *state;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job *head, *tail; /* backend queue */
@@ -161,26 +172,44 @@ static const char *reason(int status)
     return "Error";
 }
 
-static void access_log(server *s, const char *method, const char *path, const char *route,
-                       int status, double secs, const char *rid)
+/* The series for (route, status): from the loop's table, else looked up (and remembered
+ * while the table has room; otherwise returned in *spare). */
+static route_metrics *metrics_for(server *s, loop_thread *lt, const char *route, int status,
+                                  route_metrics *spare)
 {
-    char extra[512], labels[96];
-    snprintf(extra, sizeof(extra),
-             "\"method\":\"%.8s\",\"path\":\"%.200s\",\"status\":%d,\"duration_ms\":%.3f", method,
-             path, status, secs * 1000);
-    for (char *c = extra; *c; c++)
-        if (*c == '\\' || (unsigned char)*c < 0x20)
-            *c = '_';
-    media_log(MEDIA_LOG_INFO, rid, extra, "request");
+    for (size_t i = 0; i < lt->nmetrics; i++)
+        if (lt->metrics[i].status == status && strcmp(lt->metrics[i].route, route) == 0)
+            return &lt->metrics[i];
+    route_metrics *rm = lt->nmetrics < ROUTE_METRICS ? &lt->metrics[lt->nmetrics++] : spare;
+    char labels[96];
     snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"", route, status);
-    media_metric_add(media_metrics_counter(s->m, "mediagate_http_requests_total",
-                                           "HTTP requests by route and status", labels),
-                     1);
+    rm->requests = media_metrics_counter(s->m, "mediagate_http_requests_total",
+                                         "HTTP requests by route and status", labels);
     snprintf(labels, sizeof(labels), "route=\"%s\"", route);
     static const double b[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
-    media_metric_observe(media_metrics_histogram(s->m, "mediagate_http_request_duration_seconds",
-                                                 "Request latency by route", labels, b, 10),
-                         secs);
+    rm->latency = media_metrics_histogram(s->m, "mediagate_http_request_duration_seconds",
+                                          "Request latency by route", labels, b, 10);
+    snprintf(rm->route, sizeof(rm->route), "%s", route);
+    rm->status = status;
+    return rm;
+}
+
+static void access_log(server *s, loop_thread *lt, const char *method, const char *path,
+                       const char *route, int status, double secs, const char *rid)
+{
+    if (media_log_enabled(MEDIA_LOG_INFO)) {
+        char extra[512];
+        snprintf(extra, sizeof(extra),
+                 "\"method\":\"%.8s\",\"path\":\"%.200s\",\"status\":%d,\"duration_ms\":%.3f",
+                 method, path, status, secs * 1000);
+        for (char *c = extra; *c; c++)
+            if (*c == '\\' || (unsigned char)*c < 0x20)
+                *c = '_';
+        media_log(MEDIA_LOG_INFO, rid, extra, "request");
+    }
+    route_metrics spare, *rm = metrics_for(s, lt, route, status, &spare);
+    media_metric_add(rm->requests, 1);
+    media_metric_observe(rm->latency, secs);
 }
 
 /* Write a response from the loop thread: common headers, then the body. */
@@ -253,8 +282,8 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
             j->guard->job = NULL;
             respond(s, j->guard->req, &j->res, j->request_id, j->origin);
         }
-        access_log(s, j->method, j->path, j->res.route[0] ? j->res.route : "unknown", j->res.status,
-                   elapsed_s(&j->t0), j->request_id);
+        access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
+                   j->res.status, elapsed_s(&j->t0), j->request_id);
         job_free(j);
         atomic_fetch_sub(&s->inflight, 1);
     }
@@ -264,7 +293,7 @@ static void *backend_thread(void *arg)
 {
     server *s = arg;
     media_error err;
-    presign_backend *b = presign_backend_new(&s->c, s->s3, s->m, &err);
+    presign_backend *b = presign_backend_new(s->state, &err);
     for (;;) {
         pthread_mutex_lock(&s->mu);
         while (s->head == NULL && !atomic_load(&s->done))
@@ -304,6 +333,40 @@ static int inline_reply(server *s, h2o_req_t *req, int status, const char *ctype
     respond(s, req, &r, rid, origin);
     presign_response_cleanup(&r);
     return 0;
+}
+
+/* Copy v into a C string of cap bytes; false when it does not fit. */
+static bool cstr(h2o_iovec_t v, char *out, size_t cap)
+{
+    if (v.len >= cap)
+        return false;
+    if (v.len)
+        memcpy(out, v.base, v.len);
+    out[v.len] = '\0';
+    return true;
+}
+
+/* Answer on the loop from memory (presign_handle_cached) when everything it needs is cached. */
+static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *path, const char *rid,
+                     const char *origin, const struct timespec *t0)
+{
+    char query[1024], auth[512];
+    size_t q = req->query_at == SIZE_MAX ? req->path.len : req->query_at + 1;
+    h2o_iovec_t qv = q < req->path.len ? h2o_iovec_init(req->path.base + q, req->path.len - q)
+                                       : h2o_iovec_init("", 0);
+    if (!cstr(qv, query, sizeof(query)) ||
+        !cstr(header(req, H2O_TOKEN_AUTHORIZATION), auth, sizeof(auth)))
+        return false;
+    presign_request pr = {"GET", path, query, auth[0] ? auth : NULL, NULL, rid, NULL, 0};
+    presign_response r;
+    presign_response_init(&r);
+    bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
+    if (done) {
+        respond(s, req, &r, rid, origin);
+        access_log(s, lt, "GET", path, r.route, r.status, elapsed_s(t0), rid);
+    }
+    presign_response_cleanup(&r);
+    return done;
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -346,7 +409,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         presign_problem(&r, 431, "headers-too-large", "Request headers too large", NULL, rid);
         respond(s, req, &r, rid, origin);
         presign_response_cleanup(&r);
-        access_log(s, "?", path, "headers_too_large", 431, elapsed_s(&t0), rid);
+        access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&t0), rid);
         return 0;
     }
     bool get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
@@ -355,13 +418,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (get && strcmp(path, "/health") == 0) {
         inline_reply(s, req, 200, "application/json", "{\"status\":\"ok\"}\n", rid, "health",
                      origin);
-        access_log(s, "GET", path, "health", 200, elapsed_s(&t0), rid);
+        access_log(s, lt, "GET", path, "health", 200, elapsed_s(&t0), rid);
         return 0;
     }
     if (get && strcmp(path, "/ready") == 0 && atomic_load(&s->draining)) {
         inline_reply(s, req, 503, "application/json",
                      "{\"status\":\"draining\",\"components\":{}}\n", rid, "ready", origin);
-        access_log(s, "GET", path, "ready", 503, elapsed_s(&t0), rid);
+        access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&t0), rid);
         return 0;
     }
     if (get && strcmp(path, "/metrics") == 0) {
@@ -371,12 +434,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         inline_reply(s, req, 200, "text/plain; version=0.0.4", b.data ? b.data : "", rid, "metrics",
                      origin);
         media_buf_cleanup(&b);
-        access_log(s, "GET", path, "metrics", 200, elapsed_s(&t0), rid);
+        access_log(s, lt, "GET", path, "metrics", 200, elapsed_s(&t0), rid);
         return 0;
     }
     if (get && strcmp(path, "/api/v1/openapi.json") == 0) {
         inline_reply(s, req, 200, "application/json", presign_openapi_json, rid, "openapi", origin);
-        access_log(s, "GET", path, "openapi", 200, elapsed_s(&t0), rid);
+        access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&t0), rid);
         return 0;
     }
     if (options) { /* CORS preflight */
@@ -388,9 +451,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             add_str(req, "access-control-max-age", "600");
         }
         inline_reply(s, req, status, "application/json", "", rid, "preflight", origin);
-        access_log(s, "OPTIONS", path, "preflight", status, elapsed_s(&t0), rid);
+        access_log(s, lt, "OPTIONS", path, "preflight", status, elapsed_s(&t0), rid);
         return 0;
     }
+
+    if (get && lt->signer && try_fast(s, lt, req, path, rid, origin, &t0))
+        return 0;
 
     job *j = media_calloc(1, sizeof(*j));
     j->owner = lt;
@@ -477,6 +543,8 @@ static void *loop_main(void *arg)
     h2o_context_init(&lt->ctx, h2o_evloop_create(), &s->global);
     lt->accept.ctx = &lt->ctx;
     lt->accept.hosts = s->global.hosts;
+    media_error err;
+    lt->signer = presign_signer_new(s->s3, &err); /* NULL: every request takes the backend */
     lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
     h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
     lt->listener = h2o_evloop_socket_create(lt->ctx.loop, lt->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -490,6 +558,8 @@ static void *loop_main(void *arg)
             lt->listener = NULL;
         }
     }
+    media_sigv4_signer_destroy(lt->signer);
+    lt->signer = NULL;
     return NULL;
 }
 
@@ -504,6 +574,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->m = media_metrics_new();
+    s->state = presign_state_new(&s->c, s3, s->m);
     h2o_config_init(&s->global);
     s->global.max_request_entity_size = (size_t)c->body_max_bytes;
     h2o_hostconf_t *host =
@@ -524,6 +595,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
             for (int k = 0; k < i; k++)
                 close(s->loops[k].fd);
             free(s->loops);
+            presign_state_destroy(s->state);
             media_metrics_destroy(s->m);
             free(s);
             return NULL;
@@ -573,6 +645,7 @@ void presign_server_wait(presign_server *s)
     media_log(MEDIA_LOG_INFO, NULL, NULL, "stopped");
     /* loop contexts are left to process exit: h2o 2.2 has no complete loop teardown */
     free(s->backends);
+    presign_state_destroy(s->state);
     media_metrics_destroy(s->m);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

@@ -162,6 +162,23 @@ expect "deleted twice: 404" "$KA" DELETE "/api/v1/media/$ID" 404
 aws_s3 s3api head-object --bucket "$MEDIAGATE_S3_BUCKET" --key "$key" >/dev/null 2>&1; eq "the object is gone" "$?" 254
 eq "the row is soft-deleted" "$(sql "SELECT status FROM media WHERE id = '$ID'")" deleted
 
+# ---- the hot-record cache: filled by reads, dropped by this replica's delete, bounded elsewhere ----
+IDC=$(api "$KA" POST /api/v1/media -d "{\"source_url\":\"$S/f/b.png?cache=1\"}" | cut -d' ' -f2- | json_field id)
+wait_status "$IDC" ready
+start_serve g 26027 MEDIAGATE_RECORD_CACHE_S=2
+G=http://127.0.0.1:26027
+for _ in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer $KA" "$G/api/v1/media/$IDC/url"; done
+hits=$(curl -s "$G/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
+check "repeated reads are answered from the cache ($hits hits)" test "${hits:-0}" -ge 2
+expect "a cached record still answers through its own replica" "$KA" GET "/api/v1/media/$IDC/url" 200
+expect "DELETE on one replica: 204" "$KA" DELETE "/api/v1/media/$IDC" 204
+expect "... that replica stops issuing URLs at once" "$KA" GET "/api/v1/media/$IDC/url" 404
+eq "... another replica may answer from its cache for MEDIAGATE_RECORD_CACHE_S" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$G/api/v1/media/$IDC/url")" 200
+sleep 2.2
+eq "... and not after it" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$G/api/v1/media/$IDC/url")" 404
+eq "... nor through /content" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$G/api/v1/media/$IDC/content")" 404
+
 # ---- revocation within the cache time ----
 expect "a key works" "$KX" GET /api/v1/media 200
 "$MG" apikey revoke "$KX_ID"; sleep 1.2
@@ -201,6 +218,30 @@ h=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $KL" http://127.0.0.1:26
 contains "429 carries Retry-After" "$h" "retry-after:"
 contains "... and RateLimit-Remaining 0" "$h" "ratelimit-remaining: 0"
 contains "metrics count rejections" "$(curl -s http://127.0.0.1:26023/metrics)" "mediagate_rate_limited_total"
+# a larger budget is spent through local leases (several tokens per Redis call), still shared
+kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
+start_serve e 26028 MEDIAGATE_RATE_READ_PER_MIN=300; E1=$SERVE_PID
+start_serve f 26029 MEDIAGATE_RATE_READ_PER_MIN=300; F1=$SERVE_PID
+KM=$("$MG" apikey create --tenant "$TA" --scopes read 2>/dev/null)
+urls() { for _ in $(seq 1 250); do printf 'url = "http://127.0.0.1:%s/api/v1/media?size=1"\noutput = "/dev/null"\n' "$1"; done; }
+urls 26028 >"$T/e.cfg"; urls 26029 >"$T/f.cfg"
+t0=$(date +%s.%N)
+curl -s -K "$T/e.cfg" -H "Authorization: Bearer $KM" -w '%{http_code}\n' >"$T/e.codes" &
+curl -s -K "$T/f.cfg" -H "Authorization: Bearer $KM" -w '%{http_code}\n' >"$T/f.codes"
+wait $!
+t1=$(date +%s.%N)
+admitted=$(cat "$T/e.codes" "$T/f.codes" | grep -c '^200$')
+refused=$(cat "$T/e.codes" "$T/f.codes" | grep -c '^429$')
+most=$($PY -c "print(int(300 + 5 * ($t1 - $t0)) + 1)")
+check "500 requests on two replicas, 300/min budget: $admitted admitted (at most $most), $refused refused" \
+  test "$admitted" -le "$most" -a "$admitted" -ge 280 -a $((admitted + refused)) = 500
+reserved=0
+for p in 26028 26029; do
+  n=$(curl -s "http://127.0.0.1:$p/metrics" | sed -n 's/^mediagate_rate_limit_reservations_total \([0-9]*\).*/\1/p')
+  reserved=$((reserved + ${n:-0}))
+done
+check "... with fewer Redis reservations ($reserved) than admitted requests" test "$reserved" -gt 0 -a "$reserved" -lt "$admitted"
+kill "$E1" "$F1"; wait "$E1" "$F1" 2>/dev/null
 
 # ---- dependencies: /ready flips; the limiter fails open ----
 "$SVC" stop redis

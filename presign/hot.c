@@ -1,0 +1,217 @@
+/*
+ * hot.c - the in-process TTL cache (see hot.h).
+ */
+#include "hot.h"
+#include "media/mem.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SHARDS 64
+#define WAYS   4
+
+typedef struct {
+    uint64_t hash;
+    int64_t expires_ms; /* 0: empty */
+    uint32_t klen;
+    unsigned char key[PRESIGN_HOT_KEY_MAX];
+    /* value_size bytes follow */
+} entry;
+
+typedef struct {
+    pthread_mutex_t mu;
+    uint64_t version; /* bumped by every invalidation in this shard */
+    unsigned char *slots;
+} shard;
+
+struct presign_hot {
+    size_t value_size, entry_size, sets;
+    int64_t ttl_ms;
+    shard shards[SHARDS];
+};
+
+static uint64_t hash_of(const void *key, size_t len)
+{
+    const unsigned char *p = key;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a final mix */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+int64_t presign_hot_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms)
+{
+    presign_hot *h = media_calloc(1, sizeof(*h));
+    h->value_size = value_size;
+    h->entry_size = (sizeof(entry) + value_size + 15) & ~(size_t)15;
+    h->sets = (entries + SHARDS * WAYS - 1) / (SHARDS * WAYS);
+    if (h->sets == 0)
+        h->sets = 1;
+    h->ttl_ms = ttl_ms;
+    for (size_t i = 0; i < SHARDS; i++) {
+        pthread_mutex_init(&h->shards[i].mu, NULL);
+        /* calloc: pages are only touched as the cache fills */
+        h->shards[i].slots = media_calloc(h->sets * WAYS, h->entry_size);
+    }
+    return h;
+}
+
+void presign_hot_destroy(presign_hot *h)
+{
+    if (h == NULL)
+        return;
+    for (size_t i = 0; i < SHARDS; i++) {
+        pthread_mutex_destroy(&h->shards[i].mu);
+        free(h->shards[i].slots);
+    }
+    free(h);
+}
+
+static shard *shard_of(presign_hot *h, uint64_t hash)
+{
+    return &h->shards[hash % SHARDS];
+}
+
+static entry *slot(presign_hot *h, shard *s, uint64_t hash, size_t way)
+{
+    size_t set = (size_t)((hash / SHARDS) % h->sets);
+    return (entry *)(s->slots + (set * WAYS + way) * h->entry_size);
+}
+
+static unsigned char *value_of(entry *e)
+{
+    return (unsigned char *)(e + 1);
+}
+
+/* The live entry for key, or NULL. Shard lock held. */
+static entry *find(presign_hot *h, shard *s, uint64_t hash, const void *key, size_t klen,
+                   int64_t now_ms)
+{
+    for (size_t w = 0; w < WAYS; w++) {
+        entry *e = slot(h, s, hash, w);
+        if (e->expires_ms > now_ms && e->hash == hash && e->klen == klen &&
+            memcmp(e->key, key, klen) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The slot to write key into: its own, else an empty or expired one, else the one that
+ * expires first. Shard lock held. */
+static entry *victim(presign_hot *h, shard *s, uint64_t hash, const void *key, size_t klen,
+                     int64_t now_ms)
+{
+    entry *best = NULL;
+    for (size_t w = 0; w < WAYS; w++) {
+        entry *e = slot(h, s, hash, w);
+        if (e->hash == hash && e->klen == klen && memcmp(e->key, key, klen) == 0)
+            return e;
+        if (best == NULL || e->expires_ms < best->expires_ms)
+            best = e;
+    }
+    (void)now_ms;
+    return best;
+}
+
+static void store(presign_hot *h, entry *e, uint64_t hash, const void *key, size_t klen,
+                  const void *value, int64_t now_ms)
+{
+    e->hash = hash;
+    e->klen = (uint32_t)klen;
+    memcpy(e->key, key, klen);
+    memcpy(value_of(e), value, h->value_size);
+    e->expires_ms = now_ms + h->ttl_ms;
+}
+
+bool presign_hot_get(presign_hot *h, const void *key, size_t klen, int64_t now_ms, void *out)
+{
+    if (h->ttl_ms <= 0 || klen > PRESIGN_HOT_KEY_MAX)
+        return false;
+    uint64_t hash = hash_of(key, klen);
+    shard *s = shard_of(h, hash);
+    pthread_mutex_lock(&s->mu);
+    entry *e = find(h, s, hash, key, klen, now_ms);
+    if (e)
+        memcpy(out, value_of(e), h->value_size);
+    pthread_mutex_unlock(&s->mu);
+    return e != NULL;
+}
+
+uint64_t presign_hot_version(presign_hot *h, const void *key, size_t klen)
+{
+    shard *s = shard_of(h, hash_of(key, klen));
+    pthread_mutex_lock(&s->mu);
+    uint64_t v = s->version;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+void presign_hot_put(presign_hot *h, const void *key, size_t klen, const void *value,
+                     uint64_t version, int64_t now_ms)
+{
+    if (h->ttl_ms <= 0 || klen > PRESIGN_HOT_KEY_MAX)
+        return;
+    uint64_t hash = hash_of(key, klen);
+    shard *s = shard_of(h, hash);
+    pthread_mutex_lock(&s->mu);
+    if (s->version == version)
+        store(h, victim(h, s, hash, key, klen, now_ms), hash, key, klen, value, now_ms);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void presign_hot_invalidate(presign_hot *h, const void *key, size_t klen)
+{
+    uint64_t hash = hash_of(key, klen);
+    shard *s = shard_of(h, hash);
+    pthread_mutex_lock(&s->mu);
+    s->version++;
+    if (klen <= PRESIGN_HOT_KEY_MAX)
+        for (size_t w = 0; w < WAYS; w++) {
+            entry *e = slot(h, s, hash, w);
+            if (e->hash == hash && e->klen == klen && memcmp(e->key, key, klen) == 0)
+                e->expires_ms = 0;
+        }
+    pthread_mutex_unlock(&s->mu);
+}
+
+bool presign_hot_update(presign_hot *h, const void *key, size_t klen, int64_t now_ms,
+                        presign_hot_update_fn fn, void *ud)
+{
+    if (h->ttl_ms <= 0 || klen > PRESIGN_HOT_KEY_MAX) {
+        unsigned char *tmp = media_calloc(1, h->value_size);
+        bool r = fn(tmp, false, ud);
+        free(tmp);
+        return r;
+    }
+    uint64_t hash = hash_of(key, klen);
+    shard *s = shard_of(h, hash);
+    pthread_mutex_lock(&s->mu);
+    entry *e = find(h, s, hash, key, klen, now_ms);
+    bool r;
+    if (e) {
+        r = fn(value_of(e), true, ud);
+        if (r)
+            e->expires_ms = now_ms + h->ttl_ms;
+    } else {
+        e = victim(h, s, hash, key, klen, now_ms);
+        unsigned char *tmp = media_calloc(1, h->value_size);
+        r = fn(tmp, false, ud);
+        if (r)
+            store(h, e, hash, key, klen, tmp, now_ms);
+        free(tmp);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}
