@@ -28,7 +28,7 @@ MG=$repo/build-plain/mediagate
 W=$(mktemp -d /tmp/mediagate-bench.XXXXXX)
 PORT=27100 HOST=127.0.0.2
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh 2>/dev/null' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh 2>/dev/null' EXIT
 chmod 755 "$W"   # h2o started as root serves as nobody
 mkdir -p "$W/www/small"
 (printf '\xff\xd8\xff\xe0'; head -c $((200 * 1048576 - 4)) /dev/urandom) >"$W/www/big.jpg"

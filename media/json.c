@@ -46,6 +46,11 @@ int media_json_string(media_buf *b, const char *s)
     size_t run = 0; /* bytes copied verbatim in one append */
     for (size_t i = 0; i < n && rc == 0;) {
         unsigned c = p[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') { /* the common case: plain ASCII */
+            run++;
+            i++;
+            continue;
+        }
         const char *esc = NULL;
         char u[8];
         size_t len = 1;

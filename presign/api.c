@@ -72,7 +72,7 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_RATE_READ_PER_MIN", 1200, 1, 100000000, c->rate_read_per_min);
     LONG("MEDIAGATE_RATE_WRITE_PER_MIN", 120, 1, 100000000, c->rate_write_per_min);
     LONG("MEDIAGATE_KEY_CACHE_S", 10, 0, 3600, c->key_cache_s);
-    LONG("MEDIAGATE_RECORD_CACHE_S", 5, 0, 3600, c->record_cache_s);
+    LONG("MEDIAGATE_RECORD_CACHE_S", 30, 0, 3600, c->record_cache_s);
     LONG("MEDIAGATE_RECORD_CACHE_ENTRIES", 32768, 64, 16L << 20, c->record_cache_entries);
     LONG("MEDIAGATE_RATE_LEASE_MS", 1000, 0, 60000, c->rate_lease_ms);
     LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
@@ -123,7 +123,7 @@ const char *presign_config_help(void)
            "  MEDIAGATE_RATE_READ_PER_MIN      per-key budget for reads (default 1200)\n"
            "  MEDIAGATE_RATE_WRITE_PER_MIN     per-key budget for writes (default 120)\n"
            "  MEDIAGATE_KEY_CACHE_S            API key cache; revocation delay (default 10)\n"
-           "  MEDIAGATE_RECORD_CACHE_S         ready-record cache lifetime (default 5; 0 off)\n"
+           "  MEDIAGATE_RECORD_CACHE_S         ready-record cache lifetime (default 30; 0 off)\n"
            "  MEDIAGATE_RECORD_CACHE_ENTRIES   ready records cached in memory (default 32768)\n"
            "  MEDIAGATE_RATE_LEASE_MS          rate-limit tokens leased locally (1000; 0 off)\n"
            "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"
@@ -199,6 +199,22 @@ bool presign_query_get(const char *query, const char *name, char *out, size_t ca
     return false;
 }
 
+bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = cookie; p && *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t len = strcspn(p, ";");
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t n = media_uri_decode(out, cap, p + nl + 1, len - nl - 1);
+            return n != (size_t)-1 && n > 0;
+        }
+        p += len;
+    }
+    return false;
+}
+
 /* ---- connections ---- */
 
 media_sigv4_signer *presign_signer_new(const media_s3_config *s3, media_error *err)
@@ -213,9 +229,11 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
     presign_state *st = media_calloc(1, sizeof(*st));
     st->cfg = cfg;
     st->s3cfg = s3;
-    st->keys = presign_hot_new(4096, sizeof(media_apikey_info), cfg->key_cache_s * 1000);
+    st->keys = presign_hot_new(4096, sizeof(media_apikey_info), cfg->key_cache_s * 1000, 0);
+    /* records filled together (a warm-up, a popular page) expire spread over a third of the
+     * lifetime instead of all at once */
     st->records = presign_hot_new((size_t)cfg->record_cache_entries, sizeof(hot_record),
-                                  cfg->record_cache_s * 1000);
+                                  cfg->record_cache_s * 1000, cfg->record_cache_s * 1000 / 3);
     st->limiter = presign_limiter_new(8192, cfg->rate_lease_ms);
     st->presigns =
         media_metrics_counter(m, "mediagate_presigns_total", "Presigned URLs issued", NULL);
@@ -309,11 +327,22 @@ static media_s3_client *s3_of(presign_backend *b, media_error *err)
 
 /* ---- auth and rate limits ---- */
 
-/* The API key of an "Authorization: Bearer <key>" header, or NULL. */
-static const char *bearer(const presign_request *req)
+/* The API key of an "Authorization: Bearer <key>" header; else, when cookie_ok, of the
+ * page's cookie (copied into buf); else NULL. */
+static const char *bearer(const presign_request *req, bool cookie_ok, char *buf, size_t cap)
 {
     const char *h = req->authorization;
-    return h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+    if (h)
+        return strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+    if (cookie_ok && presign_cookie_get(req->cookie, PRESIGN_KEY_COOKIE, buf, cap))
+        return buf;
+    return NULL;
+}
+
+/* GET /media/{id}/content is what an <img> asks for: the one route the cookie may open. */
+static bool cookie_route(const presign_request *req, const char *sub)
+{
+    return strcmp(req->method, "GET") == 0 && strcmp(sub, "content") == 0;
 }
 
 /* The cached identity of key: true when cached (no I/O). */
@@ -324,10 +353,11 @@ static bool key_cached(presign_state *st, const char *key, uint8_t hash[MEDIA_SH
     return presign_hot_get(st->keys, hash, MEDIA_SHA256_LEN, presign_hot_now_ms(), who);
 }
 
-static int authenticate(presign_backend *b, const presign_request *req, presign_response *res,
-                        media_apikey_info *who)
+static int authenticate(presign_backend *b, const presign_request *req, bool cookie_ok,
+                        presign_response *res, media_apikey_info *who)
 {
-    const char *key = bearer(req);
+    char kbuf[256];
+    const char *key = bearer(req, cookie_ok, kbuf, sizeof(kbuf));
     if (key == NULL) {
         presign_problem(res, 401, "unauthorized", "Authentication required",
                         "send Authorization: Bearer <API key>", req->request_id);
@@ -924,9 +954,9 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     media_record rec;
     uint8_t hash[MEDIA_SHA256_LEN];
     presign_rate_view view;
-    const char *key = bearer(req);
+    char kbuf[256];
     /* anything unusual (errors included) takes the backend path, which answers it */
-    if (strcmp(req->method, "GET") != 0 || key == NULL || st->cfg->rate_lease_ms <= 0 ||
+    if (strcmp(req->method, "GET") != 0 || st->cfg->rate_lease_ms <= 0 ||
         strncmp(req->path, "/api/v1/media/", 14) != 0)
         return false;
     presign_response probe;
@@ -934,7 +964,8 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     bool ok = route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
               url_args_parse(req, &probe, &a) == 0;
     presign_response_cleanup(&probe);
-    if (!ok || !key_cached(st, key, hash, &who) || !scope_ok(&who, false) ||
+    const char *key = ok ? bearer(req, cookie_route(req, rt.sub), kbuf, sizeof(kbuf)) : NULL;
+    if (!ok || key == NULL || !key_cached(st, key, hash, &who) || !scope_ok(&who, false) ||
         !record_cached(st, who.tenant, rt.id, &rec) || rec.status != MEDIA_STATUS_READY)
         return false;
     char bucket[96];
@@ -958,7 +989,7 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
     if (route_parse(req, res, &rt) != 0)
         return;
     media_apikey_info who;
-    if (authenticate(b, req, res, &who) != 0)
+    if (authenticate(b, req, cookie_route(req, rt.sub), res, &who) != 0)
         return;
     if (!scope_ok(&who, rt.write)) {
         presign_problem(res, 403, "forbidden", "Insufficient scope",

@@ -28,7 +28,7 @@ typedef struct presign_config {
     long rate_read_per_min;    /* MEDIAGATE_RATE_READ_PER_MIN (1200) */
     long rate_write_per_min;   /* MEDIAGATE_RATE_WRITE_PER_MIN (120) */
     long key_cache_s;          /* MEDIAGATE_KEY_CACHE_S (10): revocation delay */
-    long record_cache_s;       /* MEDIAGATE_RECORD_CACHE_S (5): ready-record cache lifetime */
+    long record_cache_s;       /* MEDIAGATE_RECORD_CACHE_S (30): ready-record cache lifetime */
     long record_cache_entries; /* MEDIAGATE_RECORD_CACHE_ENTRIES (32768) */
     long rate_lease_ms;        /* MEDIAGATE_RATE_LEASE_MS (1000): local rate-limit leases */
     long drain_delay_s;        /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
@@ -47,6 +47,7 @@ typedef struct presign_request {
     const char *path;  /* without the query */
     const char *query; /* after '?', or "" */
     const char *authorization;
+    const char *cookie; /* the Cookie header; only mediagate_key on GET /content is used */
     const char *idempotency_key;
     const char *request_id;
     const char *body;
@@ -62,7 +63,8 @@ typedef struct presign_response {
     char allow[64];
     char ratelimit[3][24]; /* Limit, Remaining, Reset; "" when not rate limited */
     char retry_after[24];
-    char route[32]; /* for metrics */
+    char route[32];  /* for metrics */
+    const char *csp; /* Content-Security-Policy; NULL: the API's (nothing allowed) */
     media_buf body;
 } presign_response;
 
@@ -108,6 +110,12 @@ void presign_problem(presign_response *res, int status, const char *slug, const 
                      const char *detail, const char *request_id);
 /* Is s a well-formed request id (1..64 of [A-Za-z0-9._-])? */
 bool presign_request_id_valid(const char *s);
+/* Value of cookie `name` in a Cookie header (percent-decoded) into out; false when absent,
+ * empty, undecodable or too long. */
+bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap);
+/* The browser page's cookie: GET /api/v1/media/{id}/content accepts the API key from it
+ * when no Authorization header is sent (an <img> cannot send one; SameSite=Strict). */
+#define PRESIGN_KEY_COOKIE "mediagate_key"
 /* Value of query parameter name (decoded) into out; false when absent or undecodable. */
 bool presign_query_get(const char *query, const char *name, char *out, size_t cap);
 

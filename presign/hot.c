@@ -28,7 +28,7 @@ typedef struct {
 
 struct presign_hot {
     size_t value_size, entry_size, sets;
-    int64_t ttl_ms;
+    int64_t ttl_ms, jitter_ms;
     shard shards[SHARDS];
 };
 
@@ -51,7 +51,7 @@ int64_t presign_hot_now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms)
+presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms, int64_t jitter_ms)
 {
     presign_hot *h = media_calloc(1, sizeof(*h));
     h->value_size = value_size;
@@ -60,6 +60,7 @@ presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms)
     if (h->sets == 0)
         h->sets = 1;
     h->ttl_ms = ttl_ms;
+    h->jitter_ms = jitter_ms > 0 && jitter_ms < ttl_ms ? jitter_ms : 0;
     for (size_t i = 0; i < SHARDS; i++) {
         pthread_mutex_init(&h->shards[i].mu, NULL);
         /* calloc: pages are only touched as the cache fills */
@@ -133,6 +134,9 @@ static void store(presign_hot *h, entry *e, uint64_t hash, const void *key, size
     memcpy(e->key, key, klen);
     memcpy(value_of(e), value, h->value_size);
     e->expires_ms = now_ms + h->ttl_ms;
+    if (h->jitter_ms)
+        e->expires_ms -=
+            (int64_t)((hash ^ (uint64_t)now_ms * 0x9e3779b97f4a7c15ULL) % (uint64_t)h->jitter_ms);
 }
 
 bool presign_hot_get(presign_hot *h, const void *key, size_t klen, int64_t now_ms, void *out)

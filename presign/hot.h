@@ -27,9 +27,11 @@
 
 typedef struct presign_hot presign_hot;
 
-/* A cache of about `entries` values of value_size bytes, each living ttl_ms. ttl_ms 0 makes
- * a cache that stores nothing (every get misses). Owned by the caller: presign_hot_destroy. */
-presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms);
+/* A cache of about `entries` values of value_size bytes, each living ttl_ms less a per-entry
+ * share of jitter_ms (0..jitter_ms, from the key's hash and the time it was stored), so that
+ * entries filled together do not all expire together. ttl_ms 0 makes a cache that stores
+ * nothing (every get misses). Owned by the caller: presign_hot_destroy. */
+presign_hot *presign_hot_new(size_t entries, size_t value_size, int64_t ttl_ms, int64_t jitter_ms);
 void presign_hot_destroy(presign_hot *h);
 
 /* Copy the live value for key into out (value_size bytes). False when absent or expired. */

@@ -26,7 +26,7 @@ presign_limiter *presign_limiter_new(size_t buckets, int64_t lease_ms)
 {
     presign_limiter *l = media_calloc(1, sizeof(*l));
     /* the entry outlives its lease so `want` is remembered between bursts */
-    l->leases = presign_hot_new(buckets, sizeof(lease), 60000 + lease_ms);
+    l->leases = presign_hot_new(buckets, sizeof(lease), 60000 + lease_ms, 0);
     l->lease_ms = lease_ms;
     return l;
 }

@@ -5,6 +5,7 @@
 #include "media/log.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
+#include "media/s3_location.h"
 #include "media/uuid.h"
 
 #define H2O_USE_LIBUV 0
@@ -56,7 +57,7 @@ struct job {
     h2o_multithread_message_t msg; /* first: the receiver gets &job->msg */
     loop_thread *owner;
     req_guard *guard; /* NULL once the request is gone (touched on the loop thread only) */
-    char *method, *path, *query, *authorization, *idempotency_key, *body;
+    char *method, *path, *query, *authorization, *cookie, *idempotency_key, *body;
     size_t body_len;
     char request_id[80];
     char origin[256];
@@ -73,6 +74,7 @@ struct presign_server {
     pthread_t *backends;
     media_metrics *m;
     presign_state *state;
+    char page_csp[768]; /* the browser page's: itself, the API, and images from the bucket */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job *head, *tail; /* backend queue */
@@ -222,7 +224,8 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
     add_str(req, "x-content-type-options", "nosniff");
     add_str(req, "x-frame-options", "DENY");
     add_str(req, "referrer-policy", "no-referrer");
-    add_str(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    add_str(req, "content-security-policy",
+            r->csp ? r->csp : "default-src 'none'; frame-ancestors 'none'");
     if (origin && cors_allowed(s, origin)) {
         add(req, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         add_str(req, "access-control-expose-headers",
@@ -263,6 +266,7 @@ static void job_free(job *j)
     free(j->path);
     free(j->query);
     free(j->authorization);
+    free(j->cookie);
     free(j->idempotency_key);
     free(j->body);
     presign_response_cleanup(&j->res);
@@ -307,8 +311,9 @@ static void *backend_thread(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (j == NULL)
             break;
-        presign_request pr = {j->method,          j->path,       j->query, j->authorization,
-                              j->idempotency_key, j->request_id, j->body,  j->body_len};
+        presign_request pr = {j->method,        j->path,   j->query,
+                              j->authorization, j->cookie, j->idempotency_key,
+                              j->request_id,    j->body,   j->body_len};
         if (b)
             presign_handle(b, &pr, &j->res);
         else
@@ -335,6 +340,36 @@ static int inline_reply(server *s, h2o_req_t *req, int status, const char *ctype
     return 0;
 }
 
+/* The browser page (presign/web/, compiled in): GET /app, /app.js, /app.css. */
+static bool serve_page(server *s, loop_thread *lt, h2o_req_t *req, const char *path,
+                       const char *rid, const char *origin, const struct timespec *t0)
+{
+    static const struct {
+        const char *path, *type;
+        const char *body;
+    } files[] = {
+        {"/app", "text/html; charset=utf-8", presign_web_app_html},
+        {"/app.js", "text/javascript; charset=utf-8", presign_web_app_js},
+        {"/app.css", "text/css; charset=utf-8", presign_web_app_css},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (strcmp(path, files[i].path) != 0)
+            continue;
+        presign_response r;
+        presign_response_init(&r);
+        r.status = 200;
+        r.content_type = files[i].type;
+        r.csp = s->page_csp;
+        snprintf(r.cache_control, sizeof(r.cache_control), "no-cache");
+        media_buf_appends(&r.body, files[i].body);
+        respond(s, req, &r, rid, origin);
+        presign_response_cleanup(&r);
+        access_log(s, lt, "GET", path, "app", 200, elapsed_s(t0), rid);
+        return true;
+    }
+    return false;
+}
+
 /* Copy v into a C string of cap bytes; false when it does not fit. */
 static bool cstr(h2o_iovec_t v, char *out, size_t cap)
 {
@@ -350,14 +385,16 @@ static bool cstr(h2o_iovec_t v, char *out, size_t cap)
 static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *path, const char *rid,
                      const char *origin, const struct timespec *t0)
 {
-    char query[1024], auth[512];
+    char query[1024], auth[512], cookie[1024];
     size_t q = req->query_at == SIZE_MAX ? req->path.len : req->query_at + 1;
     h2o_iovec_t qv = q < req->path.len ? h2o_iovec_init(req->path.base + q, req->path.len - q)
                                        : h2o_iovec_init("", 0);
     if (!cstr(qv, query, sizeof(query)) ||
-        !cstr(header(req, H2O_TOKEN_AUTHORIZATION), auth, sizeof(auth)))
+        !cstr(header(req, H2O_TOKEN_AUTHORIZATION), auth, sizeof(auth)) ||
+        !cstr(header(req, H2O_TOKEN_COOKIE), cookie, sizeof(cookie)))
         return false;
-    presign_request pr = {"GET", path, query, auth[0] ? auth : NULL, NULL, rid, NULL, 0};
+    presign_request pr = {
+        "GET", path, query, auth[0] ? auth : NULL, cookie[0] ? cookie : NULL, NULL, rid, NULL, 0};
     presign_response r;
     presign_response_init(&r);
     bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
@@ -437,6 +474,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         access_log(s, lt, "GET", path, "metrics", 200, elapsed_s(&t0), rid);
         return 0;
     }
+    if (get && serve_page(s, lt, req, path, rid, origin, &t0))
+        return 0;
     if (get && strcmp(path, "/api/v1/openapi.json") == 0) {
         inline_reply(s, req, 200, "application/json", presign_openapi_json, rid, "openapi", origin);
         access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&t0), rid);
@@ -468,6 +507,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         q < req->path.len ? media_strndup(req->path.base + q, req->path.len - q) : media_strdup("");
     h2o_iovec_t auth = header(req, H2O_TOKEN_AUTHORIZATION);
     j->authorization = auth.len ? dup_iov(auth) : NULL;
+    h2o_iovec_t cookie = header(req, H2O_TOKEN_COOKIE);
+    j->cookie = cookie.len ? dup_iov(cookie) : NULL;
     h2o_iovec_t idem = header_str(req, "idempotency-key");
     j->idempotency_key = idem.len ? dup_iov(idem) : NULL;
     j->body = req->entity.base ? dup_iov(req->entity) : NULL;
@@ -575,6 +616,16 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     pthread_cond_init(&s->cv, NULL);
     s->m = media_metrics_new();
     s->state = presign_state_new(&s->c, s3, s->m);
+    media_s3_location loc;
+    media_error lerr;
+    const char *bucket_origin = media_s3_locate(&s3->public_endpoint, s3->addressing, s3->bucket,
+                                                "x", &loc, &lerr) == MEDIA_OK
+                                    ? loc.origin
+                                    : "";
+    snprintf(s->page_csp, sizeof(s->page_csp),
+             "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+             "img-src 'self' %s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+             bucket_origin);
     h2o_config_init(&s->global);
     s->global.max_request_entity_size = (size_t)c->body_max_bytes;
     h2o_hostconf_t *host =

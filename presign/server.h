@@ -34,5 +34,7 @@ void presign_server_wait(presign_server *s);
 
 /* The OpenAPI 3 document (docs/openapi.json, compiled in). */
 extern const char presign_openapi_json[];
+/* The browser page (presign/web/, compiled in), served at /app, /app.js and /app.css. */
+extern const char presign_web_app_html[], presign_web_app_js[], presign_web_app_css[];
 
 #endif

@@ -13,6 +13,8 @@ PKGS=(
   postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
   # independent clients used by the tests
   curl awscli python3-boto3 procps time
+  # the browser test: Debian's Chromium, driven over its DevTools protocol
+  chromium python3-websocket
 )
 
 if [ "$(id -u)" != 0 ]; then

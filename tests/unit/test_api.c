@@ -48,10 +48,30 @@ static void test_problem(void **st)
     presign_response_cleanup(&r);
 }
 
+static void test_cookie_get(void **st)
+{
+    (void)st;
+    char v[64];
+    assert_true(
+        presign_cookie_get("a=1; mediagate_key=mgk_abc-_9; b=2", "mediagate_key", v, sizeof(v)));
+    assert_string_equal(v, "mgk_abc-_9");
+    assert_true(presign_cookie_get("mediagate_key=x%2Dy", "mediagate_key", v, sizeof(v)));
+    assert_string_equal(v, "x-y");
+    /* a longer name that starts the same is another cookie; empty and absent are absent */
+    assert_false(presign_cookie_get("mediagate_key2=x", "mediagate_key", v, sizeof(v)));
+    assert_false(presign_cookie_get("mediagate_key=", "mediagate_key", v, sizeof(v)));
+    assert_false(presign_cookie_get("other=1", "mediagate_key", v, sizeof(v)));
+    assert_false(presign_cookie_get(NULL, "mediagate_key", v, sizeof(v)));
+    char small[4];
+    assert_false(
+        presign_cookie_get("mediagate_key=toolong", "mediagate_key", small, sizeof(small)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_query_get),
+        cmocka_unit_test(test_cookie_get),
         cmocka_unit_test(test_request_ids),
         cmocka_unit_test(test_problem),
     };

@@ -16,7 +16,7 @@ typedef struct {
 static void test_get_put_expiry(void **st)
 {
     (void)st;
-    presign_hot *h = presign_hot_new(1000, sizeof(val), 500);
+    presign_hot *h = presign_hot_new(1000, sizeof(val), 500, 0);
     val v = {7, "seven"}, out;
     assert_false(presign_hot_get(h, "k", 1, 0, &out));
     presign_hot_put(h, "k", 1, &v, presign_hot_version(h, "k", 1), 1000);
@@ -31,10 +31,33 @@ static void test_get_put_expiry(void **st)
     presign_hot_destroy(h);
 }
 
+static void test_jitter_spreads_expiry(void **st)
+{
+    (void)st;
+    presign_hot *h = presign_hot_new(65536, sizeof(val), 30000, 10000);
+    char k[32];
+    val v = {0, ""}, out;
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(k, sizeof(k), "r%d", i);
+        presign_hot_put(h, k, (size_t)n, &v, presign_hot_version(h, k, (size_t)n), 0);
+    }
+    int at[3] = {0, 0, 0}; /* live at 20 s (all), 25 s (some), 30 s (none) */
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(k, sizeof(k), "r%d", i);
+        at[0] += presign_hot_get(h, k, (size_t)n, 20000, &out);
+        at[1] += presign_hot_get(h, k, (size_t)n, 25000, &out);
+        at[2] += presign_hot_get(h, k, (size_t)n, 30000, &out);
+    }
+    assert_int_equal(at[0], 1000);
+    assert_true(at[1] > 200 && at[1] < 800);
+    assert_int_equal(at[2], 0);
+    presign_hot_destroy(h);
+}
+
 static void test_invalidate_drops_stale_fill(void **st)
 {
     (void)st;
-    presign_hot *h = presign_hot_new(1000, sizeof(val), 10000);
+    presign_hot *h = presign_hot_new(1000, sizeof(val), 10000, 0);
     val v = {1, "ready"}, out;
     presign_hot_put(h, "t/id", 4, &v, presign_hot_version(h, "t/id", 4), 0);
     assert_true(presign_hot_get(h, "t/id", 4, 1, &out));
@@ -54,7 +77,7 @@ static void test_bounded_eviction(void **st)
 {
     (void)st;
     /* 256 entries of room (4 ways x 64 shards x 1 set); 5000 distinct keys */
-    presign_hot *h = presign_hot_new(256, sizeof(val), 100000);
+    presign_hot *h = presign_hot_new(256, sizeof(val), 100000, 0);
     char k[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(k, sizeof(k), "key-%d", i);
@@ -96,7 +119,7 @@ static bool refuse(void *value, bool present, void *ud)
 static void test_update(void **st)
 {
     (void)st;
-    presign_hot *h = presign_hot_new(100, sizeof(val), 1000);
+    presign_hot *h = presign_hot_new(100, sizeof(val), 1000, 0);
     int one = 1, ten = 10;
     bool present = true;
     assert_false(presign_hot_update(h, "c", 1, 0, refuse, &present));
@@ -114,14 +137,14 @@ static void test_update(void **st)
 static void test_disabled(void **st)
 {
     (void)st;
-    presign_hot *h = presign_hot_new(100, sizeof(val), 0);
+    presign_hot *h = presign_hot_new(100, sizeof(val), 0, 0);
     val v = {1, ""}, out;
     presign_hot_put(h, "k", 1, &v, presign_hot_version(h, "k", 1), 0);
     assert_false(presign_hot_get(h, "k", 1, 0, &out));
     char big[PRESIGN_HOT_KEY_MAX + 1];
     memset(big, 'x', sizeof(big));
     presign_hot_destroy(h);
-    h = presign_hot_new(100, sizeof(val), 1000); /* keys over the maximum are never cached */
+    h = presign_hot_new(100, sizeof(val), 1000, 0); /* keys over the maximum are never cached */
     presign_hot_put(h, big, sizeof(big), &v, presign_hot_version(h, big, sizeof(big)), 0);
     assert_false(presign_hot_get(h, big, sizeof(big), 0, &out));
     presign_hot_destroy(h);
@@ -151,7 +174,7 @@ static void *worker(void *p)
 static void test_threads(void **st)
 {
     (void)st;
-    presign_hot *h = presign_hot_new(4096, sizeof(val), 100000);
+    presign_hot *h = presign_hot_new(4096, sizeof(val), 100000, 0);
     pthread_t t[4];
     worker_arg a[4];
     for (int i = 0; i < 4; i++) {
@@ -172,9 +195,13 @@ static void test_threads(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get_put_expiry),   cmocka_unit_test(test_invalidate_drops_stale_fill),
-        cmocka_unit_test(test_bounded_eviction), cmocka_unit_test(test_update),
-        cmocka_unit_test(test_disabled),         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_get_put_expiry),
+        cmocka_unit_test(test_jitter_spreads_expiry),
+        cmocka_unit_test(test_invalidate_drops_stale_fill),
+        cmocka_unit_test(test_bounded_eviction),
+        cmocka_unit_test(test_update),
+        cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

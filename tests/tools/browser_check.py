@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""browser_check.py - load mediagate's browser page in headless Chromium (Debian's chromium,
+driven over the DevTools protocol) and report what the page and the network saw.
+
+  browser_check.py --url http://127.0.0.1:PORT/app#key=... --out result.json [--timeout 30]
+
+Chromium runs with its own throwaway profile, no background networking, and a host resolver
+that resolves nothing but 127.0.0.1 (every request the test makes is to that loopback
+literal), so the browser sends no traffic anywhere else. The result:
+  {"gallery": window.mediagateGallery, "requests": [{url, status, mime, redirected_from}],
+   "console": [...], "csp_violations": [...]}
+Exit 0 when the page finished (gallery.done), 1 otherwise.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket  # Debian: python3-websocket
+
+
+def start_chromium(profile):
+    args = [
+        "chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--no-default-browser-check", "--disable-background-networking", "--disable-sync",
+        "--disable-component-update", "--disable-default-apps", "--disable-extensions",
+        "--metrics-recording-only", "--disable-features=Translate,OptimizationHints,MediaRouter",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(profile, "stderr.log"), "w"),
+                            start_new_session=True)
+    port_file = os.path.join(profile, "DevToolsActivePort")
+    for _ in range(300):
+        if os.path.exists(port_file):
+            lines = open(port_file).read().split()
+            if len(lines) >= 1 and lines[0].isdigit():
+                return proc, int(lines[0])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    sys.exit("chromium did not start: " + open(os.path.join(profile, "stderr.log")).read()[-2000:])
+
+
+class Page:
+    def __init__(self, ws_url):
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.events = []
+
+    def call(self, method, **params):
+        self.next_id += 1
+        my_id = self.next_id
+        self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == my_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            if "method" in msg:
+                self.events.append(msg)
+
+    def evaluate(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        return r.get("result", {}).get("value")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--timeout", type=float, default=30)
+    a = ap.parse_args()
+    profile = tempfile.mkdtemp(prefix="mediagate-chromium.")
+    proc = None
+    try:
+        proc, port = start_chromium(profile)
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        page_target = next(t for t in targets if t.get("type") == "page")
+        page = Page(page_target["webSocketDebuggerUrl"])
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            page.call(f"{domain}.enable")
+        page.call("Network.setCacheDisabled", cacheDisabled=True)
+        page.call("Page.navigate", url=a.url)
+        gallery = None
+        deadline = time.time() + a.timeout
+        while time.time() < deadline:
+            gallery = page.evaluate("window.mediagateGallery ? JSON.parse(JSON.stringify(window.mediagateGallery)) : null")
+            if gallery and gallery.get("done"):
+                break
+            time.sleep(0.2)
+        page.evaluate("1")  # drain pending events
+        requests, console, csp = {}, [], []
+        for e in page.events:
+            m, p = e["method"], e.get("params", {})
+            if m == "Network.requestWillBeSent":
+                r = requests.setdefault(p["requestId"], {"chain": []})
+                if p.get("redirectResponse"):
+                    r["chain"].append({"url": r.get("url"), "status": p["redirectResponse"]["status"]})
+                r["url"] = p["request"]["url"]
+            elif m == "Network.responseReceived":
+                r = requests.setdefault(p["requestId"], {"chain": []})
+                r["status"] = p["response"]["status"]
+                r["mime"] = p["response"].get("mimeType")
+            elif m == "Network.loadingFailed":
+                requests.setdefault(p["requestId"], {"chain": []})["failed"] = p.get("errorText")
+            elif m == "Runtime.consoleAPICalled":
+                console.append(" ".join(str(x.get("value", x.get("description", ""))) for x in p.get("args", [])))
+            elif m == "Log.entryAdded":
+                text = p["entry"].get("text", "")
+                console.append(text)
+                if "Content Security Policy" in text:
+                    csp.append(text)
+        result = {"gallery": gallery, "requests": list(requests.values()), "console": console,
+                  "csp_violations": csp}
+        with open(a.out, "w") as f:
+            json.dump(result, f, indent=1)
+        return 0 if gallery and gallery.get("done") else 1
+    finally:
+        if proc and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
