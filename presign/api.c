@@ -75,6 +75,7 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_RECORD_CACHE_S", 30, 0, 3600, c->record_cache_s);
     LONG("MEDIAGATE_RECORD_CACHE_ENTRIES", 32768, 64, 16L << 20, c->record_cache_entries);
     LONG("MEDIAGATE_RATE_LEASE_MS", 1000, 0, 60000, c->rate_lease_ms);
+    LONG("MEDIAGATE_HSTS_MAX_AGE_S", 31536000, 0, 63072000, c->hsts_max_age_s);
     LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
     LONG("MEDIAGATE_PRESIGN_EXPIRES_S", 3600, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
          c->policy.default_expires_s);
@@ -108,6 +109,17 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
              prefix && prefix[0] ? prefix : "mediagate");
     const char *cors = env("MEDIAGATE_CORS_ORIGINS", ud);
     snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", cors ? cors : "");
+    const char *cert = env("MEDIAGATE_TLS_CERT", ud), *key = env("MEDIAGATE_TLS_KEY", ud);
+    bool has_cert = cert && cert[0], has_key = key && key[0];
+    if (has_cert != has_key)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_TLS_CERT and MEDIAGATE_TLS_KEY go together");
+    if ((has_cert && strlen(cert) >= sizeof(c->tls_cert)) ||
+        (has_key && strlen(key) >= sizeof(c->tls_key)))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_TLS_CERT / MEDIAGATE_TLS_KEY path too long");
+    snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", has_cert ? cert : "");
+    snprintf(c->tls_key, sizeof(c->tls_key), "%s", has_key ? key : "");
     return MEDIA_OK;
 }
 
@@ -130,7 +142,11 @@ const char *presign_config_help(void)
            "  MEDIAGATE_PRESIGN_EXPIRES_S      default URL lifetime (default 3600)\n"
            "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
            "  MEDIAGATE_PRESIGN_WINDOW_S       identical URLs within this window (300)\n"
-           "  MEDIAGATE_CORS_ORIGINS           allowed browser origins, comma-separated\n";
+           "  MEDIAGATE_CORS_ORIGINS           allowed browser origins, comma-separated\n"
+           "  MEDIAGATE_TLS_CERT               PEM certificate chain: serve HTTPS (HTTP/2 by "
+           "ALPN)\n"
+           "  MEDIAGATE_TLS_KEY                PEM private key for MEDIAGATE_TLS_CERT\n"
+           "  MEDIAGATE_HSTS_MAX_AGE_S         Strict-Transport-Security over TLS (31536000)\n";
 }
 
 /* ---- responses ---- */

@@ -33,6 +33,9 @@ typedef struct presign_config {
     long rate_lease_ms;        /* MEDIAGATE_RATE_LEASE_MS (1000): local rate-limit leases */
     long drain_delay_s;        /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
     char cors_origins[1024];   /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
+    char tls_cert[512];        /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
+    char tls_key[512];         /* MEDIAGATE_TLS_KEY: PEM private key */
+    long hsts_max_age_s;       /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
     char database_url[1024];
     char redis_url[512];
     char queue_prefix[64];

@@ -13,6 +13,8 @@
 #include <h2o/multithread.h>
 
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -75,6 +77,8 @@ struct presign_server {
     media_metrics *m;
     presign_state *state;
     char page_csp[768]; /* the browser page's: itself, the API, and images from the bucket */
+    SSL_CTX *ssl_ctx;   /* NULL: plain HTTP/1.1 */
+    char hsts[64];      /* Strict-Transport-Security value; "" when not serving TLS */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job *head, *tail; /* backend queue */
@@ -226,6 +230,8 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
     add_str(req, "referrer-policy", "no-referrer");
     add_str(req, "content-security-policy",
             r->csp ? r->csp : "default-src 'none'; frame-ancestors 'none'");
+    if (s->hsts[0])
+        add_str(req, "strict-transport-security", s->hsts);
     if (origin && cors_allowed(s, origin)) {
         add(req, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         add_str(req, "access-control-expose-headers",
@@ -584,6 +590,7 @@ static void *loop_main(void *arg)
     h2o_context_init(&lt->ctx, h2o_evloop_create(), &s->global);
     lt->accept.ctx = &lt->ctx;
     lt->accept.hosts = s->global.hosts;
+    lt->accept.ssl_ctx = s->ssl_ctx;
     media_error err;
     lt->signer = presign_signer_new(s->s3, &err); /* NULL: every request takes the backend */
     lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
@@ -604,11 +611,48 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* The TLS context for MEDIAGATE_TLS_CERT/KEY: TLS 1.2+, ALPN offering h2 then http/1.1.
+ * NULL + err when a file cannot be loaded or the key does not match (paths only in the
+ * message; nothing from the files). */
+static SSL_CTX *tls_context(const presign_config *c, media_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    const char *what = NULL;
+    if (ctx == NULL)
+        what = "cannot create a TLS context";
+    else if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+        what = "cannot require TLS 1.2";
+    else if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1)
+        what = "cannot load the certificate chain in MEDIAGATE_TLS_CERT";
+    else if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1)
+        what = "cannot load the private key in MEDIAGATE_TLS_KEY, or it does not match "
+               "MEDIAGATE_TLS_CERT";
+    else if (SSL_CTX_check_private_key(ctx) != 1)
+        what = "MEDIAGATE_TLS_KEY does not match MEDIAGATE_TLS_CERT";
+    if (what) {
+        char reason[160];
+        ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+        ERR_clear_error();
+        SSL_CTX_free(ctx);
+        media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT, "%s (%s)", what, reason);
+        return NULL;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    return ctx;
+}
+
 presign_server *presign_server_start(const presign_config *c, const media_s3_config *s3,
                                      media_error *err)
 {
-    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK)
+    SSL_CTX *ssl_ctx = NULL;
+    if (c->tls_cert[0] && (ssl_ctx = tls_context(c, err)) == NULL)
         return NULL;
+    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK) {
+        SSL_CTX_free(ssl_ctx);
+        return NULL;
+    }
     server *s = media_calloc(1, sizeof(*s));
     s->c = *c;
     s->s3 = s3;
@@ -616,6 +660,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     pthread_cond_init(&s->cv, NULL);
     s->m = media_metrics_new();
     s->state = presign_state_new(&s->c, s3, s->m);
+    s->ssl_ctx = ssl_ctx;
+    if (ssl_ctx && c->hsts_max_age_s > 0)
+        snprintf(s->hsts, sizeof(s->hsts), "max-age=%ld", c->hsts_max_age_s);
     media_s3_location loc;
     media_error lerr;
     const char *bucket_origin = media_s3_locate(&s3->public_endpoint, s3->addressing, s3->bucket,
@@ -628,6 +675,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
              bucket_origin);
     h2o_config_init(&s->global);
     s->global.max_request_entity_size = (size_t)c->body_max_bytes;
+    s->global.server_name = h2o_iovec_init(H2O_STRLIT("mediagate")); /* no version on the wire */
     h2o_hostconf_t *host =
         h2o_config_register_host(&s->global, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
@@ -646,6 +694,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
             for (int k = 0; k < i; k++)
                 close(s->loops[k].fd);
             free(s->loops);
+            SSL_CTX_free(s->ssl_ctx);
             presign_state_destroy(s->state);
             media_metrics_destroy(s->m);
             free(s);
@@ -657,8 +706,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
         pthread_create(&s->backends[i], NULL, backend_thread, s);
     for (int i = 0; i < c->threads; i++)
         pthread_create(&s->loops[i].tid, NULL, loop_main, &s->loops[i]);
-    media_log(MEDIA_LOG_INFO, NULL, NULL, "serving on %s:%d (%d loops, %d backend threads)",
-              c->listen_host, c->listen_port, c->threads, c->backend_threads);
+    media_log(MEDIA_LOG_INFO, NULL, NULL, "serving %s on %s:%d (%d loops, %d backend threads)",
+              ssl_ctx ? "HTTPS (h2, http/1.1)" : "HTTP/1.1", c->listen_host, c->listen_port,
+              c->threads, c->backend_threads);
     return s;
 }
 
@@ -696,6 +746,7 @@ void presign_server_wait(presign_server *s)
     media_log(MEDIA_LOG_INFO, NULL, NULL, "stopped");
     /* loop contexts are left to process exit: h2o 2.2 has no complete loop teardown */
     free(s->backends);
+    SSL_CTX_free(s->ssl_ctx); /* reference-counted: connections left to exit keep theirs */
     presign_state_destroy(s->state);
     media_metrics_destroy(s->m);
     pthread_mutex_destroy(&s->mu);

@@ -12,7 +12,7 @@ PKGS=(
   # local stack: PostgreSQL, Redis, Ceph RADOS Gateway
   postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
   # independent clients used by the tests
-  curl awscli python3-boto3 procps time
+  curl awscli python3-boto3 procps time openssl
   # the browser test: Debian's Chromium, driven over its DevTools protocol
   chromium python3-websocket
 )

@@ -191,6 +191,7 @@ contains "security headers on errors too (nosniff)" "$h" "x-content-type-options
 contains "... frame denial" "$h" "x-frame-options: DENY"
 contains "... a CSP that allows nothing" "$h" "content-security-policy: default-src 'none'"
 contains "... no referrer" "$h" "referrer-policy: no-referrer"
+not_contains "no HSTS over plain HTTP" "$h" "strict-transport-security"
 h=$(curl -s -D - -o /dev/null -H 'X-Request-Id: bad id!' "$A/health" | tr -d '\r')
 contains "a malformed X-Request-Id is replaced" "$h" "x-request-id: req-"
 grep -q '"request_id":"abc.123-XY"' "$T/a.log"; eq "the access log carries the request id" "$?" 0
