@@ -387,8 +387,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     xfer *x = ud;
     size_t n = size * nmemb;
-    if (x->via_proxy && x->status >= 300 && x->status < 400)
-        return n; /* a redirect's body, while we follow redirects ourselves */
+    if (x->via_proxy && ((x->status >= 300 && x->status < 400) || x->status == 407))
+        return n; /* a redirect's body (we follow redirects ourselves), or the proxy's 407 */
     if (!x->body_started) {
         x->body_started = true;
         media_error_class cls = ingest_classify_http_status(x->status);
@@ -611,6 +611,8 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
     }
 
     CURLcode cc = CURLE_OK;
+    size_t proxy_tries = 1;
+again:
     for (long hop = 0;; hop++) {
         if (x->via_proxy && (rc = check_target(x, current, err)) != MEDIA_OK)
             goto out;
@@ -635,6 +637,20 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
                             cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
                             cc == CURLE_GOT_NOTHING || cc == CURLE_PROXY || x->status == 407;
         ingest_proxy_report(o->proxies, proxy, !proxy_failed, time(NULL));
+        /* the proxy itself failed before any byte of the source arrived: the next proxy
+         * (each at most once), from the original URL */
+        if (proxy_failed && !x->body_started && x->received == 0 && !x->src_failed &&
+            proxy_tries < ingest_proxy_pool_size(o->proxies)) {
+            proxy_tries++;
+            proxy = ingest_proxy_pick(o->proxies, time(NULL));
+            curl_easy_setopt(h, CURLOPT_PROXY, ingest_proxy_url(o->proxies, proxy));
+            snprintf(current, sizeof(current), "%s", url);
+            x->status = 0;
+            x->declared = -1;
+            x->retry_after_s = 0;
+            x->header_bytes = 0;
+            goto again;
+        }
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
     out->source_status = (int)x->status;
@@ -648,6 +664,9 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
         rc = x->ssrf_err.code;
         if (err)
             *err = x->ssrf_err;
+    } else if (x->via_proxy && x->status == 407) {
+        rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                             "the egress proxy refused our credentials (HTTP 407)");
     } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x->abort_up)) {
         rc = curl_error(x, cc, err);
     } else if (cc == CURLE_OK && !x->body_started &&

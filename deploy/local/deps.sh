@@ -15,6 +15,8 @@ PKGS=(
   curl awscli python3-boto3 procps time openssl
   # the browser test: Debian's Chromium, driven over its DevTools protocol
   chromium python3-websocket
+  # the egress-proxy test: a real HTTP proxy
+  tinyproxy-bin
 )
 
 if [ "$(id -u)" != 0 ]; then
