@@ -122,7 +122,7 @@ static void *worker(void *arg)
         media_db_close(db);
         return NULL;
     }
-    ingest_context ctx = {db, s3, b->opts};
+    ingest_context ctx = {db, s3, b->opts, ingest_source_new()};
     for (;;) {
         pthread_mutex_lock(&b->mu);
         int i = b->next < b->count ? b->next++ : -1;
@@ -131,6 +131,7 @@ static void *worker(void *arg)
             break;
         ingest_one(b, &ctx, b->urls[i]);
     }
+    ingest_source_destroy(ctx.src);
     media_s3_client_destroy(s3);
     media_db_close(db);
     return NULL;

@@ -42,7 +42,7 @@ media_code ingest_job_run(ingest_context *c, const char *media_id, media_record 
         media_s3_multipart_list(c->s3, final->object_key, abort_leftover, &l, &e);
     }
 
-    rc = ingest_transfer(c->o, c->s3, final->source_url, final->object_key, res, err);
+    rc = ingest_transfer(c->o, c->src, c->s3, final->source_url, final->object_key, res, err);
     if (rc != MEDIA_OK)
         return rc;
 

@@ -18,6 +18,7 @@ typedef struct ingest_context {
     media_db *db;
     media_s3_client *s3;
     const ingest_options *o;
+    ingest_source *src; /* the thread's kept source connections; NULL: none */
 } ingest_context;
 
 /*

@@ -551,8 +551,37 @@ static media_code verify(xfer *x, media_error *err)
                            x->info.etag, want);
 }
 
-media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const char *url,
-                           const char *key, ingest_result *out, media_error *err)
+struct ingest_source {
+    CURL *h;
+};
+
+static CURL *curl_new(void)
+{
+    CURL *h = curl_easy_init();
+    if (h == NULL) {
+        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"curl_easy_init failed\"}\n");
+        abort();
+    }
+    return h;
+}
+
+ingest_source *ingest_source_new(void)
+{
+    ingest_source *src = media_calloc(1, sizeof(*src));
+    src->h = curl_new();
+    return src;
+}
+
+void ingest_source_destroy(ingest_source *src)
+{
+    if (src == NULL)
+        return;
+    curl_easy_cleanup(src->h);
+    free(src);
+}
+
+media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3_client *s3,
+                           const char *url, const char *key, ingest_result *out, media_error *err)
 {
     memset(out, 0, sizeof(*out));
     media_code rc = ingest_url_check(url, err);
@@ -568,10 +597,11 @@ media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const c
     x->sha = media_digest_new(MEDIA_DIGEST_SHA256);
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
-    x->h = curl_easy_init();
-    if (x->h == NULL) {
-        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"curl_easy_init failed\"}\n");
-        abort();
+    if (src) { /* every option is set again below; kept connections and DNS stay */
+        x->h = src->h;
+        curl_easy_reset(x->h);
+    } else {
+        x->h = curl_new();
     }
 
     size_t proxy = 0;
@@ -711,7 +741,8 @@ again:
     if (rc == MEDIA_OK)
         copy_result(x, out);
 out:
-    curl_easy_cleanup(x->h);
+    if (src == NULL)
+        curl_easy_cleanup(x->h);
     media_digest_destroy(x->sha);
     media_digest_destroy(x->md5);
     free(x->pipe);

@@ -18,7 +18,8 @@
  * On any failure nothing is left: a multipart upload is aborted; a single PUT whose body is
  * cut short is refused by S3 (the client never sends fewer bytes than it declared).
  *
- * Thread: blocking; uses `s3` from one thread at a time (the uploader, then the caller).
+ * Thread: blocking; uses `s3` and `src` from one thread at a time (the uploader, then the
+ * caller).
  */
 #ifndef INGEST_TRANSFER_H
 #define INGEST_TRANSFER_H
@@ -41,12 +42,23 @@ typedef struct ingest_result {
 } ingest_result;
 
 /*
- * Fetch url into key. MEDIA_OK with *out filled, or an error classified transient /
- * rate-limited (err->retry_after_s) / permanent, with err->http_status the source's status
- * when it answered with an error.
+ * One thread's source connections, kept open between transfers (HTTP keep-alive), so a batch
+ * of files from one host does not pay a TCP (and TLS) handshake for each. Every new
+ * connection still passes the SSRF guard (or the target check, through a proxy); a kept one
+ * was checked when it was opened, and is reused only for the same scheme, host and port.
+ * Owned by one thread at a time; free with ingest_source_destroy.
  */
-media_code ingest_transfer(const ingest_options *o, media_s3_client *s3, const char *url,
-                           const char *key, ingest_result *out, media_error *err);
+typedef struct ingest_source ingest_source;
+ingest_source *ingest_source_new(void);
+void ingest_source_destroy(ingest_source *src);
+
+/*
+ * Fetch url into key, over src's kept connections (NULL: a fresh connection). MEDIA_OK with *out
+ * filled, or an error classified transient / rate-limited (err->retry_after_s) / permanent, with
+ * err->http_status the source's status when it answered with an error.
+ */
+media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3_client *s3,
+                           const char *url, const char *key, ingest_result *out, media_error *err);
 
 /* Pure: the class of a source HTTP status (2xx: none). */
 media_error_class ingest_classify_http_status(long status);

@@ -278,7 +278,7 @@ static void ack(media_queue *q, media_job *job)
 }
 
 static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3,
-                    media_job *job)
+                    ingest_source *src, media_job *job)
 {
     char extra[256];
     job_extra(extra, sizeof(extra), job);
@@ -336,7 +336,7 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
     }
     media_record_cleanup(&row);
 
-    ingest_context ctx = {db, s3, w->o};
+    ingest_context ctx = {db, s3, w->o, src};
     media_record fin;
     bool skipped;
     ingest_result res;
@@ -441,6 +441,7 @@ static void *job_thread(void *arg)
     media_db *db = NULL;
     media_queue *q = NULL;
     media_s3_client *s3 = NULL;
+    ingest_source *src = ingest_source_new();
     media_error err;
     media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
     media_s3_client_options so;
@@ -491,12 +492,13 @@ static void *job_thread(void *arg)
         pthread_mutex_lock(&w->mu);
         snprintf(w->inflight[slot], 48, "%s", job.msg_id);
         pthread_mutex_unlock(&w->mu);
-        process(w, db, q, s3, &job);
+        process(w, db, q, s3, src, &job);
         pthread_mutex_lock(&w->mu);
         w->inflight[slot][0] = '\0';
         pthread_mutex_unlock(&w->mu);
     }
     media_s3_client_destroy(s3);
+    ingest_source_destroy(src);
     media_queue_close(q);
     media_db_close(db);
     atomic_fetch_sub(&w->active, 1);
