@@ -67,26 +67,39 @@ timed() { # timed OUTFILE CMD...: "seconds peak_rss_kib"
 }
 
 declare -A secs rss
-run() { # run NAME WORKLOAD CMD...
+run() { # run NAME WORKLOAD CMD...: one timed run; keeps the median of the runs so far
   local name=$1 work=$2; shift 2
   timed "$W/t" "$@"
-  read -r secs[$name:$work] rss[$name:$work] <"$W/t"
-  printf '%-10s %-8s %7ss %8s KiB\n' "$name" "$work" "${secs[$name:$work]}" "${rss[$name:$work]}" >&2
+  local s r; read -r s r <"$W/t"
+  printf '%-10s %-8s %7ss %8s KiB\n' "$name" "$work" "$s" "$r" >&2
+  echo "$s $r" >>"$W/runs.$name.$work"
+  read -r secs[$name:$work] rss[$name:$work] < <(sort -n "$W/runs.$name.$work" | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}')
 }
-# big file
-run mediagate big "$MG" ingest "$BIG"
-run rclone big env -u AWS_CA_BUNDLE rclone copyurl "$BIG" "mg:$B/bench/rclone/big.jpg"
-run python big /usr/bin/python3 bench/ingest_streamer.py 1 bench/python-big "$BIG"
-run curl-limit big "${S3PUT[@]}" -T "$W/www/big.jpg" "$MEDIAGATE_S3_ENDPOINT/$B/bench/curl/big.jpg"
-cleanup_prefix bench/; "$MG" gc --older-than 0s >/dev/null || true
-# small files, concurrency 1 and 8
-for c in 1 8; do
-  run mediagate "small-c$c" "$MG" ingest --concurrency $c "${SMALL[@]}"
-  run rclone "small-c$c" bash -c "printf '%s\n' ${SMALL[*]} | xargs -P $c -I{} sh -c 'env -u AWS_CA_BUNDLE rclone copyurl {} mg:$B/bench/rclone-c$c/\$(basename {})'"
-  run python "small-c$c" /usr/bin/python3 bench/ingest_streamer.py $c "bench/python-c$c" "${SMALL[@]}"
-  files=$(printf '%s,' $(seq -w 1 1000)); files=${files%,}
-  run curl-limit "small-c$c" "${S3PUT[@]}" --parallel --parallel-max $c -T "$W/www/small/{$files}.jpg" "$MEDIAGATE_S3_ENDPOINT/$B/bench/curl-c$c/"
-  cleanup_prefix bench/
+# warm-up: the OSD's first writes are slower than its later ones
+"${S3PUT[@]}" -T "$W/www/big.jpg" "$MEDIAGATE_S3_ENDPOINT/$B/bench/warmup.jpg" >/dev/null
+"$MG" ingest --concurrency 8 "${SMALL[@]:0:200}" >/dev/null
+cleanup_prefix bench/
+# mediagate and the sink's limit: ROUNDS interleaved rounds, the median kept; rclone and the
+# Python streamer (2-15x slower: noise does not change the comparison) once
+ROUNDS=${ROUNDS:-3}
+for round in $(seq 1 "$ROUNDS"); do
+  run mediagate big "$MG" ingest "$BIG"
+  run curl-limit big "${S3PUT[@]}" -T "$W/www/big.jpg" "$MEDIAGATE_S3_ENDPOINT/$B/bench/curl/big.jpg"
+  if [ "$round" = 1 ]; then
+    run rclone big env -u AWS_CA_BUNDLE rclone copyurl "$BIG" "mg:$B/bench/rclone/big.jpg"
+    run python big /usr/bin/python3 bench/ingest_streamer.py 1 bench/python-big "$BIG"
+  fi
+  cleanup_prefix bench/; "$MG" gc --older-than 0s >/dev/null || true
+  for c in 1 8; do
+    run mediagate "small-c$c" "$MG" ingest --concurrency $c "${SMALL[@]}"
+    files=$(printf '%s,' $(seq -w 1 1000)); files=${files%,}
+    run curl-limit "small-c$c" "${S3PUT[@]}" --parallel --parallel-max $c -T "$W/www/small/{$files}.jpg" "$MEDIAGATE_S3_ENDPOINT/$B/bench/curl-c$c/"
+    if [ "$round" = 1 ]; then
+      run rclone "small-c$c" bash -c "printf '%s\n' ${SMALL[*]} | xargs -P $c -I{} sh -c 'env -u AWS_CA_BUNDLE rclone copyurl {} mg:$B/bench/rclone-c$c/\$(basename {})'"
+      run python "small-c$c" /usr/bin/python3 bench/ingest_streamer.py $c "bench/python-c$c" "${SMALL[@]}"
+    fi
+    cleanup_prefix bench/
+  done
 done
 
 big_mb=$((200 * 1048576))
@@ -99,7 +112,7 @@ mkdir -p bench/results
   echo "## ingest benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB, Debian $(cat /etc/debian_version). Source: h2o on $HOST; sink: Ceph RGW of the local stack."
-  echo "Command: \`bench/ingest_bench.sh\`"
+  echo "Command: \`bench/ingest_bench.sh\` (ROUNDS=$ROUNDS). mediagate and curl-limit: median of $ROUNDS interleaved rounds after a warm-up; rclone and python: one round."
   echo
   echo "| contender | 200 MiB: MB/s | 200 MiB: peak RSS | 1000 x 100 KiB, c=1: files/s | c=8: files/s |"
   echo "|---|---|---|---|---|"

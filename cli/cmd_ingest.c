@@ -10,9 +10,11 @@
 #include "media/json.h"
 #include "media/mem.h"
 #include "media/migrations.h"
+#include "media/uuid.h"
 
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,21 +30,104 @@ static void on_signal(int sig)
     cancelled = 1;
 }
 
+/*
+ * The batch runs as a pipeline, so the catalog round trips of some URLs overlap the
+ * transfers of others and `--concurrency N` means N transfers in flight:
+ *   claimer (1 thread):    create the row, claim it (queued -> fetching)  -> work queue
+ *   transfers (N threads): download + upload (ingest_transfer)            -> done queue
+ *   finisher (1 thread):   mark ready or failed, print the record
+ * The work queue holds at most N claimed rows, so at most 2N rows are fetching at once.
+ */
+typedef struct item {
+    const char *url;
+    media_record row; /* claimed (or, when no row could be made, row.id is "") */
+    bool skip_transfer;
+    media_code rc;
+    media_error err;
+    ingest_result res;
+    struct item *next;
+} item;
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    item *head, *tail;
+    size_t len, cap; /* cap 0: unbounded */
+    int producers;   /* closed when it reaches 0 */
+} queue;
+
+static void queue_init(queue *q, size_t cap, int producers)
+{
+    memset(q, 0, sizeof(*q));
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->cap = cap;
+    q->producers = producers;
+}
+
+static void queue_destroy(queue *q)
+{
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+}
+
+static void queue_push(queue *q, item *it)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->cap && q->len >= q->cap)
+        pthread_cond_wait(&q->cv, &q->mu);
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->len++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* One producer is done; the queue closes when all are. */
+static void queue_done(queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->producers--;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* The next item, or NULL once the queue is closed and empty. */
+static item *queue_pop(queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->head == NULL && q->producers > 0)
+        pthread_cond_wait(&q->cv, &q->mu);
+    item *it = q->head;
+    if (it) {
+        q->head = it->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        q->len--;
+        pthread_cond_broadcast(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return it;
+}
+
 typedef struct {
     char **urls;
     int count;
-    int next;
     const char *tenant;
     const char *idempotency_key;
     const char *metadata;
     media_s3_config *s3cfg;
     ingest_options *opts;
-    pthread_mutex_t mu;
+    queue work, done;
     int failed;
-    int setup_failed;
+    atomic_int setup_failed;
 } batch;
 
-static void emit(batch *b, const media_record *r, const char *url, const media_error *err)
+static void emit(const media_record *r, const char *url, const media_error *err)
 {
     media_buf out;
     media_buf_init(&out, 1 << 20);
@@ -57,83 +142,133 @@ static void emit(batch *b, const media_record *r, const char *url, const media_e
         media_json_kv_str(&out, "error", err->message, &first);
         media_buf_appends(&out, "}");
     }
-    pthread_mutex_lock(&b->mu);
     puts(out.data);
     fflush(stdout);
-    pthread_mutex_unlock(&b->mu);
     media_buf_cleanup(&out);
 }
 
-static void ingest_one(batch *b, ingest_context *ctx, const char *url)
+/* The catalog and S3 connections of one pipeline stage; false (reported once) on failure. */
+static bool stage_open(batch *b, bool with_db, ingest_context *ctx)
 {
     media_error err;
-    media_record rec, fin;
-    bool created, skipped;
-    char request_id[48] = "ingest-";
-    media_uuid7_new(request_id + 7);
-    media_create_request req = {
-        b->tenant, url, b->idempotency_key, b->metadata, media_s3_client_bucket(ctx->s3),
-        request_id};
-    memset(&rec, 0, sizeof(rec));
-    if (media_catalog_create(ctx->db, &req, &rec, &created, &err) != MEDIA_OK) {
-        emit(b, NULL, url, &err);
-        pthread_mutex_lock(&b->mu);
-        b->failed++;
-        pthread_mutex_unlock(&b->mu);
-        return;
-    }
-    media_code rc = ingest_job_run(ctx, rec.id, &fin, &skipped, NULL, &err);
-    if (rc != MEDIA_OK && fin.id[0]) {
-        media_record failed;
-        bool changed;
-        media_error ferr;
-        if (media_catalog_mark_failed(ctx->db, rec.id, &err, &failed, &changed, &ferr) ==
-            MEDIA_OK) {
-            media_record_cleanup(&fin);
-            fin = failed;
-        }
-    }
-    const media_record *show = fin.id[0] ? &fin : &rec;
-    emit(b, show, url, &err);
-    if (show->status != MEDIA_STATUS_READY) {
-        pthread_mutex_lock(&b->mu);
-        b->failed++;
-        pthread_mutex_unlock(&b->mu);
-    }
-    media_record_cleanup(&fin);
-    media_record_cleanup(&rec);
-}
-
-static void *worker(void *arg)
-{
-    batch *b = arg;
-    media_error err;
-    media_db *db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err);
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->o = b->opts;
+    if (with_db &&
+        (ctx->db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err)) == NULL)
+        goto fail;
     media_s3_client_options so;
     media_s3_client_options_init(&so);
     so.cancel = &cancelled;
-    media_s3_client *s3 = db ? media_s3_client_new(b->s3cfg, NULL, &so, &err) : NULL;
-    if (db == NULL || s3 == NULL) {
-        pthread_mutex_lock(&b->mu);
-        if (!b->setup_failed)
-            cli_fail_err(CMD, CLI_FAILED, &err);
-        b->setup_failed = 1;
-        pthread_mutex_unlock(&b->mu);
-        media_db_close(db);
-        return NULL;
+    if ((ctx->s3 = media_s3_client_new(b->s3cfg, NULL, &so, &err)) == NULL)
+        goto fail;
+    return true;
+fail:
+    if (atomic_exchange(&b->setup_failed, 1) == 0)
+        cli_fail_err(CMD, CLI_FAILED, &err);
+    media_db_close(ctx->db);
+    ctx->db = NULL;
+    return false;
+}
+
+static void stage_close(ingest_context *ctx)
+{
+    media_s3_client_destroy(ctx->s3);
+    media_db_close(ctx->db);
+    ingest_source_destroy(ctx->src);
+}
+
+static void *claimer(void *arg)
+{
+    batch *b = arg;
+    ingest_context ctx;
+    bool up = stage_open(b, true, &ctx);
+    for (int i = 0; i < b->count; i++) {
+        item *it = media_calloc(1, sizeof(*it));
+        it->url = b->urls[i];
+        if (!up || cancelled) {
+            it->skip_transfer = true;
+            it->rc = media_error_set(&it->err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
+                                     up ? "cancelled" : "the catalog or storage is unreachable");
+            queue_push(&b->done, it);
+            continue;
+        }
+        char request_id[48] = "ingest-";
+        media_uuid7_new(request_id + 7);
+        media_create_request req = {
+            b->tenant, it->url, b->idempotency_key, b->metadata, media_s3_client_bucket(ctx.s3),
+            request_id};
+        media_record created;
+        bool was_created, skipped = false;
+        memset(&created, 0, sizeof(created));
+        it->rc = media_catalog_create(ctx.db, &req, &created, &was_created, &it->err);
+        if (it->rc == MEDIA_OK)
+            it->rc = ingest_job_begin(&ctx, created.id, &it->row, &skipped, &it->err);
+        if (it->rc == MEDIA_OK && skipped) { /* an idempotent repeat of a finished row */
+            media_record_cleanup(&it->row);
+            it->row = created;
+            memset(&created, 0, sizeof(created));
+        } else if (it->rc != MEDIA_OK && it->row.id[0] == '\0') {
+            media_record_cleanup(&it->row);
+            it->row = created; /* report the row as it is (or nothing when none was made) */
+            memset(&created, 0, sizeof(created));
+        }
+        media_record_cleanup(&created);
+        it->skip_transfer = it->rc != MEDIA_OK || skipped;
+        queue_push(it->skip_transfer ? &b->done : &b->work, it);
     }
-    ingest_context ctx = {db, s3, b->opts, ingest_source_new()};
-    for (;;) {
-        pthread_mutex_lock(&b->mu);
-        int i = b->next < b->count ? b->next++ : -1;
-        pthread_mutex_unlock(&b->mu);
-        if (i < 0)
-            break;
-        ingest_one(b, &ctx, b->urls[i]);
+    queue_done(&b->work);
+    queue_done(&b->done);
+    stage_close(&ctx);
+    return NULL;
+}
+
+static void *transferrer(void *arg)
+{
+    batch *b = arg;
+    ingest_context ctx;
+    bool up = stage_open(b, false, &ctx);
+    ctx.src = ingest_source_new();
+    item *it;
+    while ((it = queue_pop(&b->work)) != NULL) {
+        if (!up)
+            it->rc = media_error_set(&it->err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
+                                     "storage is unreachable");
+        else
+            it->rc = ingest_transfer(ctx.o, ctx.src, ctx.s3, it->row.source_url, it->row.object_key,
+                                     &it->res, &it->err);
+        queue_push(&b->done, it);
     }
-    ingest_source_destroy(ctx.src);
-    media_s3_client_destroy(s3);
-    media_db_close(db);
+    queue_done(&b->done);
+    stage_close(&ctx);
+    return NULL;
+}
+
+static void *finisher(void *arg)
+{
+    batch *b = arg;
+    ingest_context ctx;
+    bool up = stage_open(b, true, &ctx);
+    item *it;
+    while ((it = queue_pop(&b->done)) != NULL) {
+        if (up && !it->skip_transfer && it->rc == MEDIA_OK)
+            it->rc = ingest_job_finish(&ctx, &it->row, &it->res, &it->err);
+        if (up && it->rc != MEDIA_OK && it->row.id[0] && it->row.status == MEDIA_STATUS_FETCHING) {
+            media_record failed;
+            bool changed;
+            media_error ferr;
+            if (media_catalog_mark_failed(ctx.db, it->row.id, &it->err, &failed, &changed, &ferr) ==
+                MEDIA_OK) {
+                media_record_cleanup(&it->row);
+                it->row = failed;
+            }
+        }
+        emit(it->row.id[0] ? &it->row : NULL, it->url, &it->err);
+        if (it->row.status != MEDIA_STATUS_READY || !it->row.id[0])
+            b->failed++;
+        media_record_cleanup(&it->row);
+        free(it);
+    }
+    stage_close(&ctx);
     return NULL;
 }
 
@@ -239,16 +374,23 @@ int cmd_ingest(int argc, char **argv)
 
     b.s3cfg = &s3cfg;
     b.opts = &io;
-    pthread_mutex_init(&b.mu, NULL);
     if (concurrency > b.count)
         concurrency = b.count;
-    pthread_t *threads = media_calloc((size_t)concurrency, sizeof(*threads));
+    /* the done queue's producers: the claimer and every transfer thread */
+    queue_init(&b.work, (size_t)concurrency, 1);
+    queue_init(&b.done, 0, 1 + (int)concurrency);
+    pthread_t claim, finish, *threads = media_calloc((size_t)concurrency, sizeof(*threads));
+    pthread_create(&claim, NULL, claimer, &b);
     for (long i = 0; i < concurrency; i++)
-        pthread_create(&threads[i], NULL, worker, &b);
+        pthread_create(&threads[i], NULL, transferrer, &b);
+    pthread_create(&finish, NULL, finisher, &b);
+    pthread_join(claim, NULL);
     for (long i = 0; i < concurrency; i++)
         pthread_join(threads[i], NULL);
+    pthread_join(finish, NULL);
     free(threads);
-    pthread_mutex_destroy(&b.mu);
+    queue_destroy(&b.work);
+    queue_destroy(&b.done);
     rc = b.setup_failed ? CLI_FAILED : b.failed ? 3 : CLI_OK;
 out:
     ingest_options_cleanup(&io);

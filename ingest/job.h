@@ -35,4 +35,19 @@ typedef struct ingest_context {
 media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
                           bool *skipped, ingest_result *res, media_error *err);
 
+/*
+ * ingest_job_run in three steps, for callers that overlap the catalog work of some jobs with
+ * the transfers of others (`mediagate ingest`). Each step may run on another thread with
+ * its own context; run is begin, then ingest_transfer, then finish.
+ * - begin: claim the row (queued -> fetching) into *row, abort an earlier attempt's leftover
+ *   multipart uploads; *skipped as for run. Uses c->db and c->s3.
+ * - finish: the transfer succeeded: mark the row ready; *row (the claimed row) is replaced by
+ *   the final one. Uses c->db and c->s3 (to delete the object when the row was deleted
+ *   meanwhile).
+ */
+media_code ingest_job_begin(ingest_context *c, const char *media_id, media_record *row,
+                            bool *skipped, media_error *err);
+media_code ingest_job_finish(ingest_context *c, media_record *row, const ingest_result *res,
+                             media_error *err);
+
 #endif

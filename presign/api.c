@@ -500,13 +500,17 @@ static uint64_t record_cache_version(presign_state *st, const char *tenant, cons
     return presign_hot_version(st->records, k, kl);
 }
 
-static bool record_cached(presign_state *st, const char *tenant, const char *id, media_record *out)
+/* The cached ready record; a miss is counted only when count_miss (the fast path's misses
+ * are counted again by the backend that takes the request over). */
+static bool record_cached(presign_state *st, const char *tenant, const char *id,
+                          media_record *out, bool count_miss)
 {
     char k[PRESIGN_HOT_KEY_MAX + 1];
     size_t kl = record_cache_key(tenant, id, k, sizeof(k));
     hot_record h;
     if (kl == 0 || !presign_hot_get(st->records, k, kl, presign_hot_now_ms(), &h)) {
-        media_metric_add(st->cache_misses, 1);
+        if (count_miss)
+            media_metric_add(st->cache_misses, 1);
         return false;
     }
     media_metric_add(st->cache_hits, 1);
@@ -760,7 +764,7 @@ static void handle_url(presign_backend *b, const presign_request *req, presign_r
     if (url_args_parse(req, res, &a) != 0)
         return;
     media_record rec;
-    if (record_cached(b->st, who->tenant, id, &rec)) {
+    if (record_cached(b->st, who->tenant, id, &rec, true)) {
         url_answer(b->st, b->signer, req, res, &rec, &a, redirect);
         return;
     }
@@ -982,7 +986,7 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     presign_response_cleanup(&probe);
     const char *key = ok ? bearer(req, cookie_route(req, rt.sub), kbuf, sizeof(kbuf)) : NULL;
     if (!ok || key == NULL || !key_cached(st, key, hash, &who) || !scope_ok(&who, false) ||
-        !record_cached(st, who.tenant, rt.id, &rec) || rec.status != MEDIA_STATUS_READY)
+        !record_cached(st, who.tenant, rt.id, &rec, false) || rec.status != MEDIA_STATUS_READY)
         return false;
     char bucket[96];
     bucket_name(&who, false, bucket, sizeof(bucket));
