@@ -502,8 +502,8 @@ static uint64_t record_cache_version(presign_state *st, const char *tenant, cons
 
 /* The cached ready record; a miss is counted only when count_miss (the fast path's misses
  * are counted again by the backend that takes the request over). */
-static bool record_cached(presign_state *st, const char *tenant, const char *id,
-                          media_record *out, bool count_miss)
+static bool record_cached(presign_state *st, const char *tenant, const char *id, media_record *out,
+                          bool count_miss)
 {
     char k[PRESIGN_HOT_KEY_MAX + 1];
     size_t kl = record_cache_key(tenant, id, k, sizeof(k));
