@@ -37,11 +37,18 @@ typedef struct {
     int status;
 } hot_record;
 
+/* A URL already signed in the current window (identical to what signing again would give). */
+typedef struct {
+    time_t signed_at, expires_at;
+    char url[1024];
+} memo_url;
+
 struct presign_state {
     const presign_config *cfg;
     const media_s3_config *s3cfg;
     presign_hot *keys;    /* sha256(API key) -> media_apikey_info */
     presign_hot *records; /* "<tenant>/<id>" -> hot_record (ready records only) */
+    presign_hot *urls;    /* "<tenant>/<id>|<expires>|<disposition>" -> memo_url */
     presign_limiter *limiter;
     media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
     media_metric *cache_hits, *cache_misses, *reservations;
@@ -250,6 +257,9 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
      * lifetime instead of all at once */
     st->records = presign_hot_new((size_t)cfg->record_cache_entries, sizeof(hot_record),
                                   cfg->record_cache_s * 1000, cfg->record_cache_s * 1000 / 3);
+    /* a URL is reused only within its signing window, so that is its lifetime */
+    st->urls = presign_hot_new((size_t)cfg->record_cache_entries / 2, sizeof(memo_url),
+                               cfg->record_cache_s > 0 ? cfg->policy.window_s * 1000 : 0, 0);
     st->limiter = presign_limiter_new(8192, cfg->rate_lease_ms);
     st->presigns =
         media_metrics_counter(m, "mediagate_presigns_total", "Presigned URLs issued", NULL);
@@ -280,6 +290,7 @@ void presign_state_destroy(presign_state *st)
         return;
     presign_hot_destroy(st->keys);
     presign_hot_destroy(st->records);
+    presign_hot_destroy(st->urls);
     presign_limiter_destroy(st->limiter);
     free(st);
 }
@@ -732,12 +743,31 @@ static void url_answer(presign_state *st, media_sigv4_signer *signer, const pres
     }
     presign_url u;
     media_error err;
-    if (presign_policy_url(&st->cfg->policy, signer, &st->s3cfg->public_endpoint,
-                           st->s3cfg->addressing, rec, a->expires, a->disp, time(NULL), &u,
-                           &err) != MEDIA_OK) {
+    time_t now = time(NULL);
+    char mk[PRESIGN_HOT_KEY_MAX + 1];
+    int mkl =
+        snprintf(mk, sizeof(mk), "%s/%s|%ld|%d", rec->tenant, rec->id, a->expires, (int)a->disp);
+    bool memo_ok = mkl > 0 && (size_t)mkl < sizeof(mk);
+    memo_url m;
+    if (memo_ok && presign_hot_get(st->urls, mk, (size_t)mkl, presign_hot_now_ms(), &m) &&
+        m.signed_at == presign_policy_window_start(&st->cfg->policy, now)) {
+        /* signed earlier in this window: signing again would give these same bytes */
+        snprintf(u.url, sizeof(u.url), "%s", m.url);
+        u.signed_at = m.signed_at;
+        u.expires_at = m.expires_at;
+        u.cache_max_age_s = presign_policy_cache_max_age(m.expires_at, now);
+    } else if (presign_policy_url(&st->cfg->policy, signer, &st->s3cfg->public_endpoint,
+                                  st->s3cfg->addressing, rec, a->expires, a->disp, now, &u,
+                                  &err) != MEDIA_OK) {
         presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
                         req->request_id);
         return;
+    } else if (memo_ok && strlen(u.url) < sizeof(m.url)) {
+        m.signed_at = u.signed_at;
+        m.expires_at = u.expires_at;
+        memcpy(m.url, u.url, strlen(u.url) + 1);
+        presign_hot_put(st->urls, mk, (size_t)mkl, &m,
+                        presign_hot_version(st->urls, mk, (size_t)mkl), presign_hot_now_ms());
     }
     media_metric_add(st->presigns, 1);
     if (redirect) {

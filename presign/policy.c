@@ -40,6 +40,18 @@ bool presign_disposition_parse(const char *s, presign_disposition *out)
     return true;
 }
 
+time_t presign_policy_window_start(const presign_policy *p, time_t now)
+{
+    long window = p->window_s > 0 ? p->window_s : 1;
+    return now - (now % window);
+}
+
+long presign_policy_cache_max_age(time_t expires_at, time_t now)
+{
+    long life = (long)(expires_at - now);
+    return life / 2 < 300 ? life / 2 : 300;
+}
+
 media_code presign_policy_url(const presign_policy *p, media_sigv4_signer *signer,
                               const media_endpoint *pub, media_s3_addressing addr,
                               const media_record *rec, long expires_s, presign_disposition disp,
@@ -53,7 +65,7 @@ media_code presign_policy_url(const presign_policy *p, media_sigv4_signer *signe
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "expires must be 1..%ld seconds", max);
     long window = p->window_s > 0 ? p->window_s : 1;
-    time_t signed_at = now - (now % window);
+    time_t signed_at = presign_policy_window_start(p, now);
     long amz_expires = expires_s + window;
     if (amz_expires > MEDIA_SIGV4_MAX_EXPIRES_S)
         amz_expires = MEDIA_SIGV4_MAX_EXPIRES_S;
@@ -83,8 +95,8 @@ media_code presign_policy_url(const presign_policy *p, media_sigv4_signer *signe
     int n = snprintf(out->url, sizeof(out->url), "%s%s?%s", loc.origin, loc.path, query);
     if (n < 0 || (size_t)n >= sizeof(out->url))
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "URL too long");
+    out->signed_at = signed_at;
     out->expires_at = signed_at + amz_expires;
-    long life = (long)(out->expires_at - now);
-    out->cache_max_age_s = life / 2 < 300 ? life / 2 : 300;
+    out->cache_max_age_s = presign_policy_cache_max_age(out->expires_at, now);
     return MEDIA_OK;
 }

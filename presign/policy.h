@@ -41,9 +41,16 @@ bool presign_disposition_parse(const char *s, presign_disposition *out);
 
 typedef struct presign_url {
     char url[4096];
+    time_t signed_at;     /* the signing time (the window's start, normally) */
     time_t expires_at;    /* when the URL stops working */
     long cache_max_age_s; /* for a redirect to it: shorter than its remaining life */
 } presign_url;
+
+/* The start of the signing window that `now` falls in: a URL signed at this time, for the
+ * same object, expiry and disposition, is the URL presign_policy_url returns now. */
+time_t presign_policy_window_start(const presign_policy *p, time_t now);
+/* How long a redirect to a URL that stops working at expires_at may be cached at `now`. */
+long presign_policy_cache_max_age(time_t expires_at, time_t now);
 
 /*
  * Presign a GET for rec (must be ready). expires_s 0 = default. MEDIA_ERR_INVALID for an

@@ -43,6 +43,13 @@ static void test_expiry_bounds_and_window(void **st)
                                         PRESIGN_DISPOSITION_DEFAULT, t + 150, &b, &err),
                      MEDIA_OK);
     assert_string_equal(a.url, b.url); /* same window: identical URL */
+    /* the window start and signing time the front end's URL memo keys on */
+    assert_int_equal(a.signed_at, 1700000100);
+    assert_int_equal(presign_policy_window_start(&p, t), 1700000100);
+    assert_int_equal(presign_policy_window_start(&p, t + 199), 1700000100);
+    assert_int_equal(presign_policy_window_start(&p, t + 200), 1700000400);
+    assert_int_equal(presign_policy_cache_max_age(a.expires_at, t), 300);
+    assert_int_equal(presign_policy_cache_max_age(t + 100, t), 50); /* half the life left */
     assert_int_equal(presign_policy_url(&p, s, &ep, MEDIA_S3_ADDRESSING_PATH, &r, 0,
                                         PRESIGN_DISPOSITION_DEFAULT, t + 300, &b, &err),
                      MEDIA_OK);
