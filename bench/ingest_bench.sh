@@ -11,6 +11,12 @@
 #   curl-limit  curl PUTting the same bytes from local files: the sink's own limit
 # Workloads: one 200 MiB file (MB/s, peak RSS); 1,000 files of 100 KiB at concurrency 1 and 8
 # (files/s). Prints a Markdown table (also written to bench/results/ingest-DATE.md).
+#
+#   PIN_SINK=1 bench/ingest_bench.sh
+# gives the sink its own core, as it has in production: Ceph (mon, OSD, RGW) on core 0;
+# every contender, the source and PostgreSQL (mediagate's catalog) on core 1. Without it
+# everything shares both cores, and the limit case (which neither downloads, hashes nor
+# writes a catalog) leaves more of them to the sink.
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -20,6 +26,15 @@ STACK=$(mktemp -u /tmp/mediagate-bench-stack.XXXXXX)
 MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=27000 MEDIAGATE_OSD_BACKEND=bluestore \
   deploy/local/up.sh >/dev/null
 source "$STACK/env"
+PIN_SINK=${PIN_SINK:-0}
+on_client=()
+if [ "$PIN_SINK" = 1 ]; then
+  for svc in ceph-mon ceph-osd radosgw; do
+    taskset -a -p -c 0 "$(cut -d' ' -f1 "$STACK/pids/$svc")" >/dev/null
+  done
+  taskset -a -p -c 1 "$(cut -d' ' -f1 "$STACK/pids/postgres")" >/dev/null
+  on_client=(taskset -c 1)
+fi
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
 cmake --build build-plain -j"$(nproc)" --target mediagate >/dev/null
 MG=$repo/build-plain/mediagate
@@ -46,7 +61,7 @@ hosts:
 access-log: /dev/null
 error-log: $W/h2o-error.log
 CONF
-h2o -c "$W/h2o.conf" >"$W/h2o.log" 2>&1 &
+"${on_client[@]}" h2o -c "$W/h2o.conf" >"$W/h2o.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://$HOST:$PORT/small/0001.jpg" && break; sleep 0.1; done
 curl -sf -o /dev/null "http://$HOST:$PORT/big.jpg" || { echo "h2o does not serve the files" >&2; exit 1; }
@@ -62,7 +77,7 @@ S3PUT=(curl -sf --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:
 cleanup_prefix() { /usr/bin/aws --endpoint-url "$MEDIAGATE_S3_ENDPOINT" s3 rm "s3://$B/$1" --recursive --quiet >/dev/null 2>&1 || true; }
 timed() { # timed OUTFILE CMD...: "seconds peak_rss_kib"
   local out=$1; shift
-  /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$W/last.err" ||
+  /usr/bin/time -f '%e %M' -o "$out" "${on_client[@]}" "$@" >/dev/null 2>"$W/last.err" ||
     { tail -n 3 "$W/last.err" >&2; echo "FAILED: $1 ..." >&2; exit 1; }
 }
 
@@ -106,11 +121,13 @@ big_mb=$((200 * 1048576))
 mbps() { awk -v b=$big_mb -v s="$1" 'BEGIN { printf "%.0f", b / 1e6 / s }'; }
 fps() { awk -v s="$1" 'BEGIN { printf "%.0f", 1000 / s }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-out="bench/results/ingest-$(date -u +%Y%m%d-%H%M).md"
+mode=$([ "$PIN_SINK" = 1 ] && echo "-pinned" || echo "")
+out="bench/results/ingest-$(date -u +%Y%m%d-%H%M)$mode.md"
 mkdir -p bench/results
 {
   echo "## ingest benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
+  [ "$PIN_SINK" = 1 ] && echo "Cores: Ceph (mon, OSD, RGW) pinned to core 0; the contenders, the h2o source and PostgreSQL to core 1 (PIN_SINK=1)." && echo
   echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB, Debian $(cat /etc/debian_version). Source: h2o on $HOST; sink: Ceph RGW of the local stack."
   echo "Command: \`bench/ingest_bench.sh\` (ROUNDS=$ROUNDS). mediagate and curl-limit: median of $ROUNDS interleaved rounds after a warm-up; rclone and python: one round."
   echo
