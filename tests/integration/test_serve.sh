@@ -224,7 +224,13 @@ kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 start_serve e 26028 MEDIAGATE_RATE_READ_PER_MIN=300; E1=$SERVE_PID
 start_serve f 26029 MEDIAGATE_RATE_READ_PER_MIN=300; F1=$SERVE_PID
 KM=$("$MG" apikey create --tenant "$TA" --scopes read 2>/dev/null)
-urls() { for _ in $(seq 1 250); do printf 'url = "http://127.0.0.1:%s/api/v1/media?size=1"\noutput = "/dev/null"\n' "$1"; done; }
+# half listings (backend), half presigns of a ready record (the loop's fast path once cached):
+# both spend the same budget
+IDR=$(sql "INSERT INTO media (id, tenant_id, status, source_url, request_sha256, bucket, object_key, content_type, size_bytes)
+  VALUES (gen_random_uuid(), '$TA', 'ready', 'https://x/r.png', 'x', '$MEDIAGATE_S3_BUCKET', 'rl/$$.png', 'image/png', 1) RETURNING id" | head -n 1)
+urls() { for _ in $(seq 1 125); do
+  printf 'url = "http://127.0.0.1:%s/api/v1/media?size=1"\noutput = "/dev/null"\n' "$1"
+  printf 'url = "http://127.0.0.1:%s/api/v1/media/%s/url"\noutput = "/dev/null"\n' "$1" "$IDR"; done; }
 urls 26028 >"$T/e.cfg"; urls 26029 >"$T/f.cfg"
 t0=$(date +%s.%N)
 curl -s -K "$T/e.cfg" -H "Authorization: Bearer $KM" -w '%{http_code}\n' >"$T/e.codes" &
@@ -242,6 +248,8 @@ for p in 26028 26029; do
   reserved=$((reserved + ${n:-0}))
 done
 check "... with fewer Redis reservations ($reserved) than admitted requests" test "$reserved" -gt 0 -a "$reserved" -lt "$admitted"
+hits=$(curl -s "http://127.0.0.1:26028/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
+check "... the presigns were answered from the cache ($hits hits), inside the same budget" test "${hits:-0}" -gt 10
 kill "$E1" "$F1"; wait "$E1" "$F1" 2>/dev/null
 
 # ---- dependencies: /ready flips; the limiter fails open ----
