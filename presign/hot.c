@@ -111,8 +111,7 @@ static entry *find(presign_hot *h, shard *s, uint64_t hash, const void *key, siz
 
 /* The slot to write key into: its own, else an empty or expired one, else the one that
  * expires first. Shard lock held. */
-static entry *victim(presign_hot *h, shard *s, uint64_t hash, const void *key, size_t klen,
-                     int64_t now_ms)
+static entry *victim(presign_hot *h, shard *s, uint64_t hash, const void *key, size_t klen)
 {
     entry *best = NULL;
     for (size_t w = 0; w < WAYS; w++) {
@@ -122,7 +121,6 @@ static entry *victim(presign_hot *h, shard *s, uint64_t hash, const void *key, s
         if (best == NULL || e->expires_ms < best->expires_ms)
             best = e;
     }
-    (void)now_ms;
     return best;
 }
 
@@ -171,7 +169,7 @@ void presign_hot_put(presign_hot *h, const void *key, size_t klen, const void *v
     shard *s = shard_of(h, hash);
     pthread_mutex_lock(&s->mu);
     if (s->version == version)
-        store(h, victim(h, s, hash, key, klen, now_ms), hash, key, klen, value, now_ms);
+        store(h, victim(h, s, hash, key, klen), hash, key, klen, value, now_ms);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -209,7 +207,7 @@ bool presign_hot_update(presign_hot *h, const void *key, size_t klen, int64_t no
         if (r)
             e->expires_ms = now_ms + h->ttl_ms;
     } else {
-        e = victim(h, s, hash, key, klen, now_ms);
+        e = victim(h, s, hash, key, klen);
         unsigned char *tmp = media_calloc(1, h->value_size);
         r = fn(tmp, false, ud);
         if (r)
