@@ -234,10 +234,13 @@ static void url_host(const char *url, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
 }
 
-static void job_extra(char *out, size_t cap, const media_job *job)
+static void job_fields(media_log_fields *f, const media_job *job)
 {
-    snprintf(out, cap, "\"media_id\":\"%s\",\"msg_id\":\"%s\",\"attempt\":%d,\"deliveries\":%ld",
-             job->media_id, job->msg_id, job->attempt, job->deliveries);
+    memset(f, 0, sizeof(*f));
+    media_log_str(f, "media_id", job->media_id);
+    media_log_str(f, "msg_id", job->msg_id);
+    media_log_int(f, "attempt", job->attempt);
+    media_log_int(f, "deliveries", job->deliveries);
 }
 
 static void dead_letter(ingest_worker *w, media_db *db, media_queue *q, media_job *job,
@@ -280,8 +283,9 @@ static void ack(media_queue *q, media_job *job)
 static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3,
                     ingest_source *src, media_job *job)
 {
-    char extra[256];
-    job_extra(extra, sizeof(extra), job);
+    media_log_fields fields;
+    job_fields(&fields, job);
+    const media_log_fields *extra = &fields;
     const char *rid = job->request_id;
     media_metric_add(w->mx.started, 1);
     media_error err;

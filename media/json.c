@@ -4,6 +4,8 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,10 +40,19 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 int media_json_string(media_buf *b, const char *s)
 {
+    return media_json_string_max(b, s, SIZE_MAX);
+}
+
+int media_json_string_max(media_buf *b, const char *s, size_t max_bytes)
+{
     if (s == NULL)
         return media_buf_appends(b, "null");
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    size_t n = strnlen(s, max_bytes);
+    bool cut = s[n] != '\0';
+    if (cut) /* never end inside a UTF-8 sequence: back up to the start of the last one */
+        while (n > 0 && (p[n] & 0xc0) == 0x80)
+            n--;
     int rc = media_buf_append(b, "\"", 1);
     size_t run = 0; /* bytes copied verbatim in one append */
     for (size_t i = 0; i < n && rc == 0;) {
@@ -86,6 +97,8 @@ int media_json_string(media_buf *b, const char *s)
     }
     if (rc == 0)
         rc = media_buf_append(b, s + n - run, run);
+    if (rc == 0 && cut)
+        rc = media_buf_appends(b, "\\u2026"); /* ... */
     return rc ? rc : media_buf_append(b, "\"", 1);
 }
 

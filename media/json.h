@@ -7,11 +7,14 @@
 
 #include "mem.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Append s as a JSON string literal (quotes included; NULL appends null). Bytes that are not
  * valid UTF-8 become U+FFFD so the output is always valid JSON. 0 or -1 (buffer full). */
 int media_json_string(media_buf *b, const char *s);
+/* The same, writing at most max_bytes of s (cut at a UTF-8 boundary, then "\u2026"). */
+int media_json_string_max(media_buf *b, const char *s, size_t max_bytes);
 /* Append "name":<string> preceded by ',' unless first. */
 int media_json_kv_str(media_buf *b, const char *name, const char *value, int *first);
 int media_json_kv_int(media_buf *b, const char *name, int64_t value, int *first);

@@ -204,14 +204,13 @@ static void access_log(server *s, loop_thread *lt, const char *method, const cha
                        const char *route, int status, double secs, const char *rid)
 {
     if (media_log_enabled(MEDIA_LOG_INFO)) {
-        char extra[512];
-        snprintf(extra, sizeof(extra),
-                 "\"method\":\"%.8s\",\"path\":\"%.200s\",\"status\":%d,\"duration_ms\":%.3f",
-                 method, path, status, secs * 1000);
-        for (char *c = extra; *c; c++)
-            if (*c == '\\' || (unsigned char)*c < 0x20)
-                *c = '_';
-        media_log(MEDIA_LOG_INFO, rid, extra, "request");
+        /* the path is the client's (decoded): the logger escapes it like every value */
+        media_log_fields f = {0};
+        media_log_str(&f, "method", method);
+        media_log_str(&f, "path", path);
+        media_log_int(&f, "status", status);
+        media_log_int(&f, "duration_us", (int64_t)(secs * 1e6));
+        media_log(MEDIA_LOG_INFO, rid, &f, "request");
     }
     route_metrics spare, *rm = metrics_for(s, lt, route, status, &spare);
     media_metric_add(rm->requests, 1);
