@@ -6,8 +6,8 @@
  * breaker). To add a metric: create it in make_metrics and update it where the event happens.
  */
 #include "worker.h"
-#include "admin_http.h"
 #include "job.h"
+#include "media/admin_http.h"
 #include "media/breaker.h"
 #include "media/enqueue.h"
 #include "media/log.h"
@@ -46,7 +46,7 @@ struct ingest_worker {
     atomic_bool db_ok, redis_ok;
     pthread_t *threads;
     pthread_t keeper;
-    ingest_admin_http *admin;
+    media_admin_http *admin;
     media_metrics *m;
     worker_metrics mx;
     pthread_mutex_t mu;
@@ -97,8 +97,9 @@ media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, 
     LONG("MEDIAGATE_BREAKER_COOLDOWN_MS", 15000, 100, 3600000, c->breaker_cooldown_ms);
 #undef LONG
     const char *listen = env("MEDIAGATE_WORKER_LISTEN", ud);
-    rc = ingest_admin_parse_listen(listen && listen[0] ? listen : "127.0.0.1:9464", c->listen_host,
-                                   &c->listen_port, err);
+    rc = media_admin_parse_listen("MEDIAGATE_WORKER_LISTEN",
+                                  listen && listen[0] ? listen : "127.0.0.1:9464", c->listen_host,
+                                  &c->listen_port, err);
     if (rc != MEDIA_OK)
         return rc;
     const char *db = env("MEDIAGATE_DATABASE_URL", ud);
@@ -633,7 +634,7 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
     w->hosts = media_breaker_set_new(1024, c->breaker_failures, c->breaker_cooldown_ms);
     w->m = media_metrics_new();
     make_metrics(w);
-    w->admin = ingest_admin_http_start(c->listen_host, c->listen_port, admin, w, err);
+    w->admin = media_admin_http_start(c->listen_host, c->listen_port, admin, w, err);
     if (w->admin == NULL) {
         media_breaker_set_destroy(w->hosts);
         media_metrics_destroy(w->m);
@@ -679,7 +680,7 @@ void ingest_worker_wait(ingest_worker *w)
         pthread_join(w->threads[i], NULL);
     atomic_store(&w->keeper_stop, true);
     pthread_join(w->keeper, NULL);
-    ingest_admin_http_stop(w->admin);
+    media_admin_http_stop(w->admin);
     media_breaker_set_destroy(w->hosts);
     media_metrics_destroy(w->m);
     free(w->threads);

@@ -1,14 +1,20 @@
 /*
- * admin_http.c - a minimal, strict HTTP/1.1 responder for the worker's admin port.
+ * admin_http.c - a minimal, strict HTTP/1.1 responder for admin ports (see admin_http.h).
+ *
+ * A poll loop over the listening socket and a fixed table of connections. Each connection
+ * reads its head, then writes its answer, all non-blocking, and is closed at its deadline
+ * whatever state it is in.
  */
 #include "admin_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +22,44 @@
 #include <time.h>
 #include <unistd.h>
 
-struct ingest_admin_http {
+typedef struct {
+    int fd; /* -1: free */
+    int64_t deadline_ms;
+    int64_t accepted_ms;
+    char head[MEDIA_ADMIN_HEAD_MAX];
+    size_t head_len;
+    char *out; /* the answer being written (owned), NULL while reading */
+    size_t out_len, out_off;
+} conn;
+
+struct media_admin_http {
     int fd;
     pthread_t thread;
     atomic_bool stop;
-    ingest_admin_handler handler;
+    media_admin_handler handler;
     void *ud;
+    conn c[MEDIA_ADMIN_MAX_CONNS];
 };
 
-media_code ingest_admin_parse_listen(const char *s, char host[64], int *port, media_error *err)
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+media_code media_admin_parse_listen(const char *name, const char *s, char host[64], int *port,
+                                    media_error *err)
 {
     const char *colon = s ? strrchr(s, ':') : NULL;
     if (colon == NULL || colon == s || (size_t)(colon - s) >= 64)
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_WORKER_LISTEN must be host:port");
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT, "%s must be host:port",
+                               name);
     char *end;
     long p = strtol(colon + 1, &end, 10);
     if (*end || p < 1 || p > 65535)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_WORKER_LISTEN port must be 1..65535");
+                               "%s port must be 1..65535", name);
     size_t n = (size_t)(colon - s);
     if (s[0] == '[' && n > 2 && s[n - 1] == ']') {
         memcpy(host, s + 1, n - 2);
@@ -47,7 +72,7 @@ media_code ingest_admin_parse_listen(const char *s, char host[64], int *port, me
     return MEDIA_OK;
 }
 
-int ingest_admin_parse_request(const char *head, size_t len, char *path, size_t cap)
+int media_admin_parse_request(const char *head, size_t len, char *path, size_t cap)
 {
     if (len < 14 || memcmp(head, "GET ", 4) != 0) {
         const char *sp = memchr(head, ' ', len < 16 ? len : 16);
@@ -71,83 +96,147 @@ int ingest_admin_parse_request(const char *head, size_t len, char *path, size_t 
     return 0;
 }
 
-static void respond(int fd, int status, const char *ctype, const char *body, size_t len)
+static void conn_close(conn *c)
 {
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->out);
+    c->fd = -1;
+    c->out = NULL;
+}
+
+/* Build the whole answer into c->out. */
+static void answer(media_admin_http *s, conn *c)
+{
+    char path[256];
+    media_buf body;
+    media_buf_init(&body, 4 << 20);
+    const char *ctype = "application/json";
+    int status = media_admin_parse_request(c->head, c->head_len, path, sizeof(path));
+    if (status == 0) {
+        status = s->handler(s->ud, path, &body, &ctype);
+    } else {
+        ctype = "text/plain";
+        media_buf_appends(&body, status == 405 ? "only GET\n" : "bad request\n");
+    }
     const char *reason = status == 200   ? "OK"
                          : status == 404 ? "Not Found"
                          : status == 405 ? "Method Not Allowed"
                          : status == 503 ? "Service Unavailable"
                                          : "Bad Request";
-    char head[256];
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-                     status, reason, ctype, len);
-    if (write(fd, head, (size_t)n) == n && len)
-        for (size_t off = 0; off < len;) {
-            ssize_t w = write(fd, body + off, len - off);
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
+    media_buf out;
+    media_buf_init(&out, (4 << 20) + 512);
+    media_buf_appendf(&out,
+                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                      "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+                      status, reason, ctype, body.len);
+    media_buf_append(&out, body.data ? body.data : "", body.len);
+    media_buf_cleanup(&body);
+    c->out = media_buf_detach(&out, &c->out_len);
+    c->out_off = 0;
 }
 
-static void serve_one(ingest_admin_http *s, int fd)
+static void on_readable(media_admin_http *s, conn *c)
 {
-    char head[8192];
-    size_t len = 0;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (len < sizeof(head) - 1) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 200) <= 0) {
-            struct timespec t;
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            if (t.tv_sec - t0.tv_sec >= 2)
-                return;
-            continue;
-        }
-        ssize_t r = read(fd, head + len, sizeof(head) - 1 - len);
-        if (r <= 0)
-            return;
-        len += (size_t)r;
-        head[len] = '\0';
-        if (strstr(head, "\r\n\r\n"))
-            break;
-    }
-    char path[256];
-    int bad = ingest_admin_parse_request(head, len, path, sizeof(path));
-    if (bad) {
-        const char *msg = bad == 405 ? "only GET\n" : "bad request\n";
-        respond(fd, bad, "text/plain", msg, strlen(msg));
+    ssize_t r = read(c->fd, c->head + c->head_len, sizeof(c->head) - 1 - c->head_len);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+        conn_close(c);
         return;
     }
-    media_buf body;
-    media_buf_init(&body, 4 << 20);
-    const char *ctype = "application/json";
-    int status = s->handler(s->ud, path, &body, &ctype);
-    respond(fd, status, ctype, body.data ? body.data : "", body.len);
-    media_buf_cleanup(&body);
+    if (r < 0)
+        return;
+    c->head_len += (size_t)r;
+    c->head[c->head_len] = '\0';
+    if (strstr(c->head, "\r\n\r\n") || c->head_len == sizeof(c->head) - 1)
+        answer(s, c); /* complete, or too large (then it is malformed: 400) */
+}
+
+static void on_writable(conn *c)
+{
+    ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (w <= 0) {
+        conn_close(c);
+        return;
+    }
+    c->out_off += (size_t)w;
+    if (c->out_off == c->out_len)
+        conn_close(c);
+}
+
+/* A free slot, or the oldest connection's, closed. */
+static conn *slot_for_new(media_admin_http *s)
+{
+    conn *oldest = NULL;
+    for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS; i++) {
+        if (s->c[i].fd < 0)
+            return &s->c[i];
+        if (oldest == NULL || s->c[i].accepted_ms < oldest->accepted_ms)
+            oldest = &s->c[i];
+    }
+    conn_close(oldest);
+    return oldest;
+}
+
+static void accept_new(media_admin_http *s)
+{
+    for (;;) {
+        int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        conn *c = slot_for_new(s);
+        c->fd = fd;
+        c->accepted_ms = mono_ms();
+        c->deadline_ms = c->accepted_ms + MEDIA_ADMIN_DEADLINE_MS;
+        c->head_len = 0;
+        c->head[0] = '\0';
+    }
 }
 
 static void *loop(void *arg)
 {
-    ingest_admin_http *s = arg;
+    media_admin_http *s = arg;
+    struct pollfd p[MEDIA_ADMIN_MAX_CONNS + 1];
+    int idx[MEDIA_ADMIN_MAX_CONNS + 1];
     while (!atomic_load(&s->stop)) {
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, 250) <= 0)
+        int n = 0;
+        p[n++] = (struct pollfd){s->fd, POLLIN, 0};
+        int64_t now = mono_ms(), wait = 250;
+        for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS; i++) {
+            conn *c = &s->c[i];
+            if (c->fd < 0)
+                continue;
+            if (now >= c->deadline_ms) { /* however slowly the bytes came: time is up */
+                conn_close(c);
+                continue;
+            }
+            if (c->deadline_ms - now < wait)
+                wait = c->deadline_ms - now;
+            idx[n] = i;
+            p[n++] = (struct pollfd){c->fd, (short)(c->out ? POLLOUT : POLLIN), 0};
+        }
+        if (poll(p, (nfds_t)n, (int)wait) <= 0)
             continue;
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        serve_one(s, c);
-        close(c);
+        for (int k = 1; k < n; k++) {
+            conn *c = &s->c[idx[k]];
+            if (c->fd < 0 || p[k].revents == 0)
+                continue;
+            if (c->out)
+                on_writable(c);
+            else
+                on_readable(s, c);
+        }
+        if (p[0].revents & POLLIN)
+            accept_new(s);
     }
+    for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS; i++)
+        conn_close(&s->c[i]);
     return NULL;
 }
 
-ingest_admin_http *ingest_admin_http_start(const char *host, int port, ingest_admin_handler h,
-                                           void *ud, media_error *err)
+media_admin_http *media_admin_http_start(const char *host, int port, media_admin_handler h,
+                                         void *ud, media_error *err)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
                     *res;
@@ -155,12 +244,13 @@ ingest_admin_http *ingest_admin_http_start(const char *host, int port, ingest_ad
     snprintf(portstr, sizeof(portstr), "%d", port);
     if (getaddrinfo(host, portstr, &hints, &res) != 0) {
         media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                        "MEDIAGATE_WORKER_LISTEN: cannot resolve the host");
+                        "admin listener: cannot resolve %s", host);
         return NULL;
     }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
         media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "cannot listen on %s:%d: %s",
                         host, port, strerror(errno));
@@ -170,15 +260,17 @@ ingest_admin_http *ingest_admin_http_start(const char *host, int port, ingest_ad
         return NULL;
     }
     freeaddrinfo(res);
-    ingest_admin_http *s = media_calloc(1, sizeof(*s));
+    media_admin_http *s = media_calloc(1, sizeof(*s));
     s->fd = fd;
     s->handler = h;
     s->ud = ud;
+    for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS; i++)
+        s->c[i].fd = -1;
     pthread_create(&s->thread, NULL, loop, s);
     return s;
 }
 
-void ingest_admin_http_stop(ingest_admin_http *s)
+void media_admin_http_stop(media_admin_http *s)
 {
     if (s == NULL)
         return;

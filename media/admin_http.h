@@ -1,34 +1,43 @@
 /*
- * admin_http.h - the worker's small HTTP port: GET /health, /ready, /metrics.
+ * admin_http.h - a small HTTP/1.1 port for operators and Prometheus: GET only, one request
+ * per connection, answered by a handler (the worker's and serve's /health, /ready, /metrics).
  *
- * One thread, one connection at a time, GET only, request head at most 8 KiB read within
- * 2 s, then the connection closes. It serves operators and Prometheus, not clients.
+ * One thread serves up to MEDIA_ADMIN_MAX_CONNS connections at once from a poll loop, so a
+ * slow client cannot hold the port: each connection has a whole-request deadline (the head
+ * must arrive, and the answer be taken, within MEDIA_ADMIN_DEADLINE_MS of the accept, however
+ * the bytes trickle in), and the head is at most 8 KiB. When every slot is taken, the oldest
+ * connection is closed to make room: a probe is never refused because of idle connections.
  */
-#ifndef INGEST_ADMIN_HTTP_H
-#define INGEST_ADMIN_HTTP_H
+#ifndef MEDIA_ADMIN_HTTP_H
+#define MEDIA_ADMIN_HTTP_H
 
-#include "media/error.h"
-#include "media/mem.h"
+#include "error.h"
+#include "mem.h"
 
 #include <stdbool.h>
 
+#define MEDIA_ADMIN_MAX_CONNS   64
+#define MEDIA_ADMIN_DEADLINE_MS 2000
+#define MEDIA_ADMIN_HEAD_MAX    8192
+
 /* Fill body (and *content_type) for path; return the HTTP status. Called on the server's
- * thread. */
-typedef int (*ingest_admin_handler)(void *ud, const char *path, media_buf *body,
-                                    const char **content_type);
+ * thread; must not block for long. */
+typedef int (*media_admin_handler)(void *ud, const char *path, media_buf *body,
+                                   const char **content_type);
 
-typedef struct ingest_admin_http ingest_admin_http;
+typedef struct media_admin_http media_admin_http;
 
-/* Parse "host:port" (MEDIAGATE_WORKER_LISTEN). */
-media_code ingest_admin_parse_listen(const char *s, char host[64], int *port, media_error *err);
+/* Parse "host:port" (name: the variable, for the message). */
+media_code media_admin_parse_listen(const char *name, const char *s, char host[64], int *port,
+                                    media_error *err);
 /* Bind and start serving; NULL + err when the port cannot be bound. */
-ingest_admin_http *ingest_admin_http_start(const char *host, int port, ingest_admin_handler h,
-                                           void *ud, media_error *err);
-/* Stop the thread and close the socket. */
-void ingest_admin_http_stop(ingest_admin_http *s);
+media_admin_http *media_admin_http_start(const char *host, int port, media_admin_handler h,
+                                         void *ud, media_error *err);
+/* Stop the thread and close every socket. */
+void media_admin_http_stop(media_admin_http *s);
 
 /* Pure: the request target of "GET /path HTTP/1.1\r\n..." into path (cap bytes). Returns 0,
  * or 405 (not GET) / 400 (malformed). */
-int ingest_admin_parse_request(const char *head, size_t len, char *path, size_t cap);
+int media_admin_parse_request(const char *head, size_t len, char *path, size_t cap);
 
 #endif

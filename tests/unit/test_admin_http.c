@@ -1,13 +1,25 @@
-/* test_admin_http.c - the worker admin port's request parsing and listen address. */
+/* test_admin_http.c - the admin port: request parsing, listen addresses, and (issue 15,
+ * defect 3) that no slow or idle client can keep a probe from being answered. The server
+ * runs on 127.0.0.1:26090 inside this test process. */
 #include "cmocka_prelude.h"
 
-#include "ingest/admin_http.h"
+#include "media/admin_http.h"
 
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT 26090
 
 static int parse(const char *head, char *path)
 {
-    return ingest_admin_parse_request(head, strlen(head), path, 64);
+    return media_admin_parse_request(head, strlen(head), path, 64);
 }
 
 static void test_requests(void **st)
@@ -27,7 +39,7 @@ static void test_requests(void **st)
     memset(big, 'a', sizeof(big));
     memcpy(big, "GET /", 5);
     memcpy(big + 150, " HTTP/1.1\r\n\r\n", 14);
-    assert_int_equal(ingest_admin_parse_request(big, 164, path, 64), 400); /* path too long */
+    assert_int_equal(media_admin_parse_request(big, 164, path, 64), 400); /* path too long */
 }
 
 static void test_listen(void **st)
@@ -36,13 +48,136 @@ static void test_listen(void **st)
     char host[64];
     int port;
     media_error err;
-    assert_int_equal(ingest_admin_parse_listen("127.0.0.1:9464", host, &port, &err), MEDIA_OK);
+    const char *v = "MEDIAGATE_WORKER_LISTEN";
+    assert_int_equal(media_admin_parse_listen(v, "127.0.0.1:9464", host, &port, &err), MEDIA_OK);
     assert_string_equal(host, "127.0.0.1");
     assert_int_equal(port, 9464);
-    assert_int_equal(ingest_admin_parse_listen("[::1]:80", host, &port, &err), MEDIA_OK);
+    assert_int_equal(media_admin_parse_listen(v, "[::1]:80", host, &port, &err), MEDIA_OK);
     assert_string_equal(host, "::1");
-    assert_int_equal(ingest_admin_parse_listen("9464", host, &port, &err), MEDIA_ERR_CONFIG);
-    assert_int_equal(ingest_admin_parse_listen("h:0", host, &port, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_admin_parse_listen(v, "9464", host, &port, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, v)); /* the message names the variable */
+    assert_int_equal(media_admin_parse_listen(v, "h:0", host, &port, &err), MEDIA_ERR_CONFIG);
+}
+
+static int handler(void *ud, const char *path, media_buf *body, const char **ctype)
+{
+    (void)ud;
+    (void)ctype;
+    if (strcmp(path, "/health") != 0)
+        return 404;
+    media_buf_appends(body, "{\"status\":\"ok\"}\n");
+    return 200;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int dial(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* GET /health on a fresh connection; the status, or -1. */
+static int probe(void)
+{
+    int fd = dial();
+    const char *req = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    char buf[512];
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    buf[n] = '\0';
+    int status = -1;
+    sscanf(buf, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+static atomic_bool drip_stop;
+static atomic_int drip_closed_ms; /* how long after connecting the server closed it */
+
+/* The attack: a request head sent one byte every 150 ms. */
+static void *dripper(void *arg)
+{
+    (void)arg;
+    int fd = dial();
+    double t0 = now_s();
+    const char *req =
+        "GET /health HTTP/1.1\r\nHost: slow\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    for (size_t i = 0; !atomic_load(&drip_stop); i = (i + 1) % strlen(req)) {
+        if (send(fd, req + i, 1, MSG_NOSIGNAL) != 1)
+            break;
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 150) > 0) { /* the server closed it (EOF) */
+            char c;
+            if (read(fd, &c, 1) <= 0)
+                break;
+        }
+    }
+    atomic_store(&drip_closed_ms, (int)((now_s() - t0) * 1000));
+    close(fd);
+    return NULL;
+}
+
+static void test_a_slow_client_cannot_starve_the_port(void **st)
+{
+    (void)st;
+    media_error err;
+    media_admin_http *s = media_admin_http_start("127.0.0.1", PORT, handler, NULL, &err);
+    assert_non_null(s);
+    pthread_t t;
+    atomic_store(&drip_closed_ms, -1);
+    pthread_create(&t, NULL, dripper, NULL);
+    usleep(300 * 1000);          /* the slow request is in progress */
+    for (int i = 0; i < 20; i++) /* every probe is answered meanwhile */
+        assert_int_equal(probe(), 200);
+    /* and the slow client is cut at the whole-request deadline, not after minutes */
+    for (int i = 0; i < 100 && atomic_load(&drip_closed_ms) < 0; i++)
+        usleep(50 * 1000);
+    atomic_store(&drip_stop, true);
+    pthread_join(t, NULL);
+    int closed = atomic_load(&drip_closed_ms);
+    assert_true(closed >= MEDIA_ADMIN_DEADLINE_MS - 100 && closed < MEDIA_ADMIN_DEADLINE_MS + 1500);
+    media_admin_http_stop(s);
+}
+
+static void test_idle_connections_beyond_the_table_do_not_lock_it(void **st)
+{
+    (void)st;
+    media_error err;
+    media_admin_http *s = media_admin_http_start("127.0.0.1", PORT, handler, NULL, &err);
+    assert_non_null(s);
+    int idle[MEDIA_ADMIN_MAX_CONNS * 2];
+    for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS * 2; i++)
+        idle[i] = dial(); /* connect and say nothing */
+    usleep(100 * 1000);
+    assert_int_equal(probe(), 200); /* the oldest idle one made room */
+    for (int i = 0; i < MEDIA_ADMIN_MAX_CONNS * 2; i++)
+        close(idle[i]);
+    /* oversize and malformed heads get their status */
+    int fd = dial();
+    char big[MEDIA_ADMIN_HEAD_MAX - 1]; /* a full head without an end; all of it is read, so
+                                          the close cannot turn into a reset */
+    memset(big, 'a', sizeof(big));
+    memcpy(big, "GET /", 5);
+    ssize_t w = send(fd, big, sizeof(big), MSG_NOSIGNAL);
+    assert_true(w > 0);
+    char buf[256] = "";
+    ssize_t r = read(fd, buf, sizeof(buf) - 1);
+    assert_true(r > 0);
+    assert_non_null(strstr(buf, "HTTP/1.1 400"));
+    close(fd);
+    media_admin_http_stop(s);
 }
 
 int main(void)
@@ -50,6 +185,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_requests),
         cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_a_slow_client_cannot_starve_the_port),
+        cmocka_unit_test(test_idle_connections_beyond_the_table_do_not_lock_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
