@@ -19,10 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CMD "ingest"
 
 static volatile sig_atomic_t cancelled;
+
+/* The claim this command holds on each row it works on (renewed while it runs): another
+ * process, or a worker's outbox sweeper after this one died, may take a row over only after
+ * its claim ran out. */
+#define CLAIM_LEASE_MS 60000L
 
 static void on_signal(int sig)
 {
@@ -40,11 +46,11 @@ static void on_signal(int sig)
  */
 typedef struct item {
     const char *url;
-    media_record row; /* claimed (or, when no row could be made, row.id is "") */
+    ingest_job job;               /* claimed (or, when no row could be made, job.row.id is "") */
+    volatile sig_atomic_t cancel; /* set by the claim keeper when the claim is lost */
     bool skip_transfer;
     media_code rc;
     media_error err;
-    ingest_result res;
     struct item *next;
 } item;
 
@@ -122,6 +128,8 @@ typedef struct {
     const char *metadata;
     media_s3_config *s3cfg;
     ingest_options *opts;
+    ingest_claims *claims;
+    char owner[128];
     queue work, done;
     int failed;
     atomic_int setup_failed;
@@ -148,13 +156,16 @@ static void emit(const media_record *r, const char *url, const media_error *err)
 }
 
 /* The catalog and S3 connections of one pipeline stage; false (reported once) on failure. */
-static bool stage_open(batch *b, bool with_db, ingest_context *ctx)
+static bool stage_open(batch *b, ingest_context *ctx)
 {
     media_error err;
     memset(ctx, 0, sizeof(*ctx));
     ctx->o = b->opts;
-    if (with_db &&
-        (ctx->db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err)) == NULL)
+    ctx->claims = b->claims;
+    ctx->owner = b->owner;
+    ctx->lease_ms = CLAIM_LEASE_MS;
+    ctx->shutdown = &cancelled;
+    if ((ctx->db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err)) == NULL)
         goto fail;
     media_s3_client_options so;
     media_s3_client_options_init(&so);
@@ -181,10 +192,11 @@ static void *claimer(void *arg)
 {
     batch *b = arg;
     ingest_context ctx;
-    bool up = stage_open(b, true, &ctx);
+    bool up = stage_open(b, &ctx);
     for (int i = 0; i < b->count; i++) {
         item *it = media_calloc(1, sizeof(*it));
         it->url = b->urls[i];
+        it->job.claim = -1;
         if (!up || cancelled) {
             it->skip_transfer = true;
             it->rc = media_error_set(&it->err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
@@ -198,22 +210,23 @@ static void *claimer(void *arg)
             b->tenant, it->url, b->idempotency_key, b->metadata, media_s3_client_bucket(ctx.s3),
             request_id};
         media_record created;
-        bool was_created, skipped = false;
+        bool was_created;
         memset(&created, 0, sizeof(created));
         it->rc = media_catalog_create(ctx.db, &req, &created, &was_created, &it->err);
+        ctx.cancel = &it->cancel;
         if (it->rc == MEDIA_OK)
-            it->rc = ingest_job_begin(&ctx, created.id, &it->row, &skipped, &it->err);
-        if (it->rc == MEDIA_OK && skipped) { /* an idempotent repeat of a finished row */
-            media_record_cleanup(&it->row);
-            it->row = created;
+            it->rc = ingest_job_begin(&ctx, created.id, NULL, &it->job, &it->err);
+        if (it->rc == MEDIA_OK && it->job.skipped) { /* an idempotent repeat of a finished row */
+            media_record_cleanup(&it->job.row);
+            it->job.row = created;
             memset(&created, 0, sizeof(created));
-        } else if (it->rc != MEDIA_OK && it->row.id[0] == '\0') {
-            media_record_cleanup(&it->row);
-            it->row = created; /* report the row as it is (or nothing when none was made) */
+        } else if (it->rc != MEDIA_OK && it->job.row.id[0] == '\0') {
+            media_record_cleanup(&it->job.row);
+            it->job.row = created; /* report the row as it is (or nothing when none was made) */
             memset(&created, 0, sizeof(created));
         }
         media_record_cleanup(&created);
-        it->skip_transfer = it->rc != MEDIA_OK || skipped;
+        it->skip_transfer = it->rc != MEDIA_OK || it->job.skipped;
         queue_push(it->skip_transfer ? &b->done : &b->work, it);
     }
     queue_done(&b->work);
@@ -226,16 +239,16 @@ static void *transferrer(void *arg)
 {
     batch *b = arg;
     ingest_context ctx;
-    bool up = stage_open(b, false, &ctx);
+    bool up = stage_open(b, &ctx);
     ctx.src = ingest_source_new();
     item *it;
     while ((it = queue_pop(&b->work)) != NULL) {
+        ctx.cancel = &it->cancel;
         if (!up)
             it->rc = media_error_set(&it->err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
                                      "storage is unreachable");
         else
-            it->rc = ingest_transfer(ctx.o, ctx.src, ctx.s3, it->row.source_url, it->row.object_key,
-                                     &it->res, &it->err);
+            it->rc = ingest_job_transfer(&ctx, &it->job, &it->err);
         queue_push(&b->done, it);
     }
     queue_done(&b->done);
@@ -247,25 +260,30 @@ static void *finisher(void *arg)
 {
     batch *b = arg;
     ingest_context ctx;
-    bool up = stage_open(b, true, &ctx);
+    bool up = stage_open(b, &ctx);
     item *it;
     while ((it = queue_pop(&b->done)) != NULL) {
+        media_record *row = &it->job.row;
+        ctx.cancel = &it->cancel;
         if (up && !it->skip_transfer && it->rc == MEDIA_OK)
-            it->rc = ingest_job_finish(&ctx, &it->row, &it->res, &it->err);
-        if (up && it->rc != MEDIA_OK && it->row.id[0] && it->row.status == MEDIA_STATUS_FETCHING) {
+            it->rc = ingest_job_finish(&ctx, &it->job, &it->err);
+        if (up && it->rc != MEDIA_OK && row->id[0] && row->status == MEDIA_STATUS_FETCHING &&
+            it->rc != MEDIA_ERR_FENCED && !ingest_job_claim_lost(&ctx, &it->job)) {
             media_record failed;
             bool changed;
             media_error ferr;
-            if (media_catalog_mark_failed(ctx.db, it->row.id, &it->err, &failed, &changed, &ferr) ==
-                MEDIA_OK) {
-                media_record_cleanup(&it->row);
-                it->row = failed;
+            if (media_catalog_mark_failed(ctx.db, row->id, row->claim_epoch, &it->err, &failed,
+                                          &changed, &ferr) == MEDIA_OK) {
+                media_record_cleanup(row);
+                *row = failed;
+            } else {
+                media_record_cleanup(&failed);
             }
         }
-        emit(it->row.id[0] ? &it->row : NULL, it->url, &it->err);
-        if (it->row.status != MEDIA_STATUS_READY || !it->row.id[0])
+        emit(row->id[0] ? row : NULL, it->url, &it->err);
+        if (row->status != MEDIA_STATUS_READY || !row->id[0])
             b->failed++;
-        media_record_cleanup(&it->row);
+        ingest_job_end(&ctx, &it->job);
         free(it);
     }
     stage_close(&ctx);
@@ -353,7 +371,6 @@ int cmd_ingest(int argc, char **argv)
         media_s3_config_cleanup(&s3cfg);
         return cli_fail_err(CMD, CLI_USAGE, &err);
     }
-    io.cancel = &cancelled;
     int rc = CLI_FAILED;
     media_db *db = cli_open_db(CMD, true);
     if (db == NULL)
@@ -374,6 +391,12 @@ int cmd_ingest(int argc, char **argv)
 
     b.s3cfg = &s3cfg;
     b.opts = &io;
+    char host[64] = "cli";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(b.owner, sizeof(b.owner), "ingest-%s-%d", host, (int)getpid());
+    ingest_claims_options co = {cli_env("MEDIAGATE_DATABASE_URL", NULL), CLAIM_LEASE_MS, NULL, NULL,
+                                NULL};
+    b.claims = ingest_claims_start(&co);
     if (concurrency > b.count)
         concurrency = b.count;
     /* the done queue's producers: the claimer and every transfer thread */
@@ -388,6 +411,7 @@ int cmd_ingest(int argc, char **argv)
     for (long i = 0; i < concurrency; i++)
         pthread_join(threads[i], NULL);
     pthread_join(finish, NULL);
+    ingest_claims_stop(b.claims);
     free(threads);
     queue_destroy(&b.work);
     queue_destroy(&b.done);

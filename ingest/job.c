@@ -1,8 +1,10 @@
 /*
- * job.c - catalog state transitions around one transfer.
+ * job.c - catalog state transitions around one transfer, under a fenced claim.
  */
 #include "job.h"
+#include "media/log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -19,52 +21,105 @@ static int abort_leftover(void *ud, const media_s3_upload *u)
     return 0;
 }
 
-media_code ingest_job_begin(ingest_context *c, const char *media_id, media_record *row,
-                            bool *skipped, media_error *err)
+/* The previous holder's leftovers: its recorded upload, and (when there was a previous
+ * holder) any upload under the key it may have opened and died before recording. Safe: a
+ * claim is granted only after the previous one ran out, and its holder stopped before that. */
+static void clean_leftovers(ingest_context *c, ingest_job *j)
 {
-    *skipped = false;
-    memset(row, 0, sizeof(*row));
-    media_code rc = media_catalog_begin_fetch(c->db, media_id, row, err);
+    media_error e;
+    if (j->row.upload_id[0] &&
+        media_s3_multipart_abort(c->s3, j->row.object_key, j->row.upload_id, &e) == MEDIA_OK) {
+        media_catalog_forget_upload(c->db, j->row.id, j->row.upload_id, &e);
+        j->row.upload_id[0] = '\0';
+    }
+    if (j->row.claim_epoch > 1) {
+        leftover_ctx l = {c->s3, 0};
+        if (media_s3_multipart_list(c->s3, j->row.object_key, abort_leftover, &l, &e) == MEDIA_OK &&
+            l.aborted)
+            media_log(MEDIA_LOG_INFO, j->row.request_id, NULL,
+                      "aborted %zu multipart upload(s) an earlier attempt left under %s", l.aborted,
+                      j->row.object_key);
+    }
+}
+
+media_code ingest_job_begin(ingest_context *c, const char *media_id, const char *msg_id,
+                            ingest_job *j, media_error *err)
+{
+    memset(j, 0, sizeof(*j));
+    j->claim = -1;
+    int64_t sent = ingest_claims_now_ms();
+    media_code rc = media_catalog_claim(c->db, media_id, c->owner, c->lease_ms, &j->row, err);
     if (rc == MEDIA_ERR_CONFLICT) { /* finished or deleted: nothing to do */
-        *skipped = true;
+        j->skipped = true;
         return MEDIA_OK;
     }
     if (rc != MEDIA_OK)
         return rc;
-    if (row->attempts > 1) {
-        /* an earlier attempt may have died mid-multipart: its upload must not linger */
-        leftover_ctx l = {c->s3, 0};
-        media_error e;
-        media_s3_multipart_list(c->s3, row->object_key, abort_leftover, &l, &e);
-    }
+    *c->cancel = 0;
+    j->claim = ingest_claims_add(c->claims, j->row.id, j->row.claim_epoch, msg_id, sent, c->cancel);
+    clean_leftovers(c, j);
     return MEDIA_OK;
 }
 
-media_code ingest_job_finish(ingest_context *c, media_record *row, const ingest_result *res,
-                             media_error *err)
+/* transfer hooks: the upload id goes into the row under our claim */
+typedef struct {
+    ingest_context *c;
+    ingest_job *j;
+} hook_ctx;
+
+static media_code on_upload_opened(void *ud, const char *upload_id, media_error *err)
 {
-    media_ready_info info = {res->content_type, res->size_bytes, res->sha256, res->etag};
+    hook_ctx *h = ud;
+    return media_catalog_record_upload(h->c->db, h->j->row.id, h->j->row.claim_epoch, upload_id,
+                                       err);
+}
+
+static void on_upload_closed(void *ud, const char *upload_id)
+{
+    hook_ctx *h = ud;
+    media_error e;
+    media_catalog_forget_upload(h->c->db, h->j->row.id, upload_id, &e);
+}
+
+media_code ingest_job_transfer(ingest_context *c, ingest_job *j, media_error *err)
+{
+    hook_ctx h = {c, j};
+    ingest_transfer_hooks hooks = {c->cancel, c->shutdown, on_upload_opened, on_upload_closed, &h};
+    return ingest_transfer(c->o, c->src, c->s3, j->row.source_url, j->row.object_key, &hooks,
+                           &j->res, err);
+}
+
+media_code ingest_job_finish(ingest_context *c, ingest_job *j, media_error *err)
+{
+    media_ready_info info = {j->res.content_type, j->res.size_bytes, j->res.sha256, j->res.etag};
     char id[MEDIA_UUID_STR];
-    memcpy(id, row->id, sizeof(id));
-    media_record_cleanup(row);
+    int64_t epoch = j->row.claim_epoch;
+    memcpy(id, j->row.id, sizeof(id));
+    media_record_cleanup(&j->row);
     bool changed;
-    media_code rc = media_catalog_mark_ready(c->db, id, &info, row, &changed, err);
-    if (rc == MEDIA_ERR_CONFLICT) /* deleted while we fetched: the object goes too */
-        media_s3_delete(c->s3, row->object_key, NULL);
+    media_code rc = media_catalog_mark_ready(c->db, id, epoch, &info, &j->row, &changed, err);
+    if (rc == MEDIA_ERR_CONFLICT && j->row.status == MEDIA_STATUS_DELETED) {
+        /* deleted while we fetched: the object goes too (deleted is final, no one else
+         * writes this key again) */
+        media_error e;
+        media_s3_delete(c->s3, j->row.object_key, &e);
+    }
+    if (j->row.id[0] == '\0') { /* the catalog failed: keep what identifies the job */
+        memcpy(j->row.id, id, sizeof(id));
+        j->row.claim_epoch = epoch;
+    }
     return rc;
 }
 
-media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
-                          bool *skipped, ingest_result *res_out, media_error *err)
+bool ingest_job_claim_lost(const ingest_context *c, const ingest_job *j)
 {
-    ingest_result local;
-    ingest_result *res = res_out ? res_out : &local;
-    memset(res, 0, sizeof(*res));
-    media_code rc = ingest_job_begin(c, media_id, final, skipped, err);
-    if (rc != MEDIA_OK || *skipped)
-        return rc;
-    rc = ingest_transfer(c->o, c->src, c->s3, final->source_url, final->object_key, res, err);
-    if (rc != MEDIA_OK)
-        return rc;
-    return ingest_job_finish(c, final, res, err);
+    return j->claim >= 0 && ingest_claims_lost(c->claims, j->claim);
+}
+
+void ingest_job_end(ingest_context *c, ingest_job *j)
+{
+    if (j->claim >= 0)
+        ingest_claims_remove(c->claims, j->claim);
+    j->claim = -1;
+    media_record_cleanup(&j->row);
 }

@@ -1,53 +1,70 @@
 /*
- * job.h - one ingest job against the catalog: the row goes fetching, the source streams into
- * the row's object key (which never changes, so a repeated run overwrites the same object),
- * and the row goes ready. Shared by `mediagate ingest` (one-shot) and the queue worker.
+ * job.h - one ingest job against the catalog: claim the row, stream the source into the row's
+ * object key (which never changes, so a repeated run overwrites the same object), mark it
+ * ready. Shared by `mediagate ingest` (one-shot) and the queue worker, which run the same
+ * three steps (begin, transfer, finish) and then end the job.
+ *
+ * Claims: begin claims the row (media_catalog_claim) and registers the claim with the claim
+ * keeper, which renews it and cancels the transfer if it is lost (ingest/claims.h). Every
+ * later catalog write names the claim's epoch, so a job whose claim was taken over changes
+ * nothing (MEDIA_ERR_FENCED) and never deletes or aborts anything but its own upload.
  */
 #ifndef INGEST_JOB_H
 #define INGEST_JOB_H
 
+#include "claims.h"
 #include "media/catalog.h"
 #include "media/db.h"
 #include "media/s3_client.h"
 #include "options.h"
 #include "transfer.h"
 
+#include <signal.h>
 #include <stdbool.h>
 
 typedef struct ingest_context {
     media_db *db;
-    media_s3_client *s3;
+    media_s3_client *s3; /* created with the same cancel flag as below */
     const ingest_options *o;
-    ingest_source *src; /* the thread's kept source connections; NULL: none */
+    ingest_source *src;              /* the thread's kept source connections; NULL: none */
+    ingest_claims *claims;           /* keeps claims alive; required by begin */
+    const char *owner;               /* claim owner: the worker's or the CLI's name */
+    long lease_ms;                   /* claim lease (the claim keeper's) */
+    volatile sig_atomic_t *cancel;   /* this job's stop flag: set on shutdown or claim loss */
+    volatile sig_atomic_t *shutdown; /* the process's stop flag too (may be NULL) */
 } ingest_context;
 
-/*
- * Run the job of media_id.
- * - Row already ready, failed or deleted: *skipped = true, *final = the row, MEDIA_OK.
- * - Success: the row is ready, *final holds it.
- * - Transfer failure: the row stays fetching and the classified error is returned; the caller
- *   decides between media_catalog_schedule_retry and media_catalog_mark_failed.
- * A job on its second or later attempt first aborts multipart uploads an earlier attempt
- * left under its key (a worker that died mid-transfer). *final is cleaned up by the caller
- * (also on error, where it may hold the row as it was). *res (may be NULL) gets the transfer's
- * result, including on failure which side (source or storage) failed.
- */
-media_code ingest_job_run(ingest_context *c, const char *media_id, media_record *final,
-                          bool *skipped, ingest_result *res, media_error *err);
+/* One job in progress. Plain data; ingest_job_end releases what it holds. */
+typedef struct ingest_job {
+    media_record row;  /* the claimed row; row.claim_epoch is the job's fencing token */
+    int claim;         /* handle in the claim keeper; -1 when none */
+    bool skipped;      /* the row was ready, failed or deleted: nothing to do */
+    ingest_result res; /* the transfer's result */
+} ingest_job;
 
 /*
- * ingest_job_run in three steps, for callers that overlap the catalog work of some jobs with
- * the transfers of others (`mediagate ingest`). Each step may run on another thread with
- * its own context; run is begin, then ingest_transfer, then finish.
- * - begin: claim the row (queued -> fetching) into *row, abort an earlier attempt's leftover
- *   multipart uploads; *skipped as for run. Uses c->db and c->s3.
- * - finish: the transfer succeeded: mark the row ready; *row (the claimed row) is replaced by
- *   the final one. Uses c->db and c->s3 (to delete the object when the row was deleted
- *   meanwhile).
+ * Claim media_id for this context's owner (msg_id: the job's Redis message, or NULL). Before
+ * returning, abort what an earlier holder left open: the upload recorded with the row and, when
+ * the row was claimed before, any other upload under its key (that holder's claim ran out, so
+ * it has stopped).
+ * MEDIA_OK: claimed (j->row), or j->skipped with j->row as it is.
+ * MEDIA_ERR_BUSY: another worker holds a live claim (err->retry_after_s: for how long).
+ * Other errors are the catalog's. Call ingest_job_end in every case.
  */
-media_code ingest_job_begin(ingest_context *c, const char *media_id, media_record *row,
-                            bool *skipped, media_error *err);
-media_code ingest_job_finish(ingest_context *c, media_record *row, const ingest_result *res,
-                             media_error *err);
+media_code ingest_job_begin(ingest_context *c, const char *media_id, const char *msg_id,
+                            ingest_job *j, media_error *err);
+/* Stream the row's source into its object (j->res). The multipart upload, if any, is recorded
+ * with the row under the job's claim. MEDIA_ERR_CANCELLED when stopped (see claim_lost). */
+media_code ingest_job_transfer(ingest_context *c, ingest_job *j, media_error *err);
+/*
+ * Mark the row ready with j->res (j->row becomes the final row). MEDIA_ERR_FENCED: the claim
+ * was taken over (the row is the new holder's; nothing is deleted). MEDIA_ERR_CONFLICT: the
+ * row was deleted (its object is deleted too) or failed meanwhile.
+ */
+media_code ingest_job_finish(ingest_context *c, ingest_job *j, media_error *err);
+/* True when the claim keeper found the job's claim lost (it cancelled the transfer). */
+bool ingest_job_claim_lost(const ingest_context *c, const ingest_job *j);
+/* Stop renewing the claim and free the row. Safe to call twice. */
+void ingest_job_end(ingest_context *c, ingest_job *j);
 
 #endif

@@ -14,21 +14,20 @@
 #include <stdint.h>
 
 typedef struct ingest_options {
-    ingest_allowlist allow;        /* MEDIAGATE_ALLOW_PRIVATE_SOURCES (empty) */
-    ingest_type_set types;         /* MEDIAGATE_ALLOWED_TYPES (the image types) */
-    int64_t max_bytes;             /* MEDIAGATE_MAX_BYTES (100 MiB) */
-    size_t part_size;              /* MEDIAGATE_PART_SIZE (8 MiB; >= 5 MiB) */
-    int64_t single_put_max;        /* MEDIAGATE_SINGLE_PUT_MAX (the part size) */
-    size_t pipe_bytes;             /* buffer between download and a single PUT (256 KiB) */
-    long connect_timeout_ms;       /* MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS (10000) */
-    long low_speed_bytes;          /* MEDIAGATE_FETCH_LOW_SPEED_BYTES (1024 B/s ...) */
-    long low_speed_time_s;         /* MEDIAGATE_FETCH_LOW_SPEED_TIME_S (... for 30 s) */
-    long deadline_s;               /* MEDIAGATE_FETCH_DEADLINE_S (600) */
-    long max_redirects;            /* MEDIAGATE_FETCH_MAX_REDIRECTS (5) */
-    long max_header_bytes;         /* MEDIAGATE_FETCH_MAX_HEADER_BYTES (32768) */
-    char cache_control[96];        /* stored with every object */
-    ingest_proxy_pool *proxies;    /* MEDIAGATE_FETCH_PROXIES; NULL when none (owned) */
-    volatile sig_atomic_t *cancel; /* set non-zero to abort transfers (may be NULL) */
+    ingest_allowlist allow;     /* MEDIAGATE_ALLOW_PRIVATE_SOURCES (empty) */
+    ingest_type_set types;      /* MEDIAGATE_ALLOWED_TYPES (the image types) */
+    int64_t max_bytes;          /* MEDIAGATE_MAX_BYTES (100 MiB) */
+    size_t part_size;           /* MEDIAGATE_PART_SIZE (8 MiB; >= 5 MiB) */
+    int64_t single_put_max;     /* MEDIAGATE_SINGLE_PUT_MAX (the part size) */
+    size_t pipe_bytes;          /* buffer between download and a single PUT (256 KiB) */
+    long connect_timeout_ms;    /* MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS (10000) */
+    long low_speed_bytes;       /* MEDIAGATE_FETCH_LOW_SPEED_BYTES (1024 B/s ...) */
+    long low_speed_time_s;      /* MEDIAGATE_FETCH_LOW_SPEED_TIME_S (... for 30 s) */
+    long deadline_s;            /* MEDIAGATE_FETCH_DEADLINE_S (600) */
+    long max_redirects;         /* MEDIAGATE_FETCH_MAX_REDIRECTS (5) */
+    long max_header_bytes;      /* MEDIAGATE_FETCH_MAX_HEADER_BYTES (32768) */
+    char cache_control[96];     /* stored with every object */
+    ingest_proxy_pool *proxies; /* MEDIAGATE_FETCH_PROXIES; NULL when none (owned) */
 } ingest_options;
 
 /* Load from the environment; MEDIA_ERR_CONFIG naming the variable. Free with _cleanup. */

@@ -26,6 +26,7 @@ typedef enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_UPLOADING } slot_state;
 
 typedef struct {
     const ingest_options *o;
+    const ingest_transfer_hooks *hooks; /* never NULL (an empty set when the caller gave none) */
     media_s3_client *s3;
     const char *key;
     CURL *h;
@@ -245,6 +246,17 @@ static bool first_part_is_whole(xfer *x)
     return true;
 }
 
+/* Abort an upload of ours (never cancelled); forget it once S3 confirmed. When the abort
+ * fails the upload stays recorded with the row, for the next attempt or the sweeper. */
+static void abort_upload(xfer *x, const char *upload_id)
+{
+    media_error aerr;
+    if (media_s3_multipart_abort(x->s3, x->key, upload_id, &aerr) != MEDIA_OK)
+        return;
+    if (x->hooks->upload_closed)
+        x->hooks->upload_closed(x->hooks->ud, upload_id);
+}
+
 static void *uploader_multi(void *arg)
 {
     xfer *x = arg;
@@ -256,6 +268,14 @@ static void *uploader_multi(void *arg)
         media_s3_multipart_create(x->s3, x->key, &po, upload_id, sizeof(upload_id), &x->up_err);
     if (x->up_rc != MEDIA_OK) {
         upload_failed(x);
+        return NULL;
+    }
+    /* recorded before any part is sent, so a later attempt or the sweeper can abort it even
+     * if this process dies; refused when our claim was taken over */
+    if (x->hooks->upload_opened &&
+        (x->up_rc = x->hooks->upload_opened(x->hooks->ud, upload_id, &x->up_err)) != MEDIA_OK) {
+        upload_failed(x);
+        abort_upload(x, upload_id);
         return NULL;
     }
     size_t cap = 0;
@@ -309,8 +329,7 @@ static void *uploader_multi(void *arg)
                                                &x->info, &x->up_err);
     if (x->up_rc != MEDIA_OK) {
         upload_failed(x);
-        media_error aerr; /* nothing partial stays behind */
-        media_s3_multipart_abort(x->s3, x->key, upload_id, &aerr);
+        abort_upload(x, upload_id); /* nothing partial stays behind */
     }
     return NULL;
 }
@@ -446,7 +465,9 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 {
     (void)dt, (void)dn, (void)ut, (void)un;
     xfer *x = ud;
-    return x->o->cancel && *x->o->cancel ? 1 : 0;
+    return (x->hooks->cancel && *x->hooks->cancel) || (x->hooks->shutdown && *x->hooks->shutdown)
+               ? 1
+               : 0;
 }
 
 /* Through a proxy libcurl never sees the target's addresses: resolve and check them here
@@ -581,8 +602,10 @@ void ingest_source_destroy(ingest_source *src)
 }
 
 media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3_client *s3,
-                           const char *url, const char *key, ingest_result *out, media_error *err)
+                           const char *url, const char *key, const ingest_transfer_hooks *hooks,
+                           ingest_result *out, media_error *err)
 {
+    static const ingest_transfer_hooks none;
     memset(out, 0, sizeof(*out));
     media_code rc = ingest_url_check(url, err);
     if (rc != MEDIA_OK)
@@ -590,6 +613,7 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
 
     xfer *x = media_calloc(1, sizeof(*x));
     x->o = o;
+    x->hooks = hooks ? hooks : &none;
     x->s3 = s3;
     x->key = key;
     x->declared = -1;

@@ -28,6 +28,7 @@
 #include "media/s3_client.h"
 #include "options.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -53,12 +54,33 @@ ingest_source *ingest_source_new(void);
 void ingest_source_destroy(ingest_source *src);
 
 /*
+ * What a transfer tells its caller, and how the caller stops it. All optional.
+ * - cancel, shutdown: either set non-zero (from any thread) stops the transfer:
+ *   MEDIA_ERR_CANCELLED. Give the S3 client the same flag (media_s3_client_options.cancel) to
+ *   cut its requests too; aborts and deletes are never cancelled.
+ * - upload_opened: a multipart upload was created, before any part is sent; a failure (the
+ *   claim was taken over, the catalog is down) aborts it and ends the transfer with that error.
+ * - upload_closed: an upload of ours was aborted (S3 confirmed it); a completed upload is not
+ *   reported (the caller's mark-ready forgets it).
+ * Both are called on the transfer's uploader thread while the calling thread is inside
+ * ingest_transfer, so they may use a connection the caller does not use meanwhile.
+ */
+typedef struct ingest_transfer_hooks {
+    volatile sig_atomic_t *cancel;   /* this transfer's */
+    volatile sig_atomic_t *shutdown; /* the process's */
+    media_code (*upload_opened)(void *ud, const char *upload_id, media_error *err);
+    void (*upload_closed)(void *ud, const char *upload_id);
+    void *ud;
+} ingest_transfer_hooks;
+
+/*
  * Fetch url into key, over src's kept connections (NULL: a fresh connection). MEDIA_OK with *out
  * filled, or an error classified transient / rate-limited (err->retry_after_s) / permanent, with
- * err->http_status the source's status when it answered with an error.
+ * err->http_status the source's status when it answered with an error. hooks may be NULL.
  */
 media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3_client *s3,
-                           const char *url, const char *key, ingest_result *out, media_error *err);
+                           const char *url, const char *key, const ingest_transfer_hooks *hooks,
+                           ingest_result *out, media_error *err);
 
 /* Pure: the class of a source HTTP status (2xx: none). */
 media_error_class ingest_classify_http_status(long status);

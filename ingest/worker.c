@@ -6,7 +6,9 @@
  * breaker). To add a metric: create it in make_metrics and update it where the event happens.
  */
 #include "worker.h"
+#include "claims.h"
 #include "job.h"
+#include "outcome.h"
 #include "media/admin_http.h"
 #include "media/breaker.h"
 #include "media/enqueue.h"
@@ -28,29 +30,35 @@
 #define SWEEP_LOCK "7882826979012617589" /* pg advisory lock: "mediagat" + 1 */
 
 typedef struct {
-    media_metric *started, *succeeded, *retried, *dead, *skipped, *rescheduled, *released;
+    media_metric *started, *succeeded, *retried, *dead, *skipped, *rescheduled, *released, *left;
     media_metric *failed[3]; /* permanent, transient, rate_limited */
     media_metric *bytes, *duration, *inflight;
     media_metric *q_depth, *q_pending, *q_delayed, *q_dead;
-    media_metric *s3_breaker, *hosts_open, *swept;
+    media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept;
 } worker_metrics;
+
+/* One job thread's stop flag: set on shutdown (past the grace) or when its claim is lost. */
+typedef struct {
+    volatile sig_atomic_t cancel;
+} job_slot;
 
 struct ingest_worker {
     ingest_worker_config c;
     const media_s3_config *s3cfg;
     ingest_options *o;
     volatile sig_atomic_t stopping;
-    volatile sig_atomic_t cancel;
+    volatile sig_atomic_t cancel; /* past the grace period: every transfer stops */
     atomic_int active;
     atomic_bool keeper_stop;
     atomic_bool db_ok, redis_ok;
     pthread_t *threads;
     pthread_t keeper;
     media_admin_http *admin;
+    ingest_claims *claims;
     media_metrics *m;
     worker_metrics mx;
     pthread_mutex_t mu;
-    char (*inflight)[48]; /* per job thread: msg id being worked on, "" when idle */
+    job_slot *slots;
     media_breaker s3b;
     media_breaker_set *hosts;
 };
@@ -163,10 +171,13 @@ static void make_metrics(ingest_worker *w)
                                        "Jobs acknowledged without work (already finished)", NULL);
     x->rescheduled = media_metrics_counter(
         m, "mediagate_worker_jobs_rescheduled_total",
-        "Jobs put back without counting an attempt (open source-host breaker)", NULL);
+        "Jobs put back without running (open source-host breaker, claimed elsewhere)", NULL);
     x->released =
         media_metrics_counter(m, "mediagate_worker_jobs_released_total",
                               "Attempts that did not count (storage failure or shutdown)", NULL);
+    x->left = media_metrics_counter(
+        m, "mediagate_worker_jobs_superseded_total",
+        "Jobs whose claim another worker took over (their result was discarded)", NULL);
     x->bytes = media_metrics_counter(m, "mediagate_worker_bytes_ingested_total",
                                      "Bytes stored in the bucket", NULL);
     static const double secs[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -187,6 +198,9 @@ static void make_metrics(ingest_worker *w)
                                         "Source hosts whose breaker is open", NULL);
     x->swept = media_metrics_counter(m, "mediagate_worker_outbox_swept_total",
                                      "Queued rows re-enqueued by the outbox sweeper", NULL);
+    x->uploads_swept = media_metrics_counter(
+        m, "mediagate_worker_uploads_swept_total",
+        "Multipart uploads left by failed attempts that the sweeper aborted", NULL);
 }
 
 static int admin(void *ud, const char *path, media_buf *body, const char **ctype)
@@ -244,14 +258,16 @@ static void job_fields(media_log_fields *f, const media_job *job)
     media_log_int(f, "deliveries", job->deliveries);
 }
 
-static void dead_letter(ingest_worker *w, media_db *db, media_queue *q, media_job *job,
-                        const media_error *cause, int attempts)
+static void count_failure(ingest_worker *w, media_error_class cls)
 {
-    media_record r;
-    bool changed;
-    media_error e;
-    if (media_catalog_mark_failed(db, job->media_id, cause, &r, &changed, &e) == MEDIA_OK)
-        media_record_cleanup(&r);
+    int k = cls == MEDIA_CLASS_TRANSIENT ? 1 : cls == MEDIA_CLASS_RATE_LIMITED ? 2 : 0;
+    media_metric_add(w->mx.failed[k], 1);
+}
+
+/* Acknowledge msg_id and add the dead letter (one Redis step). */
+static void send_dead_letter(ingest_worker *w, media_queue *q, const media_job *job,
+                             const media_error *cause, int attempts)
+{
     media_dead_letter dl;
     memset(&dl, 0, sizeof(dl));
     dl.job = *job;
@@ -263,14 +279,13 @@ static void dead_letter(ingest_worker *w, media_db *db, media_queue *q, media_jo
     dl.http_status = cause->http_status;
     snprintf(dl.worker, sizeof(dl.worker), "%s", w->c.name);
     dl.failed_at_ms = now_ms();
+    media_error e;
     if (media_queue_dead_letter(q, job->msg_id, &dl, dl.failed_at_ms,
                                 (int64_t)w->c.dlq_retention_s * 1000, &e) != MEDIA_OK)
-        media_log(MEDIA_LOG_ERROR, job->request_id, NULL, "dead-lettering failed: %s", e.message);
+        media_log(MEDIA_LOG_ERROR, job->request_id, NULL,
+                  "dead-lettering failed (the message stays pending): %s", e.message);
     media_metric_add(w->mx.dead, 1);
-    int k = cause->cls == MEDIA_CLASS_TRANSIENT      ? 1
-            : cause->cls == MEDIA_CLASS_RATE_LIMITED ? 2
-                                                     : 0;
-    media_metric_add(w->mx.failed[k], 1);
+    count_failure(w, cause->cls);
 }
 
 static void ack(media_queue *q, media_job *job)
@@ -281,25 +296,127 @@ static void ack(media_queue *q, media_job *job)
                   e.message);
 }
 
-static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3,
-                    ingest_source *src, media_job *job)
+/* Put the message back for later; on failure it stays pending and is reclaimed. */
+static void reschedule(media_db *db, media_queue *q, media_job *job, int attempt, long delay_ms,
+                       const media_log_fields *extra)
+{
+    media_error e;
+    job->attempt = attempt;
+    if (media_enqueue_reschedule(db, q, job->msg_id, job, delay_ms, now_ms(), &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_WARN, job->request_id, extra,
+                  "could not put the job back (%s); it is reclaimed after the claim timeout",
+                  e.message);
+}
+
+/* A job delivered too often: fail it, unless someone holds a live claim on it. */
+static void poison(ingest_worker *w, media_db *db, media_queue *q, media_job *job,
+                   const media_log_fields *extra)
+{
+    media_error cause, e;
+    media_error_set(&cause, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                    "delivered %ld times without finishing (poison message)", job->deliveries);
+    media_record r;
+    bool changed;
+    media_code rc = media_catalog_mark_failed(db, job->media_id, 0, &cause, &r, &changed, &e);
+    media_record_cleanup(&r);
+    if (rc == MEDIA_ERR_FENCED) { /* a live worker has it: not poison, just slow */
+        reschedule(db, q, job, job->attempt, w->c.claim_timeout_s * 1000, extra);
+        media_metric_add(w->mx.rescheduled, 1);
+        return;
+    }
+    if (rc == MEDIA_ERR_CONFLICT) { /* finished meanwhile */
+        ack(q, job);
+        return;
+    }
+    if (rc != MEDIA_OK) { /* catalog down: decide on the next delivery */
+        reschedule(NULL, q, job, job->attempt, 1000, extra);
+        return;
+    }
+    media_log(MEDIA_LOG_ERROR, job->request_id, extra, "%s", cause.message);
+    send_dead_letter(w, q, job, &cause, job->attempt);
+}
+
+/* Carry out the decision for a job that was claimed (j->row holds the claim). */
+static void carry_out(ingest_worker *w, media_db *db, media_queue *q, media_job *job, ingest_job *j,
+                      ingest_outcome oc, const media_error *cause, const media_log_fields *extra)
+{
+    const char *rid = job->request_id;
+    media_error e;
+    media_record r;
+    bool changed;
+    const char *id = j->row.id;
+    int64_t epoch = j->row.claim_epoch;
+    int attempts = j->row.attempts;
+    media_code rc = MEDIA_OK;
+    switch (oc.action) {
+    case INGEST_ACK:
+        ack(q, job);
+        return;
+    case INGEST_LEAVE:
+        media_metric_add(w->mx.left, 1);
+        media_log(MEDIA_LOG_WARN, rid, extra,
+                  "claim %lld was taken over by another worker (%s); its result counts, not ours",
+                  (long long)epoch, cause->message);
+        return; /* the message stays pending: reclaimed later, it finds the row finished */
+    case INGEST_RELEASE:
+        rc = media_catalog_release(db, id, epoch, cause, oc.delay_ms, &e);
+        if (rc == MEDIA_OK) {
+            reschedule(db, q, job, attempts > 0 ? attempts - 1 : 0, oc.delay_ms, extra);
+            media_metric_add(w->mx.released, 1);
+            media_log(MEDIA_LOG_WARN, rid, extra, "released without an attempt (%s)",
+                      cause->message);
+        }
+        break;
+    case INGEST_RETRY:
+        rc = media_catalog_schedule_retry(db, id, epoch, cause, oc.delay_ms, &e);
+        if (rc == MEDIA_OK) {
+            reschedule(db, q, job, attempts, oc.delay_ms, extra);
+            media_metric_add(w->mx.retried, 1);
+            media_log(MEDIA_LOG_WARN, rid, extra, "attempt %d failed (%s, %s); retry in %ld ms",
+                      attempts, media_error_class_name(cause->cls), cause->message, oc.delay_ms);
+        }
+        break;
+    case INGEST_DEAD_LETTER:
+        rc = media_catalog_mark_failed(db, id, epoch, cause, &r, &changed, &e);
+        media_record_cleanup(&r);
+        if (rc == MEDIA_OK) {
+            media_log(MEDIA_LOG_ERROR, rid, extra, "failed after %d attempt(s) (%s): %s", attempts,
+                      media_error_class_name(cause->cls), cause->message);
+            send_dead_letter(w, q, job, cause, attempts);
+        }
+        break;
+    case INGEST_HAND_BACK:
+    case INGEST_RESCHEDULE:
+        reschedule(NULL, q, job, attempts, oc.delay_ms, extra);
+        return;
+    }
+    if (rc == MEDIA_ERR_FENCED) {
+        media_metric_add(w->mx.left, 1);
+        media_log(MEDIA_LOG_WARN, rid, extra, "%s; leaving the job to its new holder", e.message);
+    } else if (rc != MEDIA_OK) { /* the catalog failed: the claim runs out, the job comes back */
+        atomic_store(&w->db_ok, false);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "recording the outcome (%s) failed: %s",
+                  ingest_action_name(oc.action), e.message);
+        reschedule(NULL, q, job, attempts, 1000, extra);
+    }
+}
+
+static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media_job *job)
 {
     media_log_fields fields;
     job_fields(&fields, job);
     const media_log_fields *extra = &fields;
     const char *rid = job->request_id;
+    media_db *db = ctx->db;
     media_metric_add(w->mx.started, 1);
     media_error err;
     media_record row;
-    memset(&row, 0, sizeof(row));
 
     if (job->deliveries > w->c.max_deliveries) {
-        media_error_set(&err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                        "delivered %ld times without finishing (poison message)", job->deliveries);
-        media_log(MEDIA_LOG_ERROR, rid, extra, "%s", err.message);
-        dead_letter(w, db, q, job, &err, job->attempt);
+        poison(w, db, q, job, extra);
         return;
     }
+    /* the source host's breaker is checked before a claim, so no attempt is spent on it */
     media_code rc = media_catalog_get_any(db, job->media_id, &row, &err);
     if (rc == MEDIA_ERR_NOT_FOUND) {
         media_log(MEDIA_LOG_WARN, rid, extra, "no catalog row for the job; dropped");
@@ -310,124 +427,85 @@ static void process(ingest_worker *w, media_db *db, media_queue *q, media_s3_cli
         atomic_store(&w->db_ok, false);
         media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable (%s); retry in 1 s",
                   err.message);
-        media_error e;
-        if (media_queue_retry_later(q, job->msg_id, job, now_ms() + 1000, &e) != MEDIA_OK)
-            sleep_ms(1000); /* Redis too: the claim timeout brings it back */
+        reschedule(NULL, q, job, job->attempt, 1000, extra);
+        sleep_ms(500);
         return;
     }
     atomic_store(&w->db_ok, true);
-    if (row.status != MEDIA_STATUS_QUEUED && row.status != MEDIA_STATUS_FETCHING) {
-        media_log(MEDIA_LOG_INFO, rid, extra, "media is %s; nothing to do",
-                  media_status_name(row.status));
-        media_metric_add(w->mx.skipped, 1);
-        ack(q, job);
-        media_record_cleanup(&row);
-        return;
-    }
     char host[256];
     url_host(row.source_url, host, sizeof(host));
     int64_t wait = 0;
-    if (!media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
-        job->attempt = row.attempts;
-        if (media_queue_retry_later(q, job->msg_id, job, now_ms() + (wait > 0 ? wait : 1000),
-                                    &err) == MEDIA_OK)
-            media_catalog_mark_published(db, job->media_id, wait > 0 ? wait : 1000, &err);
+    bool host_open = !media_breaker_set_allow(w->hosts, host, now_ms(), &wait);
+    media_record_cleanup(&row);
+    if (host_open) {
+        reschedule(db, q, job, job->attempt, wait > 0 ? (long)wait : 1000, extra);
         media_metric_add(w->mx.rescheduled, 1);
         media_log(MEDIA_LOG_INFO, rid, extra,
                   "source host breaker open; rescheduled in %lld ms without an attempt",
                   (long long)wait);
-        media_record_cleanup(&row);
         return;
     }
-    media_record_cleanup(&row);
 
-    ingest_context ctx = {db, s3, w->o, src};
-    media_record fin;
-    bool skipped;
-    ingest_result res;
-    int64_t t0 = now_ms();
-    media_log(MEDIA_LOG_INFO, rid, extra, "transfer started");
-    media_metric_add(w->mx.inflight, 1);
-    rc = ingest_job_run(&ctx, job->media_id, &fin, &skipped, &res, &err);
-    media_metric_add(w->mx.inflight, -1);
-    int64_t t1 = now_ms();
-
-    if (rc == MEDIA_OK) {
+    ingest_job j;
+    ingest_outcome_input in = {0};
+    rc = ingest_job_begin(ctx, job->media_id, job->msg_id, &j, &err);
+    if (rc == MEDIA_OK && j.skipped) {
+        media_log(MEDIA_LOG_INFO, rid, extra, "media is %s; nothing to do",
+                  media_status_name(j.row.status));
+        media_metric_add(w->mx.skipped, 1);
         ack(q, job);
-        if (skipped) {
-            media_metric_add(w->mx.skipped, 1);
-        } else {
-            media_metric_add(w->mx.succeeded, 1);
-            media_metric_add(w->mx.bytes, (double)res.size_bytes);
-            media_metric_observe(w->mx.duration, (double)(t1 - t0) / 1000.0);
-            media_log(MEDIA_LOG_INFO, rid, extra, "ready: %lld bytes, %s, %lld ms",
-                      (long long)res.size_bytes, res.content_type, (long long)(t1 - t0));
-        }
+        ingest_job_end(ctx, &j);
+        return;
+    }
+    if (rc == MEDIA_ERR_BUSY) {
+        media_log(MEDIA_LOG_INFO, rid, extra,
+                  "media is claimed by another worker; rescheduled in %ld s", err.retry_after_s);
+        media_metric_add(w->mx.rescheduled, 1);
+    }
+    int64_t t0 = now_ms(), t1 = t0;
+    if (rc == MEDIA_OK) {
+        media_log(MEDIA_LOG_INFO, rid, extra, "transfer started (claim %lld)",
+                  (long long)j.row.claim_epoch);
+        media_metric_add(w->mx.inflight, 1);
+        rc = ingest_job_transfer(ctx, &j, &err);
+        if (rc == MEDIA_OK)
+            rc = ingest_job_finish(ctx, &j, &err);
+        media_metric_add(w->mx.inflight, -1);
+        t1 = now_ms();
+    }
+    in.rc = rc;
+    in.cls = err.cls;
+    in.retry_after_s = err.retry_after_s;
+    in.failed_storage = j.res.failed_storage;
+    in.claim_lost = ingest_job_claim_lost(ctx, &j);
+    in.shutting_down = w->cancel != 0;
+    in.attempts = j.row.attempts;
+    if (rc == MEDIA_OK) {
         pthread_mutex_lock(&w->mu);
         media_breaker_success(&w->s3b);
         pthread_mutex_unlock(&w->mu);
         media_breaker_set_report(w->hosts, host, true, t1);
-        media_record_cleanup(&fin);
-        return;
-    }
-    if (err.code == MEDIA_ERR_CANCELLED && w->cancel) {
-        /* shutting down: this attempt does not count; the message stays pending for another
-         * worker (reclaimed after the claim timeout) */
-        media_error e;
-        media_catalog_release(db, job->media_id, &err, 0, &e);
-        media_metric_add(w->mx.released, 1);
-        media_log(MEDIA_LOG_WARN, rid, extra, "transfer cancelled by shutdown; left pending");
-        media_record_cleanup(&fin);
-        return;
-    }
-    if (err.code == MEDIA_ERR_DB) { /* the catalog failed around the transfer: retry soon */
-        atomic_store(&w->db_ok, false);
-        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog failed (%s); retry in 1 s", err.message);
-        media_error e;
-        media_queue_retry_later(q, job->msg_id, job, t1 + 1000, &e);
-        media_record_cleanup(&fin);
-        return;
-    }
-    if (res.failed_storage && err.cls != MEDIA_CLASS_PERMANENT) {
-        /* S3 is the problem, not the job: no attempt is burned; the breaker stops intake */
+        media_metric_add(w->mx.succeeded, 1);
+        media_metric_add(w->mx.bytes, (double)j.res.size_bytes);
+        media_metric_observe(w->mx.duration, (double)(t1 - t0) / 1000.0);
+        media_log(MEDIA_LOG_INFO, rid, extra, "ready: %lld bytes, %s, %lld ms",
+                  (long long)j.res.size_bytes, j.res.content_type, (long long)(t1 - t0));
+    } else if (j.res.failed_storage && err.cls != MEDIA_CLASS_PERMANENT) {
         pthread_mutex_lock(&w->mu);
         media_breaker_failure(&w->s3b, t1);
-        int64_t delay = media_breaker_wait_ms(&w->s3b, t1);
+        in.s3_wait_ms = media_breaker_wait_ms(&w->s3b, t1);
         pthread_mutex_unlock(&w->mu);
-        media_error e;
-        media_catalog_release(db, job->media_id, &err, delay, &e);
-        job->attempt = fin.attempts > 0 ? fin.attempts - 1 : 0;
-        if (media_queue_retry_later(q, job->msg_id, job, t1 + (delay > 1000 ? delay : 1000), &e) ==
-            MEDIA_OK)
-            media_catalog_mark_published(db, job->media_id, delay > 1000 ? delay : 1000, &e);
-        media_metric_add(w->mx.released, 1);
-        media_log(MEDIA_LOG_WARN, rid, extra, "storage failed (%s); released without an attempt",
-                  err.message);
-        media_record_cleanup(&fin);
-        return;
-    }
-    if (!res.failed_storage)
+    } else if (rc != MEDIA_ERR_BUSY && rc != MEDIA_ERR_DB && rc != MEDIA_ERR_CANCELLED &&
+               rc != MEDIA_ERR_FENCED && !j.res.failed_storage) {
         media_breaker_set_report(w->hosts, host, err.cls == MEDIA_CLASS_PERMANENT, t1);
-    long delay =
-        ingest_retry_delay_ms(&w->c.retry, fin.attempts, err.cls, err.retry_after_s, rand01());
-    if (delay >= 0) {
-        media_error e;
-        media_catalog_schedule_retry(db, job->media_id, &err, delay, &e);
-        job->attempt = fin.attempts;
-        if (media_queue_retry_later(q, job->msg_id, job, t1 + delay, &e) != MEDIA_OK)
-            media_log(MEDIA_LOG_WARN, rid, extra,
-                      "could not schedule the retry (%s); the outbox sweeper will", e.message);
-        else
-            media_catalog_mark_published(db, job->media_id, delay, &e);
-        media_metric_add(w->mx.retried, 1);
-        media_log(MEDIA_LOG_WARN, rid, extra, "attempt %d failed (%s, %s); retry in %ld ms",
-                  fin.attempts, media_error_class_name(err.cls), err.message, delay);
-    } else {
-        media_log(MEDIA_LOG_ERROR, rid, extra, "failed after %d attempt(s) (%s): %s", fin.attempts,
-                  media_error_class_name(err.cls), err.message);
-        dead_letter(w, db, q, job, &err, fin.attempts);
     }
-    media_record_cleanup(&fin);
+    ingest_outcome oc = ingest_outcome_decide(&in, &w->c.retry, rand01());
+    if (rc == MEDIA_ERR_CANCELLED && in.shutting_down)
+        media_log(MEDIA_LOG_WARN, rid, extra, "transfer cancelled by shutdown; handed back");
+    if (rc == MEDIA_ERR_DB)
+        atomic_store(&w->db_ok, false);
+    carry_out(w, db, q, job, &j, oc, &err, extra);
+    ingest_job_end(ctx, &j);
 }
 
 /* ---- threads ---- */
@@ -437,23 +515,34 @@ typedef struct {
     int slot;
 } thread_arg;
 
+/* The Redis claim timeout: a little longer than the catalog claim, so a dead worker's
+ * message becomes reclaimable only once its row's claim has run out. */
+static long reclaim_idle_ms(const ingest_worker *w)
+{
+    return w->c.claim_timeout_s * 1000 + 1000;
+}
+
 static void *job_thread(void *arg)
 {
     thread_arg *ta = arg;
     ingest_worker *w = ta->w;
-    int slot = ta->slot;
+    job_slot *slot = &w->slots[ta->slot];
     free(ta);
-    media_db *db = NULL;
     media_queue *q = NULL;
-    media_s3_client *s3 = NULL;
-    ingest_source *src = ingest_source_new();
     media_error err;
     media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
     media_s3_client_options so;
     media_s3_client_options_init(&so);
-    so.cancel = &w->cancel;
+    so.cancel = &slot->cancel;
+    ingest_context ctx = {.o = w->o,
+                          .src = ingest_source_new(),
+                          .claims = w->claims,
+                          .owner = w->c.name,
+                          .lease_ms = w->c.claim_timeout_s * 1000,
+                          .cancel = &slot->cancel,
+                          .shutdown = &w->cancel};
     while (!w->stopping) {
-        if (db == NULL && (db = media_db_connect(w->c.database_url, &err)) == NULL) {
+        if (ctx.db == NULL && (ctx.db = media_db_connect(w->c.database_url, &err)) == NULL) {
             atomic_store(&w->db_ok, false);
             sleep_ms(1000);
             continue;
@@ -463,7 +552,7 @@ static void *job_thread(void *arg)
             sleep_ms(1000);
             continue;
         }
-        if (s3 == NULL && (s3 = media_s3_client_new(w->s3cfg, NULL, &so, &err)) == NULL) {
+        if (ctx.s3 == NULL && (ctx.s3 = media_s3_client_new(w->s3cfg, NULL, &so, &err)) == NULL) {
             sleep_ms(1000);
             continue;
         }
@@ -478,7 +567,7 @@ static void *job_thread(void *arg)
         media_job job;
         bool got = false;
         if (media_queue_ensure_group(q, &err) != MEDIA_OK ||
-            media_queue_take(q, w->c.name, w->c.claim_timeout_s * 1000, 1000, &job, &got, &err) !=
+            media_queue_take(q, w->c.name, reclaim_idle_ms(w), 1000, &job, &got, &err) !=
                 MEDIA_OK) {
             atomic_store(&w->redis_ok, false);
             got = false;
@@ -494,23 +583,41 @@ static void *job_thread(void *arg)
             }
             continue;
         }
-        pthread_mutex_lock(&w->mu);
-        snprintf(w->inflight[slot], 48, "%s", job.msg_id);
-        pthread_mutex_unlock(&w->mu);
-        process(w, db, q, s3, src, &job);
-        pthread_mutex_lock(&w->mu);
-        w->inflight[slot][0] = '\0';
-        pthread_mutex_unlock(&w->mu);
+        process(w, &ctx, q, &job);
     }
-    media_s3_client_destroy(s3);
-    ingest_source_destroy(src);
+    media_s3_client_destroy(ctx.s3);
+    ingest_source_destroy(ctx.src);
     media_queue_close(q);
-    media_db_close(db);
+    media_db_close(ctx.db);
     atomic_fetch_sub(&w->active, 1);
     return NULL;
 }
 
-static void sweep(ingest_worker *w, media_db *db, media_queue *q)
+/* Uploads recorded on rows nobody works on (their abort failed, or their worker died before
+ * a next attempt): abort each and forget it. */
+static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
+{
+    media_page p;
+    media_error err;
+    if (media_catalog_open_uploads(db, w->c.sweep_after_s, 100, &p, &err) != MEDIA_OK)
+        return;
+    for (size_t i = 0; i < p.count; i++) {
+        media_record *m = &p.items[i];
+        if (media_s3_multipart_abort(s3, m->object_key, m->upload_id, &err) != MEDIA_OK) {
+            media_log(MEDIA_LOG_WARN, m->request_id, NULL,
+                      "upload sweeper could not abort an upload of media %s: %s", m->id,
+                      err.message);
+            break; /* S3 is struggling: next round */
+        }
+        media_catalog_forget_upload(db, m->id, m->upload_id, &err);
+        media_metric_add(w->mx.uploads_swept, 1);
+        media_log(MEDIA_LOG_INFO, m->request_id, NULL,
+                  "upload sweeper aborted a multipart upload left by media %s", m->id);
+    }
+    media_page_cleanup(&p);
+}
+
+static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3)
 {
     media_error err;
     media_db_result *r;
@@ -534,6 +641,8 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q)
         }
         media_page_cleanup(&p);
     }
+    if (s3)
+        sweep_uploads(w, db, s3);
     media_db_exec(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL, NULL, &err);
 }
 
@@ -542,10 +651,10 @@ static void *keeper_thread(void *arg)
     ingest_worker *w = arg;
     media_db *db = NULL;
     media_queue *q = NULL;
+    media_s3_client *s3 = NULL;
     media_error err;
     media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
-    int64_t last_touch = 0, last_promote = 0, last_sweep = 0, last_stats = 0;
-    int64_t touch_every = w->c.claim_timeout_s * 1000 / 3;
+    int64_t last_promote = 0, last_sweep = 0, last_stats = 0;
     int64_t sweep_every = (w->c.sweep_after_s > 10 ? w->c.sweep_after_s / 2 : 5) * 1000;
     while (!atomic_load(&w->keeper_stop)) {
         sleep_ms(100);
@@ -556,18 +665,6 @@ static void *keeper_thread(void *arg)
         if (q == NULL)
             continue;
         int64_t now = now_ms();
-        if (now - last_touch >= touch_every) { /* keep healthy long transfers' claims */
-            last_touch = now;
-            pthread_mutex_lock(&w->mu);
-            int n = w->c.concurrency;
-            char(*ids)[48] = media_malloc((size_t)n * 48);
-            memcpy(ids, w->inflight, (size_t)n * 48);
-            pthread_mutex_unlock(&w->mu);
-            for (int i = 0; i < n; i++)
-                if (ids[i][0])
-                    media_queue_touch(q, w->c.name, ids[i], &err);
-            free(ids);
-        }
         if (now - last_promote >= 500 && !w->stopping) {
             last_promote = now;
             long moved;
@@ -575,7 +672,9 @@ static void *keeper_thread(void *arg)
         }
         if (db && now - last_sweep >= sweep_every && !w->stopping) {
             last_sweep = now;
-            sweep(w, db, q);
+            if (s3 == NULL)
+                s3 = media_s3_client_new(w->s3cfg, NULL, NULL, &err);
+            sweep(w, db, q, s3);
         }
         if (now - last_stats >= 2000) {
             last_stats = now;
@@ -602,6 +701,7 @@ static void *keeper_thread(void *arg)
             media_metric_set(w->mx.hosts_open, (double)counts[MEDIA_BREAKER_OPEN]);
         }
     }
+    media_s3_client_destroy(s3);
     media_queue_close(q);
     media_db_close(db);
     return NULL;
@@ -625,11 +725,10 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
     w->c = *c;
     w->s3cfg = s3;
     w->o = o;
-    o->cancel = &w->cancel;
     pthread_mutex_init(&w->mu, NULL);
     atomic_store(&w->db_ok, true);
     atomic_store(&w->redis_ok, true);
-    w->inflight = media_calloc((size_t)c->concurrency, 48);
+    w->slots = media_calloc((size_t)c->concurrency, sizeof(*w->slots));
     media_breaker_init(&w->s3b, c->breaker_failures, c->breaker_cooldown_ms);
     w->hosts = media_breaker_set_new(1024, c->breaker_failures, c->breaker_cooldown_ms);
     w->m = media_metrics_new();
@@ -638,11 +737,14 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
     if (w->admin == NULL) {
         media_breaker_set_destroy(w->hosts);
         media_metrics_destroy(w->m);
-        free(w->inflight);
+        free(w->slots);
         pthread_mutex_destroy(&w->mu);
         free(w);
         return NULL;
     }
+    ingest_claims_options co = {c->database_url, c->claim_timeout_s * 1000, c->redis_url,
+                                c->queue_prefix, c->name};
+    w->claims = ingest_claims_start(&co);
     w->threads = media_calloc((size_t)c->concurrency, sizeof(pthread_t));
     atomic_store(&w->active, c->concurrency);
     for (int i = 0; i < c->concurrency; i++) {
@@ -675,16 +777,19 @@ void ingest_worker_wait(ingest_worker *w)
         media_log(MEDIA_LOG_WARN, NULL, NULL,
                   "grace period over: cancelling in-flight transfers (left for another worker)");
         w->cancel = 1;
+        for (int i = 0; i < w->c.concurrency; i++)
+            w->slots[i].cancel = 1;
     }
     for (int i = 0; i < w->c.concurrency; i++)
         pthread_join(w->threads[i], NULL);
+    ingest_claims_stop(w->claims);
     atomic_store(&w->keeper_stop, true);
     pthread_join(w->keeper, NULL);
     media_admin_http_stop(w->admin);
     media_breaker_set_destroy(w->hosts);
     media_metrics_destroy(w->m);
     free(w->threads);
-    free(w->inflight);
+    free(w->slots);
     pthread_mutex_destroy(&w->mu);
     media_log(MEDIA_LOG_INFO, NULL, NULL, "worker %s stopped", w->c.name);
     free(w);

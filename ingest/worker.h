@@ -2,20 +2,24 @@
  * worker.h - `mediagate worker`: the ingest pipeline behind the Redis Streams queue.
  *
  * N job threads (each with its own PostgreSQL, Redis and S3 connections) take jobs — first
- * a pending job idle past the claim timeout (a dead worker's), else a new one — and run them.
- * A keeper thread keeps the claims of in-flight jobs alive, moves due retries back to the
- * stream, and sweeps the outbox (queued rows never enqueued: one replica at a time, under a
- * PostgreSQL advisory lock). An admin port serves /health, /ready and /metrics.
+ * a pending job idle past the claim timeout (a dead worker's), else a new one — claim the
+ * job's catalog row and run it (ingest/job.h). The claim keeper (ingest/claims.h) renews the
+ * claims of running jobs and their messages, and stops a job whose claim is lost. A keeper
+ * thread moves due retries back to the stream and sweeps the outbox (queued rows never
+ * enqueued, stale fetching rows, multipart uploads nobody will finish: one replica at a time,
+ * under a PostgreSQL advisory lock). An admin port serves /health, /ready and /metrics.
  *
- * Outcomes: success -> ack; finished/deleted rows -> ack and skip; transient or rate-limited
- * with attempts left -> retry later (backoff with full jitter, Retry-After honoured); else
- * failed + dead letter. S3 failures trip the S3 breaker, which stops job intake (no attempts
- * burned); a source host's open breaker reschedules its jobs without counting an attempt.
- * Jobs delivered more than max_deliveries times go to the dead letters (poison).
+ * Outcomes (ingest/outcome.h, one decision table): success -> ack; finished/deleted rows ->
+ * ack and skip; a row claimed by another worker -> put back until that claim runs out; a claim
+ * taken over -> change nothing; transient or rate-limited with attempts left -> retry later
+ * (backoff with full jitter, Retry-After honoured); else failed + dead letter. S3 failures trip
+ * the S3 breaker, which stops job intake (no attempts burned); a source host's open breaker
+ * reschedules its jobs without counting an attempt. Jobs delivered more than max_deliveries
+ * times go to the dead letters (poison), unless a live claim holds them.
  *
  * Shutdown (ingest_worker_stop, from SIGTERM/SIGINT): stop taking jobs, let in-flight ones
  * finish within the grace period, then cancel the rest (multipart uploads aborted, rows
- * released, messages left pending for another worker).
+ * released, messages put back for another worker).
  */
 #ifndef INGEST_WORKER_H
 #define INGEST_WORKER_H

@@ -20,8 +20,8 @@
     "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
     "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
     "request_id, " TS("created_at") ", " TS("updated_at") ", " TS("next_attempt_at") ", " TS(      \
-        "ready_at") ", " TS("deleted_at")
-#define NCOLS 22
+        "ready_at") ", " TS("deleted_at") ", claim_owner, claim_epoch, upload_id"
+#define NCOLS 25
 
 /* the fingerprint of a create request: source URL and canonical (jsonb) metadata */
 #define FINGERPRINT(url, meta)                                                                     \
@@ -112,6 +112,10 @@ static void parse_row(const media_db_result *r, int row, media_record *m)
     copy(m->next_attempt_at, sizeof(m->next_attempt_at), media_db_result_value(r, row, 19));
     copy(m->ready_at, sizeof(m->ready_at), media_db_result_value(r, row, 20));
     copy(m->deleted_at, sizeof(m->deleted_at), media_db_result_value(r, row, 21));
+    copy(m->claim_owner, sizeof(m->claim_owner), media_db_result_value(r, row, 22));
+    v = media_db_result_value(r, row, 23);
+    m->claim_epoch = v ? strtoll(v, NULL, 10) : 0;
+    copy(m->upload_id, sizeof(m->upload_id), media_db_result_value(r, row, 24));
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
@@ -292,51 +296,185 @@ static media_code explain_miss(media_db *db, const char *id, media_record *out, 
                            "media %s is %s: cannot %s", id, media_status_name(out->status), what);
 }
 
-media_code media_catalog_begin_fetch(media_db *db, const char *id, media_record *out,
-                                     media_error *err)
+/* Why a fenced transition matched no row: the row as it is, and the code that says so. */
+static media_code explain_fenced(media_db *db, const char *id, int64_t epoch, media_record *out,
+                                 const char *what, media_error *err)
+{
+    media_code rc = media_catalog_get_any(db, id, out, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if ((out->status == MEDIA_STATUS_FETCHING || out->status == MEDIA_STATUS_QUEUED) &&
+        out->claim_epoch != epoch)
+        return media_error_set(err, MEDIA_ERR_FENCED, MEDIA_CLASS_PERMANENT,
+                               "media %s: claim %lld was taken over (now %lld): cannot %s", id,
+                               (long long)epoch, (long long)out->claim_epoch, what);
+    return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                           "media %s is %s: cannot %s", id, media_status_name(out->status), what);
+}
+
+/* $1 id, $2 owner, $3 lease ms */
+#define CLAIM_SQL                                                                                  \
+    "UPDATE media SET status = 'fetching', attempts = attempts + 1,"                               \
+    " claim_epoch = claim_epoch + 1, claim_owner = $2,"                                            \
+    " claim_expires_at = now() + make_interval(secs => $3::bigint / 1000.0), updated_at = now()"   \
+    " WHERE id = $1 AND (status = 'queued' OR (status = 'fetching'"                                \
+    " AND (claim_expires_at IS NULL OR claim_expires_at <= now()))) RETURNING " COLS
+
+media_code media_catalog_claim(media_db *db, const char *id, const char *owner, long lease_ms,
+                               media_record *out, media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char lease[24];
+    snprintf(lease, sizeof(lease), "%ld", lease_ms > 0 ? lease_ms : 1);
+    const char *p[] = {id, owner && owner[0] ? owner : "unnamed", lease};
+    bool found;
+    media_code rc = query_one(db, CLAIM_SQL, 3, p, out, &found, err);
+    if (rc != MEDIA_OK || found)
+        return rc;
+    /* not claimable: finished, deleted, or another claim is live (and for how long) */
+    media_db_result *r;
+    rc = media_db_query(db,
+                        "SELECT " COLS ", ceil(extract(epoch FROM claim_expires_at - now()))"
+                        " FROM media WHERE id = $1",
+                        1, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0) {
+        media_db_result_free(r);
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    }
+    parse_row(r, 0, out);
+    const char *left = media_db_result_value(r, 0, NCOLS);
+    long left_s = left ? strtol(left, NULL, 10) : 0;
+    media_db_result_free(r);
+    if (out->status == MEDIA_STATUS_FETCHING || out->status == MEDIA_STATUS_QUEUED) {
+        /* queued here means it changed under us: come back at once */
+        rc = media_error_set(err, MEDIA_ERR_BUSY, MEDIA_CLASS_TRANSIENT,
+                             "media %s is claimed by another worker for %ld s more", id, left_s);
+        if (err)
+            err->retry_after_s = left_s > 0 ? left_s : 1;
+        return rc;
+    }
+    return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                           "media %s is %s: cannot claim it", id, media_status_name(out->status));
+}
+
+media_code media_catalog_claims_renew(media_db *db, const media_claim_ref *claims, size_t n,
+                                      long lease_ms, bool *held, media_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        held[i] = false;
+    if (n == 0)
+        return MEDIA_OK;
+    media_buf ids, epochs;
+    media_buf_init(&ids, n * 40 + 8);
+    media_buf_init(&epochs, n * 24 + 8);
+    for (size_t i = 0; i < n; i++) {
+        if (!media_uuid_valid(claims[i].id))
+            continue; /* never held */
+        media_buf_appendf(&ids, "%s%s", ids.len ? "," : "{", claims[i].id);
+        media_buf_appendf(&epochs, "%s%lld", epochs.len ? "," : "{", (long long)claims[i].epoch);
+    }
+    if (ids.len == 0) {
+        media_buf_cleanup(&ids);
+        media_buf_cleanup(&epochs);
+        return MEDIA_OK;
+    }
+    media_buf_appends(&ids, "}");
+    media_buf_appends(&epochs, "}");
+    char lease[24];
+    snprintf(lease, sizeof(lease), "%ld", lease_ms > 0 ? lease_ms : 1);
+    const char *p[] = {ids.data, epochs.data, lease};
+    media_db_result *r;
+    media_code rc = media_db_query(
+        db,
+        "UPDATE media m SET claim_expires_at = now() + make_interval(secs => $3::bigint / 1000.0)"
+        " FROM unnest($1::uuid[], $2::bigint[]) AS c(id, epoch)"
+        " WHERE m.id = c.id AND m.claim_epoch = c.epoch AND m.status = 'fetching'"
+        " RETURNING m.id::text, m.claim_epoch",
+        3, p, &r, err);
+    media_buf_cleanup(&ids);
+    media_buf_cleanup(&epochs);
+    if (rc != MEDIA_OK)
+        return rc;
+    for (int row = 0; row < media_db_result_rows(r); row++) {
+        const char *id = media_db_result_value(r, row, 0);
+        long long epoch = strtoll(media_db_result_value(r, row, 1), NULL, 10);
+        for (size_t i = 0; i < n; i++)
+            if (claims[i].epoch == epoch && strcmp(claims[i].id, id) == 0)
+                held[i] = true;
+    }
+    media_db_result_free(r);
+    return MEDIA_OK;
+}
+
+media_code media_catalog_record_upload(media_db *db, const char *id, int64_t epoch,
+                                       const char *upload_id, media_error *err)
 {
     if (!media_uuid_valid(id))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    const char *p[] = {id};
-    bool found;
-    media_code rc = query_one(db,
-                              "UPDATE media SET status = 'fetching', attempts = attempts + 1,"
-                              " updated_at = now() WHERE id = $1 AND status IN ('queued', "
-                              "'fetching') RETURNING " COLS,
-                              1, p, out, &found, err);
-    if (rc == MEDIA_OK && !found)
-        rc = explain_miss(db, id, out, "start fetching", err);
+    char ep[24];
+    snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
+    const char *p[] = {id, ep, upload_id};
+    long n;
+    media_code rc = media_db_exec(db,
+                                  "UPDATE media SET upload_id = $3 WHERE id = $1"
+                                  " AND status = 'fetching' AND claim_epoch = $2",
+                                  3, p, &n, err);
+    if (rc == MEDIA_OK && n == 0) {
+        media_record m;
+        rc = explain_fenced(db, id, epoch, &m, "record its upload", err);
+        media_record_cleanup(&m);
+    }
     return rc;
 }
 
-media_code media_catalog_mark_ready(media_db *db, const char *id, const media_ready_info *info,
-                                    media_record *out, bool *changed, media_error *err)
+media_code media_catalog_forget_upload(media_db *db, const char *id, const char *upload_id,
+                                       media_error *err)
 {
-    *changed = false;
     if (!media_uuid_valid(id))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    char size[24];
+    const char *p[] = {id, upload_id};
+    return media_db_exec(db, "UPDATE media SET upload_id = NULL WHERE id = $1 AND upload_id = $2",
+                         2, p, NULL, err);
+}
+
+/* The claim columns a transition out of fetching clears. */
+#define UNCLAIM "claim_owner = NULL, claim_expires_at = NULL"
+
+media_code media_catalog_mark_ready(media_db *db, const char *id, int64_t epoch,
+                                    const media_ready_info *info, media_record *out, bool *changed,
+                                    media_error *err)
+{
+    *changed = false;
+    memset(out, 0, sizeof(*out));
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    char size[24], ep[24];
     snprintf(size, sizeof(size), "%lld", (long long)info->size_bytes);
-    const char *p[] = {id, info->content_type, size, info->sha256, info->etag};
+    snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
+    const char *p[] = {id, info->content_type, size, info->sha256, info->etag, ep};
     bool found;
     media_code rc = query_one(
         db,
         "UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3, sha256 = $4,"
         " etag = $5, ready_at = now(), updated_at = now(), error_class = NULL, last_error = NULL,"
-        " http_status = NULL WHERE id = $1 AND status = 'fetching' RETURNING " COLS,
-        5, p, out, &found, err);
+        " http_status = NULL, upload_id = NULL, " UNCLAIM
+        " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $6 RETURNING " COLS,
+        6, p, out, &found, err);
     if (rc != MEDIA_OK)
         return rc;
     if (found) {
         *changed = true;
         return MEDIA_OK;
     }
-    rc = media_catalog_get_any(db, id, out, err);
-    if (rc == MEDIA_OK && out->status != MEDIA_STATUS_READY)
-        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
-                             "media %s is %s: cannot mark it ready", id,
-                             media_status_name(out->status));
-    return rc; /* already ready: the first finisher won; nothing changes */
+    media_record_cleanup(out);
+    rc = explain_fenced(db, id, epoch, out, "mark it ready", err);
+    if (rc == MEDIA_ERR_CONFLICT && out->status == MEDIA_STATUS_READY)
+        rc = MEDIA_OK; /* already ready: the first finisher won; nothing changes */
+    return rc;
 }
 
 static void cause_fields(const media_error *cause, char *status, size_t cap, const char **cls)
@@ -345,76 +483,99 @@ static void cause_fields(const media_error *cause, char *status, size_t cap, con
     snprintf(status, cap, "%d", cause->http_status);
 }
 
-media_code media_catalog_mark_failed(media_db *db, const char *id, const media_error *cause,
-                                     media_record *out, bool *changed, media_error *err)
+media_code media_catalog_mark_failed(media_db *db, const char *id, int64_t epoch,
+                                     const media_error *cause, media_record *out, bool *changed,
+                                     media_error *err)
 {
     *changed = false;
+    memset(out, 0, sizeof(*out));
     if (!media_uuid_valid(id))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    char status[16];
+    char status[16], ep[24];
     const char *cls;
     cause_fields(cause, status, sizeof(status), &cls);
-    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL};
+    snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
+    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL, ep};
     bool found;
-    media_code rc =
-        query_one(db,
-                  "UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
-                  " http_status = $4, updated_at = now() WHERE id = $1 AND status IN ('queued', "
-                  "'fetching') RETURNING " COLS,
-                  4, p, out, &found, err);
+    media_code rc = query_one(
+        db,
+        "UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
+        " http_status = $4, updated_at = now(), " UNCLAIM " WHERE id = $1 AND (status = 'queued'"
+        " OR (status = 'fetching' AND (claim_epoch = $5 OR claim_expires_at IS NULL"
+        " OR claim_expires_at <= now()))) RETURNING " COLS,
+        5, p, out, &found, err);
     if (rc != MEDIA_OK)
         return rc;
     if (found) {
         *changed = true;
         return MEDIA_OK;
     }
+    media_record_cleanup(out);
     rc = media_catalog_get_any(db, id, out, err);
-    if (rc == MEDIA_OK && out->status != MEDIA_STATUS_FAILED)
-        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
-                             "media %s is %s: cannot mark it failed", id,
-                             media_status_name(out->status));
+    if (rc != MEDIA_OK || out->status == MEDIA_STATUS_FAILED)
+        return rc; /* already failed: nothing changes */
+    if (out->status == MEDIA_STATUS_FETCHING)
+        return media_error_set(err, MEDIA_ERR_FENCED, MEDIA_CLASS_PERMANENT,
+                               "media %s is claimed by another worker: cannot mark it failed", id);
+    return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                           "media %s is %s: cannot mark it failed", id,
+                           media_status_name(out->status));
+}
+
+/* A fenced fetching -> queued statement matched nothing: say why. */
+static media_code unclaim_missed(media_db *db, const char *id, int64_t epoch, const char *what,
+                                 media_error *err)
+{
+    media_record m;
+    media_code rc = explain_fenced(db, id, epoch, &m, what, err);
+    media_record_cleanup(&m);
     return rc;
 }
 
-media_code media_catalog_schedule_retry(media_db *db, const char *id, const media_error *cause,
-                                        long delay_ms, media_error *err)
+media_code media_catalog_schedule_retry(media_db *db, const char *id, int64_t epoch,
+                                        const media_error *cause, long delay_ms, media_error *err)
 {
     if (!media_uuid_valid(id))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    char status[16], delay[24];
+    char status[16], delay[24], ep[24];
     const char *cls;
     cause_fields(cause, status, sizeof(status), &cls);
     snprintf(delay, sizeof(delay), "%ld", delay_ms < 0 ? 0 : delay_ms);
-    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL, delay};
+    snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
+    const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL, delay, ep};
     long n;
     media_code rc = media_db_exec(
         db,
         "UPDATE media SET status = 'queued', error_class = $2, last_error = $3, http_status = $4,"
-        " next_attempt_at = now() + make_interval(secs => $5::bigint / 1000.0), updated_at = now()"
-        " WHERE id = $1 AND status = 'fetching'",
-        5, p, &n, err);
-    if (rc == MEDIA_OK && n == 0) {
-        media_record m;
-        rc = explain_miss(db, id, &m, "schedule a retry", err);
-        media_record_cleanup(&m);
-    }
+        " next_attempt_at = now() + make_interval(secs => $5::bigint / 1000.0),"
+        " updated_at = now(), " UNCLAIM
+        " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $6",
+        6, p, &n, err);
+    if (rc == MEDIA_OK && n == 0)
+        rc = unclaim_missed(db, id, epoch, "schedule a retry", err);
     return rc;
 }
 
-media_code media_catalog_release(media_db *db, const char *id, const media_error *cause,
-                                 long delay_ms, media_error *err)
+media_code media_catalog_release(media_db *db, const char *id, int64_t epoch,
+                                 const media_error *cause, long delay_ms, media_error *err)
 {
     if (!media_uuid_valid(id))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    char delay[24];
+    char delay[24], ep[24];
     snprintf(delay, sizeof(delay), "%ld", delay_ms < 0 ? 0 : delay_ms);
-    const char *p[] = {id, cause->message, delay};
-    return media_db_exec(
+    snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
+    const char *p[] = {id, cause->message, delay, ep};
+    long n;
+    media_code rc = media_db_exec(
         db,
         "UPDATE media SET status = 'queued', attempts = greatest(attempts - 1, 0),"
         " last_error = $2, next_attempt_at = now() + make_interval(secs => $3::bigint / 1000.0),"
-        " updated_at = now() WHERE id = $1 AND status = 'fetching'",
-        3, p, NULL, err);
+        " updated_at = now(), " UNCLAIM
+        " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $4",
+        4, p, &n, err);
+    if (rc == MEDIA_OK && n == 0)
+        rc = unclaim_missed(db, id, epoch, "release it", err);
+    return rc;
 }
 
 media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err)
@@ -473,11 +634,16 @@ const char *const media_catalog_sql_list =
     " AND CASE WHEN $2::media_status IS NULL THEN status <> 'deleted' ELSE status = $2 END"
     " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4";
 
-/* $1 older than seconds, $2 limit */
+/* $1 older than seconds, $2 limit: queued rows due long ago, and fetching rows whose claim
+ * ran out long ago (their worker died and their message is gone too) */
 const char *const media_catalog_sql_stale_queued =
-    "SELECT " COLS " FROM media WHERE status = 'queued'"
+    "(SELECT " COLS " FROM media WHERE status = 'queued'"
     " AND next_attempt_at < now() - make_interval(secs => $1::bigint)"
-    " ORDER BY next_attempt_at LIMIT $2";
+    " ORDER BY next_attempt_at LIMIT $2)"
+    " UNION ALL (SELECT " COLS " FROM media WHERE status = 'fetching'"
+    " AND claim_expires_at < now() - make_interval(secs => $1::bigint)"
+    " AND next_attempt_at < now() - make_interval(secs => $1::bigint)"
+    " ORDER BY claim_expires_at LIMIT $2)";
 
 media_code media_catalog_list(media_db *db, const char *tenant, const media_status *status,
                               int64_t page, int size, media_page *out, media_error *err)
@@ -578,6 +744,31 @@ media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit
     return MEDIA_OK;
 }
 
+media_code media_catalog_open_uploads(media_db *db, long older_than_s, int limit, media_page *out,
+                                      media_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = -1;
+    char secs[24], lim[16];
+    snprintf(secs, sizeof(secs), "%ld", older_than_s);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *p[] = {secs, lim};
+    media_db_result *r;
+    media_code rc =
+        media_db_query(db,
+                       "SELECT " COLS " FROM media WHERE upload_id IS NOT NULL"
+                       " AND updated_at < now() - make_interval(secs => $1::bigint)"
+                       " AND (status <> 'fetching' OR claim_expires_at IS NULL"
+                       " OR claim_expires_at < now() - make_interval(secs => $1::bigint))"
+                       " ORDER BY updated_at LIMIT $2",
+                       2, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    fill_page(r, out);
+    media_db_result_free(r);
+    return MEDIA_OK;
+}
+
 media_code media_catalog_mark_published(media_db *db, const char *id, long due_ms, media_error *err)
 {
     char ms[32];
@@ -585,7 +776,7 @@ media_code media_catalog_mark_published(media_db *db, const char *id, long due_m
     const char *p[] = {id, ms};
     return media_db_exec(db,
                          "UPDATE media SET next_attempt_at = now() + make_interval(secs => "
-                         "$2::bigint / 1000.0) WHERE id = $1 AND status = 'queued'",
+                         "$2::bigint / 1000.0) WHERE id = $1 AND status IN ('queued', 'fetching')",
                          2, p, NULL, err);
 }
 

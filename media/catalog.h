@@ -5,10 +5,18 @@
  * State machine (every transition a single guarded UPDATE, so concurrent workers cannot
  * corrupt a row):
  *
- *   queued --begin_fetch--> fetching --mark_ready--> ready
- *     ^  ^                     |  \----mark_failed--> failed --requeue--> queued
- *     |  +----schedule_retry---+
+ *   queued --claim--> fetching --mark_ready--> ready
+ *     ^  ^               |  \----mark_failed--> failed --requeue--> queued
+ *     |  +--schedule_retry / release--+
  *     +-- (any but deleted) --soft_delete--> deleted --gc--> (row gone)
+ *
+ * Claims. A worker takes a row with media_catalog_claim: the claim has an owner, an epoch (a
+ * fencing token, incremented by every claim) and an expiry the owner renews while it works
+ * (media_catalog_claims_renew). A fetching row can be claimed again only after its claim ran
+ * out. Every transition out of fetching, and recording an upload, names the epoch it holds;
+ * after a take-over the old holder's transitions fail with MEDIA_ERR_FENCED and change nothing,
+ * so only the current owner's result counts. (The holder must also stop its own work before
+ * its claim can run out: see ingest/claims.h.)
  *
  * A row that is ready is never set back to fetching; finishing an already-finished job
  * changes nothing. Object keys are derived from tenant and id and never change.
@@ -65,6 +73,10 @@ typedef struct media_record {
     char request_id[80];
     /* RFC 3339 UTC with microseconds; "" when NULL */
     char created_at[40], updated_at[40], next_attempt_at[40], ready_at[40], deleted_at[40];
+    /* the claim (internal; not part of the JSON representation) */
+    char claim_owner[128]; /* "" when none */
+    int64_t claim_epoch;   /* fencing token of the latest claim (0: never claimed) */
+    char upload_id[256];   /* multipart upload opened for this row and not yet closed, or "" */
 } media_record;
 
 void media_record_cleanup(media_record *r);
@@ -107,11 +119,35 @@ media_code media_catalog_get(media_db *db, const char *tenant, const char *id, m
 media_code media_catalog_get_any(media_db *db, const char *id, media_record *out, media_error *err);
 
 /*
- * queued|fetching -> fetching, attempts + 1. Any other state: MEDIA_ERR_CONFLICT with *out
- * holding the row as it is (a worker then acknowledges the job without work).
+ * Claim the row for owner for lease_ms: queued -> fetching, or a fetching row whose claim ran
+ * out; attempts + 1, a new epoch. *out is the claimed row: out->claim_epoch is the fencing
+ * token to pass to every later transition; out->upload_id names a multipart upload an earlier
+ * holder left open (abort it before uploading).
+ * MEDIA_ERR_BUSY (transient): another claim is live; err->retry_after_s says for how long.
+ * MEDIA_ERR_CONFLICT: the row is ready, failed or deleted (a worker then acknowledges the job
+ * without work). In both, *out holds the row as it is. Caller cleans *out up in every case.
  */
-media_code media_catalog_begin_fetch(media_db *db, const char *id, media_record *out,
-                                     media_error *err);
+media_code media_catalog_claim(media_db *db, const char *id, const char *owner, long lease_ms,
+                               media_record *out, media_error *err);
+
+/* One held claim. */
+typedef struct media_claim_ref {
+    const char *id;
+    int64_t epoch;
+} media_claim_ref;
+
+/* Extend each claim still held (same epoch, still fetching) to lease_ms from now, in one
+ * statement. held[i] tells which are still held; a false one was taken over or finished. */
+media_code media_catalog_claims_renew(media_db *db, const media_claim_ref *claims, size_t n,
+                                      long lease_ms, bool *held, media_error *err);
+
+/* Record the multipart upload the holder of epoch just created, before any part is sent.
+ * MEDIA_ERR_FENCED when the claim was taken over (abort the upload then). */
+media_code media_catalog_record_upload(media_db *db, const char *id, int64_t epoch,
+                                       const char *upload_id, media_error *err);
+/* Forget upload_id once it is completed or aborted (no claim needed: it names the upload). */
+media_code media_catalog_forget_upload(media_db *db, const char *id, const char *upload_id,
+                                       media_error *err);
 
 typedef struct media_ready_info {
     const char *content_type;
@@ -120,24 +156,31 @@ typedef struct media_ready_info {
     const char *etag;
 } media_ready_info;
 
-/* fetching -> ready. Already ready: MEDIA_OK with *changed = false and nothing written.
- * Other states: MEDIA_ERR_CONFLICT. */
-media_code media_catalog_mark_ready(media_db *db, const char *id, const media_ready_info *info,
-                                    media_record *out, bool *changed, media_error *err);
+/* fetching (claim epoch) -> ready; clears the claim and the recorded upload. Already ready:
+ * MEDIA_OK with *changed = false and nothing written. Claim taken over: MEDIA_ERR_FENCED.
+ * Failed or deleted: MEDIA_ERR_CONFLICT. *out holds the row in every case but a DB error. */
+media_code media_catalog_mark_ready(media_db *db, const char *id, int64_t epoch,
+                                    const media_ready_info *info, media_record *out, bool *changed,
+                                    media_error *err);
 
-/* queued|fetching -> failed with the error's class, message and HTTP status. Already failed:
- * MEDIA_OK, *changed = false. ready/deleted: MEDIA_ERR_CONFLICT (a finished row stays). */
-media_code media_catalog_mark_failed(media_db *db, const char *id, const media_error *cause,
-                                     media_record *out, bool *changed, media_error *err);
+/* -> failed with the error's class, message and HTTP status, from queued, from fetching under
+ * claim epoch, or from fetching whose claim ran out (epoch 0: the caller holds no claim, as for
+ * a poison message). Already failed: MEDIA_OK, *changed = false. Fetching under a live claim of
+ * another epoch: MEDIA_ERR_FENCED. ready/deleted: MEDIA_ERR_CONFLICT (a finished row stays). */
+media_code media_catalog_mark_failed(media_db *db, const char *id, int64_t epoch,
+                                     const media_error *cause, media_record *out, bool *changed,
+                                     media_error *err);
 
-/* fetching -> queued, due in delay_ms, keeping the error for operators. */
-media_code media_catalog_schedule_retry(media_db *db, const char *id, const media_error *cause,
-                                        long delay_ms, media_error *err);
+/* fetching (claim epoch) -> queued, due in delay_ms, keeping the error for operators.
+ * MEDIA_ERR_FENCED when the claim was taken over. */
+media_code media_catalog_schedule_retry(media_db *db, const char *id, int64_t epoch,
+                                        const media_error *cause, long delay_ms, media_error *err);
 
-/* fetching -> queued, due in delay_ms, and this attempt does not count (attempts - 1): for
- * failures that are not the job's (storage outage, shutdown). */
-media_code media_catalog_release(media_db *db, const char *id, const media_error *cause,
-                                 long delay_ms, media_error *err);
+/* fetching (claim epoch) -> queued, due in delay_ms, and this attempt does not count (attempts
+ * - 1): for failures that are not the job's (storage outage, shutdown). MEDIA_ERR_FENCED as
+ * above. */
+media_code media_catalog_release(media_db *db, const char *id, int64_t epoch,
+                                 const media_error *cause, long delay_ms, media_error *err);
 
 /* failed|queued -> queued with attempts 0 and the error cleared (dead-letter replay). */
 media_code media_catalog_requeue(media_db *db, const char *id, media_record *out, media_error *err);
@@ -168,15 +211,23 @@ media_code media_catalog_list(media_db *db, const char *tenant, const media_stat
 media_code media_catalog_list_after(media_db *db, const char *tenant, const media_status *status,
                                     const char *after, int size, media_page *out, media_error *err);
 
-/* Queued rows due for more than older_than_s seconds (the outbox sweeper), oldest first. */
+/* The outbox sweeper's work: queued rows due for more than older_than_s seconds, and fetching
+ * rows whose claim ran out that long ago and that were not published since (their worker and
+ * their message are both gone). */
 media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit, media_page *out,
                                       media_error *err);
 /* How long a published job (in the stream or the delayed set) may stay queued before the
  * outbox sweeper assumes its message was lost and publishes it again. */
 #define MEDIA_REPUBLISH_AFTER_S 900
 
-/* Record that a queued row's job was published to Redis, due in due_ms: the sweeper leaves it
- * alone until due + MEDIA_REPUBLISH_AFTER_S (a backlog must not breed duplicates). */
+/* Rows that still name a multipart upload while no live claim works on them (older than
+ * older_than_s): the upload sweeper aborts each upload and forgets it. */
+media_code media_catalog_open_uploads(media_db *db, long older_than_s, int limit, media_page *out,
+                                      media_error *err);
+
+/* Record that a queued (or stale fetching) row's job was published to Redis, due in due_ms: the
+ * sweeper leaves it alone until due + MEDIA_REPUBLISH_AFTER_S (a backlog must not breed
+ * duplicates). */
 media_code media_catalog_mark_published(media_db *db, const char *id, long due_ms,
                                         media_error *err);
 

@@ -24,6 +24,20 @@ media_code media_enqueue_publish(media_db *db, media_queue *q, const media_recor
     return rc;
 }
 
+media_code media_enqueue_reschedule(media_db *db, media_queue *q, const char *msg_id,
+                                    const media_job *job, long delay_ms, int64_t now_ms,
+                                    media_error *err)
+{
+    if (delay_ms < 0)
+        delay_ms = 0;
+    media_code rc = media_queue_retry_later(q, msg_id, job, now_ms + delay_ms, err);
+    if (rc == MEDIA_OK && db) {
+        media_error e; /* not marking is harmless: at worst the sweeper publishes it again */
+        media_catalog_mark_published(db, job->media_id, delay_ms, &e);
+    }
+    return rc;
+}
+
 media_code media_enqueue(media_db *db, media_queue *q, const media_create_request *req,
                          media_record *out, bool *created, bool *queued, media_error *queue_err,
                          media_error *err)

@@ -22,6 +22,16 @@ media_code media_enqueue_publish(media_db *db, media_queue *q, const media_recor
                                  media_error *err);
 
 /*
+ * Put a job back to run after delay_ms: acknowledge msg_id (may be "") and add the job to the
+ * delayed set in one Redis step, then mark the row published (db may be NULL: not marked) so
+ * the outbox sweeper leaves it alone. now_ms is the wall clock (the delayed set's scores).
+ * Errors are Redis's: the message then stays where it was (pending: reclaimed later).
+ */
+media_code media_enqueue_reschedule(media_db *db, media_queue *q, const char *msg_id,
+                                    const media_job *job, long delay_ms, int64_t now_ms,
+                                    media_error *err);
+
+/*
  * Create (or, with an idempotency key, find) the row and enqueue it when newly created.
  * q may be NULL (Redis down at start). *queued tells whether the stream got the job now;
  * *queue_err (may be NULL) says why not. Errors are the catalog's only.

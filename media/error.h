@@ -30,6 +30,8 @@
     X(MEDIA_ERR_CANCELLED, "cancelled")                                                            \
     X(MEDIA_ERR_DB, "database error")                                                              \
     X(MEDIA_ERR_CONFLICT, "conflict")                                                              \
+    X(MEDIA_ERR_BUSY, "claimed by another worker")                                                 \
+    X(MEDIA_ERR_FENCED, "claim taken over by another worker")                                      \
     X(MEDIA_ERR_SCHEMA, "database schema mismatch")
 
 typedef enum {

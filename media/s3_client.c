@@ -109,9 +109,11 @@ media_error_class media_s3_classify(int http_status, const char *code)
     if (http_status >= 500 || strcmp(code, "SlowDown") == 0 || strcmp(code, "InternalError") == 0)
         return MEDIA_CLASS_TRANSIENT;
     /* 4xx that describe a passing condition, not a wrong request */
-    static const char *const transient_4xx[] = {"RequestTimeout",   "RequestTimeTooSkewed",
-                                                "BadDigest",        "IncompleteBody",
-                                                "OperationAborted", "XAmzContentSHA256Mismatch"};
+    /* NoSuchUpload: our own upload was aborted under us (a cleanup, a lifecycle rule): the
+     * next attempt starts a new one; it says nothing about the request */
+    static const char *const transient_4xx[] = {
+        "RequestTimeout",   "RequestTimeTooSkewed",      "BadDigest",   "IncompleteBody",
+        "OperationAborted", "XAmzContentSHA256Mismatch", "NoSuchUpload"};
     for (size_t i = 0; i < sizeof(transient_4xx) / sizeof(transient_4xx[0]); i++)
         if (strcmp(code, transient_4xx[i]) == 0)
             return MEDIA_CLASS_TRANSIENT;
@@ -170,8 +172,13 @@ typedef struct {
     void *write_ud;
     media_buf *response;
     media_s3_object_info *info;
-    bool head; /* no response body (HEAD) */
+    bool head;    /* no response body (HEAD) */
+    bool cleanup; /* an abort or delete: never cancelled (it is what leaves nothing behind),
+                     but bounded by CLEANUP_TIMEOUT_MS */
 } s3_call;
+
+/* A cleanup request may outlive a cancel, never a dead server. */
+#define CLEANUP_TIMEOUT_MS 15000L
 
 typedef struct {
     media_s3_client *c;
@@ -310,6 +317,8 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 {
     (void)dt, (void)dn, (void)ut, (void)un;
     s3_xfer *x = ud;
+    if (x->call->cleanup)
+        return 0;
     return x->c->opts.cancel && *x->c->opts.cancel ? 1 : 0;
 }
 
@@ -449,7 +458,10 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->opts.low_speed_bytes);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opts.low_speed_time_s);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+    long timeout_ms = c->opts.timeout_ms;
+    if (call->cleanup && (timeout_ms <= 0 || timeout_ms > CLEANUP_TIMEOUT_MS))
+        timeout_ms = CLEANUP_TIMEOUT_MS;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
     if (c->ca_file)
@@ -585,7 +597,7 @@ media_code media_s3_get(media_s3_client *c, const char *key, media_write_fn writ
 
 media_code media_s3_delete(media_s3_client *c, const char *key, media_error *err)
 {
-    s3_call call = {.method = "DELETE", .key = key};
+    s3_call call = {.method = "DELETE", .key = key, .cleanup = true};
     media_code rc = s3_perform(c, &call, err);
     return rc == MEDIA_ERR_NOT_FOUND ? MEDIA_OK : rc;
 }
@@ -742,7 +754,7 @@ media_code media_s3_multipart_abort(media_s3_client *c, const char *key, const c
 {
     media_kv q[] = {{"uploadId", upload_id}};
     media_error e;
-    s3_call call = {.method = "DELETE", .key = key, .query = q, .query_count = 1};
+    s3_call call = {.method = "DELETE", .key = key, .query = q, .query_count = 1, .cleanup = true};
     media_code rc = s3_perform(c, &call, &e);
     if (rc != MEDIA_OK && e.http_status == 404) /* NoSuchUpload: already gone */
         return MEDIA_OK;

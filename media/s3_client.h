@@ -36,12 +36,14 @@ typedef size_t (*media_read_fn)(void *ud, char *buf, size_t cap);
 typedef int (*media_write_fn)(void *ud, const char *data, size_t n);
 
 typedef struct media_s3_client_options {
-    long connect_timeout_ms;       /* default 5000 */
-    long low_speed_bytes;          /* abort when slower than this ... (default 1024 B/s) */
-    long low_speed_time_s;         /* ... for this long (default 30 s) */
-    long timeout_ms;               /* whole request; 0 = none (default) */
-    time_t (*now)(void);           /* clock for signing; NULL = time() */
-    volatile sig_atomic_t *cancel; /* when set non-zero, running requests abort (may be NULL) */
+    long connect_timeout_ms; /* default 5000 */
+    long low_speed_bytes;    /* abort when slower than this ... (default 1024 B/s) */
+    long low_speed_time_s;   /* ... for this long (default 30 s) */
+    long timeout_ms;         /* whole request; 0 = none (default) */
+    time_t (*now)(void);     /* clock for signing; NULL = time() */
+    /* when set non-zero, running requests abort (may be NULL); never aborts and deletes, which
+     * are what leaves nothing behind (they are bounded by their own 15 s timeout instead) */
+    volatile sig_atomic_t *cancel;
 } media_s3_client_options;
 
 typedef struct media_s3_client media_s3_client;
@@ -148,7 +150,8 @@ media_code media_s3_multipart_abort_older_than(media_s3_client *c, const char *p
 
 /* ---- pure helpers (no I/O), exposed for tests ---- */
 
-/* Classify an S3 answer: HTTP status plus the error document's Code (may be NULL/""). */
+/* Classify an S3 answer: HTTP status plus the error document's Code (may be NULL/"").
+ * NoSuchUpload is transient: an upload of ours aborted under us is retried with a new one. */
 media_error_class media_s3_classify(int http_status, const char *s3_code);
 /* Parse "2013-05-24T00:00:00.000Z" (ISO 8601 UTC, S3's format) into *out. */
 bool media_s3_parse_time(const char *s, time_t *out);

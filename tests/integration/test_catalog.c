@@ -199,12 +199,16 @@ static void test_happy_path_and_second_finisher_changes_nothing(void **st)
     bool changed;
     media_error err;
     create("acme", "https://x/happy.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_OK);
     assert_int_equal(r.status, MEDIA_STATUS_FETCHING);
     assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.claim_epoch, 1);
+    assert_string_equal(r.claim_owner, "w1");
+    int64_t ep = r.claim_epoch;
     media_record_cleanup(&r);
     media_ready_info info = {"image/jpeg", 1234, "ab", "etag-1"};
-    assert_int_equal(media_catalog_mark_ready(db, m.id, &info, &r, &changed, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_ready(db, m.id, ep, &info, &r, &changed, &err), MEDIA_OK);
+    assert_string_equal(r.claim_owner, ""); /* the claim ends with the job */
     assert_true(changed);
     assert_int_equal(r.status, MEDIA_STATUS_READY);
     assert_int_equal(r.size_bytes, 1234);
@@ -214,18 +218,18 @@ static void test_happy_path_and_second_finisher_changes_nothing(void **st)
     media_record_cleanup(&r);
     /* a second worker finishing the same job */
     media_ready_info other = {"image/png", 99, "cd", "etag-2"};
-    assert_int_equal(media_catalog_mark_ready(db, m.id, &other, &r, &changed, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_ready(db, m.id, ep, &other, &r, &changed, &err), MEDIA_OK);
     assert_false(changed);
     assert_string_equal(r.etag, "etag-1");
     assert_string_equal(r.updated_at, updated);
     media_record_cleanup(&r);
     /* ready is never set back to fetching, nor failed */
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_ERR_CONFLICT);
+    assert_int_equal(media_catalog_claim(db, m.id, "w2", 60000, &r, &err), MEDIA_ERR_CONFLICT);
     assert_int_equal(r.status, MEDIA_STATUS_READY);
     media_record_cleanup(&r);
     media_error cause;
     media_error_set(&cause, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT, "late failure");
-    assert_int_equal(media_catalog_mark_failed(db, m.id, &cause, &r, &changed, &err),
+    assert_int_equal(media_catalog_mark_failed(db, m.id, ep, &cause, &r, &changed, &err),
                      MEDIA_ERR_CONFLICT);
     media_record_cleanup(&r);
     assert_int_equal(media_catalog_requeue(db, m.id, &r, &err), MEDIA_ERR_CONFLICT);
@@ -243,35 +247,39 @@ static void test_retry_fail_and_requeue(void **st)
     bool changed;
     media_error err, cause;
     create("acme", "https://x/flaky.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
-    assert_int_equal(media_catalog_mark_ready(db, m.id, &(media_ready_info){"a", 1, "b", "c"}, &r,
-                                              &changed, &err),
+    assert_int_equal(media_catalog_mark_ready(db, m.id, 0, &(media_ready_info){"a", 1, "b", "c"},
+                                              &r, &changed, &err),
                      MEDIA_ERR_CONFLICT); /* queued cannot jump to ready */
     media_record_cleanup(&r);
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_OK);
+    int64_t ep = r.claim_epoch;
     media_record_cleanup(&r);
     media_error_set(&cause, MEDIA_ERR_TIMEOUT, MEDIA_CLASS_TRANSIENT, "source timed out");
     cause.http_status = 503;
-    assert_int_equal(media_catalog_schedule_retry(db, m.id, &cause, 60000, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_schedule_retry(db, m.id, ep, &cause, 60000, &err), MEDIA_OK);
     assert_int_equal(media_catalog_get(db, "acme", m.id, &r, &err), MEDIA_OK);
     assert_int_equal(r.status, MEDIA_STATUS_QUEUED);
     assert_string_equal(r.error_class, "transient");
     assert_string_equal(r.last_error, "source timed out");
     assert_int_equal(r.http_status, 503);
     assert_true(strcmp(r.next_attempt_at, r.created_at) > 0);
+    assert_string_equal(r.claim_owner, "");
     media_record_cleanup(&r);
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "w2", 60000, &r, &err), MEDIA_OK);
     assert_int_equal(r.attempts, 2);
+    assert_int_equal(r.claim_epoch, ep + 1);
+    ep = r.claim_epoch;
     media_record_cleanup(&r);
     media_error_set(&cause, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "HTML is not media");
-    assert_int_equal(media_catalog_mark_failed(db, m.id, &cause, &r, &changed, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_failed(db, m.id, ep, &cause, &r, &changed, &err), MEDIA_OK);
     assert_true(changed);
     assert_int_equal(r.status, MEDIA_STATUS_FAILED);
     assert_string_equal(r.error_class, "permanent");
     media_record_cleanup(&r);
-    assert_int_equal(media_catalog_mark_failed(db, m.id, &cause, &r, &changed, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_failed(db, m.id, ep, &cause, &r, &changed, &err), MEDIA_OK);
     assert_false(changed);
     media_record_cleanup(&r);
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_ERR_CONFLICT);
+    assert_int_equal(media_catalog_claim(db, m.id, "w3", 60000, &r, &err), MEDIA_ERR_CONFLICT);
     media_record_cleanup(&r);
     assert_int_equal(media_catalog_requeue(db, m.id, &r, &err), MEDIA_OK);
     assert_int_equal(r.status, MEDIA_STATUS_QUEUED);
@@ -279,6 +287,126 @@ static void test_retry_fail_and_requeue(void **st)
     assert_string_equal(r.error_class, "");
     assert_null(r.last_error);
     media_record_cleanup(&r);
+    media_record_cleanup(&m);
+}
+
+/* issue 15, defect 7: each claim has an owner and an epoch; a stale holder changes nothing */
+static void test_claims_are_fenced(void **st)
+{
+    (void)st;
+    media_record m, r;
+    bool changed;
+    media_error err, cause;
+    media_error_set(&cause, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT, "boom");
+    create("acme", "https://x/fenced.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_OK);
+    int64_t e1 = r.claim_epoch;
+    media_record_cleanup(&r);
+
+    /* a second delivery while the claim is live: busy, for about the lease */
+    assert_int_equal(media_catalog_claim(db, m.id, "w2", 60000, &r, &err), MEDIA_ERR_BUSY);
+    assert_int_equal(r.status, MEDIA_STATUS_FETCHING);
+    assert_string_equal(r.claim_owner, "w1");
+    assert_true(err.retry_after_s >= 59 && err.retry_after_s <= 60);
+    media_record_cleanup(&r);
+    assert_int_equal(media_catalog_mark_failed(db, m.id, 0, &cause, &r, &changed, &err),
+                     MEDIA_ERR_FENCED); /* a poison verdict cannot fail a live job */
+    media_record_cleanup(&r);
+
+    /* w1 records its upload; renewal keeps the claim */
+    assert_int_equal(media_catalog_record_upload(db, m.id, e1, "up-1", &err), MEDIA_OK);
+    media_claim_ref refs[] = {{m.id, e1}, {m.id, e1 + 7}};
+    bool held[2];
+    assert_int_equal(media_catalog_claims_renew(db, refs, 2, 60000, held, &err), MEDIA_OK);
+    assert_true(held[0]);
+    assert_false(held[1]);
+
+    /* the claim runs out (w1 went silent): w2 takes over with a new epoch and sees the
+     * upload w1 left */
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "UPDATE media SET claim_expires_at = now() - interval '1 second' WHERE id = '%s'",
+             m.id);
+    pgtest_exec(db, sql);
+    assert_int_equal(media_catalog_claim(db, m.id, "w2", 60000, &r, &err), MEDIA_OK);
+    int64_t e2 = r.claim_epoch;
+    assert_int_equal(e2, e1 + 1);
+    assert_int_equal(r.attempts, 2);
+    assert_string_equal(r.upload_id, "up-1");
+    media_record_cleanup(&r);
+    assert_int_equal(media_catalog_claims_renew(db, refs, 1, 60000, held, &err), MEDIA_OK);
+    assert_false(held[0]); /* w1's renewal tells it the claim is gone */
+
+    /* every write of the stale holder is refused and changes nothing */
+    media_ready_info info = {"image/jpeg", 10, "aa", "e1"};
+    assert_int_equal(media_catalog_mark_ready(db, m.id, e1, &info, &r, &changed, &err),
+                     MEDIA_ERR_FENCED);
+    media_record_cleanup(&r);
+    assert_int_equal(media_catalog_mark_failed(db, m.id, e1, &cause, &r, &changed, &err),
+                     MEDIA_ERR_FENCED);
+    media_record_cleanup(&r);
+    assert_int_equal(media_catalog_schedule_retry(db, m.id, e1, &cause, 0, &err), MEDIA_ERR_FENCED);
+    assert_int_equal(media_catalog_release(db, m.id, e1, &cause, 0, &err), MEDIA_ERR_FENCED);
+    assert_int_equal(media_catalog_record_upload(db, m.id, e1, "up-stale", &err), MEDIA_ERR_FENCED);
+    assert_int_equal(media_catalog_get_any(db, m.id, &r, &err), MEDIA_OK);
+    assert_int_equal(r.status, MEDIA_STATUS_FETCHING);
+    assert_string_equal(r.claim_owner, "w2");
+    assert_string_equal(r.upload_id, "up-1");
+    assert_int_equal(r.attempts, 2);
+    media_record_cleanup(&r);
+
+    /* the current holder aborts the leftover, forgets it, and finishes */
+    assert_int_equal(media_catalog_forget_upload(db, m.id, "up-1", &err), MEDIA_OK);
+    assert_int_equal(media_catalog_record_upload(db, m.id, e2, "up-2", &err), MEDIA_OK);
+    assert_int_equal(media_catalog_mark_ready(db, m.id, e2, &info, &r, &changed, &err), MEDIA_OK);
+    assert_true(changed);
+    assert_string_equal(r.upload_id, ""); /* completed with the row */
+    media_record_cleanup(&r);
+    /* the stale holder finishing late: already ready, nothing changes, not an error */
+    assert_int_equal(media_catalog_mark_ready(db, m.id, e1, &info, &r, &changed, &err), MEDIA_OK);
+    assert_false(changed);
+    media_record_cleanup(&r);
+    media_record_cleanup(&m);
+}
+
+/* a release or retry hands the row back; the claim is gone, the next claim is a new epoch */
+static void test_release_keeps_attempts_and_open_uploads_are_found(void **st)
+{
+    (void)st;
+    media_record m, r;
+    media_error err, cause;
+    media_error_set(&cause, MEDIA_ERR_S3, MEDIA_CLASS_TRANSIENT, "S3 down");
+    create("acme", "https://x/release.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_OK);
+    int64_t e1 = r.claim_epoch;
+    media_record_cleanup(&r);
+    assert_int_equal(media_catalog_record_upload(db, m.id, e1, "up-left", &err), MEDIA_OK);
+    assert_int_equal(media_catalog_release(db, m.id, e1, &cause, 0, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_get_any(db, m.id, &r, &err), MEDIA_OK);
+    assert_int_equal(r.status, MEDIA_STATUS_QUEUED);
+    assert_int_equal(r.attempts, 0);
+    assert_string_equal(r.claim_owner, "");
+    assert_string_equal(r.upload_id, "up-left"); /* its abort failed: kept for cleanup */
+    media_record_cleanup(&r);
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = '%s'", m.id);
+    pgtest_exec(db, sql);
+    media_page p;
+    assert_int_equal(media_catalog_open_uploads(db, 60, 1000, &p, &err), MEDIA_OK);
+    bool found = false;
+    for (size_t i = 0; i < p.count; i++)
+        found |= strcmp(p.items[i].id, m.id) == 0 && strcmp(p.items[i].upload_id, "up-left") == 0;
+    assert_true(found);
+    media_page_cleanup(&p);
+    /* a live claim's upload is never offered to the sweeper */
+    assert_int_equal(media_catalog_claim(db, m.id, "w2", 60000, &r, &err), MEDIA_OK);
+    media_record_cleanup(&r);
+    pgtest_exec(db, sql);
+    assert_int_equal(media_catalog_open_uploads(db, 60, 1000, &p, &err), MEDIA_OK);
+    for (size_t i = 0; i < p.count; i++)
+        assert_string_not_equal(p.items[i].id, m.id);
+    media_page_cleanup(&p);
     media_record_cleanup(&m);
 }
 
@@ -294,7 +422,7 @@ static void test_soft_delete(void **st)
     assert_true(r.deleted_at[0] != '\0');
     media_record_cleanup(&r);
     assert_int_equal(media_catalog_soft_delete(db, "acme", m.id, &r, &err), MEDIA_ERR_NOT_FOUND);
-    assert_int_equal(media_catalog_begin_fetch(db, m.id, &r, &err), MEDIA_ERR_CONFLICT);
+    assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_ERR_CONFLICT);
     media_record_cleanup(&r);
     media_record_cleanup(&m);
 }
@@ -337,7 +465,7 @@ static void test_offset_and_keyset_pagination(void **st)
     media_record r;
     assert_int_equal(media_catalog_soft_delete(db, "pager", ids[3], &r, &err), MEDIA_OK);
     media_record_cleanup(&r);
-    assert_int_equal(media_catalog_begin_fetch(db, ids[4], &r, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, ids[4], "w1", 60000, &r, &err), MEDIA_OK);
     media_record_cleanup(&r);
     media_status fetching = MEDIA_STATUS_FETCHING;
     assert_int_equal(media_catalog_list(db, "pager", &fetching, 1, 10, &p, &err), MEDIA_OK);
@@ -408,6 +536,37 @@ static void test_stale_queued_lookup_and_mark_published(void **st)
         assert_string_not_equal(p.items[i].id, m.id);
     media_page_cleanup(&p);
     media_record_cleanup(&m);
+
+    /* a fetching row whose worker died and whose message is gone: its claim ran out long ago
+     * and it was not published since; a live or recently lapsed claim is left alone */
+    media_record r;
+    create("acme", "https://x/orphan.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
+    assert_int_equal(media_catalog_claim(db, m.id, "dead", 60000, &r, &err), MEDIA_OK);
+    media_record_cleanup(&r);
+    snprintf(sql, sizeof(sql),
+             "UPDATE media SET next_attempt_at = now() - interval '5 minutes' WHERE id = '%s'",
+             m.id);
+    pgtest_exec(db, sql);
+    assert_int_equal(media_catalog_stale_queued(db, 60, 1000, &p, &err), MEDIA_OK);
+    for (size_t i = 0; i < p.count; i++)
+        assert_string_not_equal(p.items[i].id, m.id); /* claim live */
+    media_page_cleanup(&p);
+    snprintf(sql, sizeof(sql),
+             "UPDATE media SET claim_expires_at = now() - interval '2 minutes' WHERE id = '%s'",
+             m.id);
+    pgtest_exec(db, sql);
+    assert_int_equal(media_catalog_stale_queued(db, 60, 1000, &p, &err), MEDIA_OK);
+    found = false;
+    for (size_t i = 0; i < p.count; i++)
+        found |= strcmp(p.items[i].id, m.id) == 0;
+    assert_true(found);
+    media_page_cleanup(&p);
+    assert_int_equal(media_catalog_mark_published(db, m.id, 0, &err), MEDIA_OK);
+    assert_int_equal(media_catalog_stale_queued(db, 60, 1000, &p, &err), MEDIA_OK);
+    for (size_t i = 0; i < p.count; i++)
+        assert_string_not_equal(p.items[i].id, m.id); /* published again: left alone */
+    media_page_cleanup(&p);
+    media_record_cleanup(&m);
 }
 
 /* EXPLAIN the repository's own SQL over a realistic table */
@@ -453,8 +612,10 @@ static void test_explain_listing_and_stale_lookup_use_their_indexes(void **st)
     free(plan);
     const char *sp[] = {"60", "100"};
     plan = explain(media_catalog_sql_stale_queued, 2, sp);
-    if (strstr(plan, "media_queued_due_idx") == NULL)
-        fail_msg("stale-queued lookup does not use media_queued_due_idx:\n%s", plan);
+    if (strstr(plan, "media_queued_due_idx") == NULL ||
+        strstr(plan, "media_fetching_claim_idx") == NULL)
+        fail_msg("stale lookup does not use media_queued_due_idx and media_fetching_claim_idx:\n%s",
+                 plan);
     free(plan);
     pgtest_exec(db, "DELETE FROM media WHERE tenant_id LIKE 'bulk%'");
 }
@@ -657,6 +818,8 @@ int main(void)
         cmocka_unit_test(test_create_refuses_bad_input),
         cmocka_unit_test(test_happy_path_and_second_finisher_changes_nothing),
         cmocka_unit_test(test_retry_fail_and_requeue),
+        cmocka_unit_test(test_claims_are_fenced),
+        cmocka_unit_test(test_release_keeps_attempts_and_open_uploads_are_found),
         cmocka_unit_test(test_soft_delete),
         cmocka_unit_test(test_offset_and_keyset_pagination),
         cmocka_unit_test(test_stale_queued_lookup_and_mark_published),

@@ -12,6 +12,8 @@ static void test_classify(void **st)
     assert_int_equal(media_s3_classify(502, NULL), MEDIA_CLASS_TRANSIENT);
     assert_int_equal(media_s3_classify(400, "RequestTimeout"), MEDIA_CLASS_TRANSIENT);
     assert_int_equal(media_s3_classify(400, "BadDigest"), MEDIA_CLASS_TRANSIENT);
+    /* issue 15 defect 7: an upload aborted under us is not a permanent failure of the job */
+    assert_int_equal(media_s3_classify(404, "NoSuchUpload"), MEDIA_CLASS_TRANSIENT);
     assert_int_equal(media_s3_classify(429, ""), MEDIA_CLASS_RATE_LIMITED);
     assert_int_equal(media_s3_classify(403, "SignatureDoesNotMatch"), MEDIA_CLASS_PERMANENT);
     assert_int_equal(media_s3_classify(403, "AccessDenied"), MEDIA_CLASS_PERMANENT);
