@@ -692,7 +692,9 @@ void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[
     media_digest_final(d, m);
     media_digest_destroy(d);
     media_hex(m, sizeof(m), out);
-    snprintf(out + 2 * MEDIA_MD5_LEN, 48 - 2 * MEDIA_MD5_LEN, "-%zu", count);
+    /* at most MEDIA_S3_MAX_PARTS parts: the count always fits */
+    unsigned n = count > MEDIA_S3_MAX_PARTS ? MEDIA_S3_MAX_PARTS : (unsigned)count;
+    snprintf(out + 2 * MEDIA_MD5_LEN, 48 - 2 * MEDIA_MD5_LEN, "-%u", n);
 }
 
 media_code media_s3_multipart_complete(media_s3_client *c, const char *key, const char *upload_id,
