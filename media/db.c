@@ -1,9 +1,11 @@
 /*
- * db.c - the libpq adapter. Connection strings may carry passwords: they are never logged
- * or copied into error messages.
+ * db.c - the libpq adapter. Connection strings may carry passwords: they are never logged,
+ * and every libpq message is scrubbed of the password before it becomes a media_error
+ * (libpq echoes pieces of a URL it cannot parse).
  */
 #include "db.h"
 #include "mem.h"
+#include "redact.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -12,7 +14,8 @@
 
 struct media_db {
     PGconn *conn;
-    char *url;
+    char *url; /* as libpq reads it (media_pg_url_normalize) */
+    media_redactor red;
     char sqlstate[6];
     bool in_tx; /* between BEGIN and COMMIT/ROLLBACK: never reconnect mid-transaction */
 };
@@ -47,7 +50,7 @@ static void ignore_notice(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
-static PGconn *open_conn(const char *url, media_error *err)
+static PGconn *open_conn(const char *url, const media_redactor *red, media_error *err)
 {
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
     const char *vals[] = {url, "5", "mediagate", NULL};
@@ -60,6 +63,7 @@ static PGconn *open_conn(const char *url, media_error *err)
     if (PQstatus(c) != CONNECTION_OK) {
         char line[300];
         first_line(PQerrorMessage(c), line, sizeof(line));
+        media_redact(red, line);
         media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT,
                         "cannot connect to PostgreSQL: %s", line);
         PQfinish(c);
@@ -76,12 +80,19 @@ media_db *media_db_connect(const char *url, media_error *err)
                         "MEDIAGATE_DATABASE_URL is not set");
         return NULL;
     }
-    PGconn *c = open_conn(url, err);
-    if (c == NULL)
-        return NULL;
     media_db *db = media_calloc(1, sizeof(*db));
-    db->conn = c;
-    db->url = media_strdup(url);
+    db->url = media_pg_url_normalize(url); /* split at the last '@', as we do */
+    media_redactor_init_url(&db->red, url);
+    media_redactor r2;
+    media_redactor_init_url(&r2, db->url);
+    for (size_t i = 0; i < r2.n; i++)
+        media_redactor_add(&db->red, r2.s[i], strlen(r2.s[i]));
+    media_redactor_cleanup(&r2);
+    db->conn = open_conn(db->url, &db->red, err);
+    if (db->conn == NULL) {
+        media_db_close(db);
+        return NULL;
+    }
     return db;
 }
 
@@ -89,8 +100,10 @@ void media_db_close(media_db *db)
 {
     if (db == NULL)
         return;
-    PQfinish(db->conn);
+    if (db->conn)
+        PQfinish(db->conn);
     media_free_secret(db->url);
+    media_redactor_cleanup(&db->red);
     free(db);
 }
 
@@ -111,7 +124,7 @@ static media_code ensure_conn(media_db *db, media_error *err)
         return media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT,
                                "connection to PostgreSQL lost during a transaction; it was "
                                "rolled back");
-    PGconn *c = open_conn(db->url, err);
+    PGconn *c = open_conn(db->url, &db->red, err);
     if (c == NULL)
         return MEDIA_ERR_DB;
     PQfinish(db->conn);
@@ -126,6 +139,7 @@ static media_code fail(media_db *db, PGresult *res, media_error *err)
     char line[400];
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     first_line(msg ? msg : PQerrorMessage(db->conn), line, sizeof(line));
+    media_redact(&db->red, line);
     bool lost = PQstatus(db->conn) != CONNECTION_OK;
     media_code code = (state && strcmp(state, "23505") == 0) ? MEDIA_ERR_CONFLICT : MEDIA_ERR_DB;
     media_error_set(

@@ -7,6 +7,7 @@
  */
 #include "queue.h"
 #include "mem.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
@@ -19,6 +20,7 @@
 
 struct media_queue {
     redisContext *c;
+    media_redactor red; /* the URL's password, scrubbed from every message */
     char host[256];
     int port;
     char *password;
@@ -42,13 +44,14 @@ static media_code parse_url(const char *url, char host[256], int *port, char **p
     if (strncmp(url, "redis://", 8) != 0)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_REDIS_URL must start with redis://");
-    const char *p = url + 8, *at = strchr(p, '@'), *slash;
+    const char *p = url + 8, *ui, *slash;
+    size_t ui_len;
     *password = NULL;
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *pw = colon ? colon + 1 : p;
-        *password = media_strndup(pw, (size_t)(at - pw));
-        p = at + 1;
+    if (media_url_userinfo(url, &ui, &ui_len)) { /* split at the last '@': '@' may be in it */
+        const char *colon = memchr(ui, ':', ui_len);
+        const char *pw = colon ? colon + 1 : ui;
+        *password = media_strndup(pw, ui_len - (size_t)(pw - ui));
+        p = ui + ui_len + 1;
     }
     slash = strchr(p, '/');
     size_t hl = slash ? (size_t)(slash - p) : strlen(p);
@@ -116,6 +119,8 @@ static media_code redis_fail(media_queue *q, const char *what, media_error *err)
     media_code rc =
         media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
                         "Redis %s:%d unavailable (%s): %s", q->host, q->port, what, why);
+    if (err)
+        media_redact(&q->red, err->message);
     if (q->c) {
         redisFree(q->c);
         q->c = NULL;
@@ -159,6 +164,9 @@ media_queue *media_queue_connect(const media_queue_options *o, media_error *err)
         free(q);
         return NULL;
     }
+    media_redactor_init_url(&q->red, o->url);
+    if (q->password)
+        media_redactor_add(&q->red, q->password, strlen(q->password));
     q->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 2000;
     const char *prefix = o->prefix && o->prefix[0] ? o->prefix : "mediagate";
     snprintf(q->k_jobs, sizeof(q->k_jobs), "%.80s:jobs", prefix);
@@ -178,6 +186,7 @@ void media_queue_close(media_queue *q)
     if (q->c)
         redisFree(q->c);
     media_free_secret(q->password);
+    media_redactor_cleanup(&q->red);
     free(q);
 }
 
@@ -205,6 +214,8 @@ static media_code run(media_queue *q, int argc, const char **argv, const size_t 
     if (r->type == REDIS_REPLY_ERROR) {
         media_code rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_PERMANENT,
                                         "Redis %s: %.300s", argv[0], r->str);
+        if (err)
+            media_redact(&q->red, err->message);
         freeReplyObject(r);
         return rc;
     }

@@ -94,4 +94,20 @@ MEDIAGATE_DATABASE_URL="postgresql://x:y@127.0.0.1:9/none" "$MG" apikey list >/d
 eq "dead database: exit 1" "$?" 1
 contains "dead database: says it cannot connect" "$(cat "$T/err")" "cannot connect to PostgreSQL"
 not_contains "dead database: password not printed" "$(cat "$T/err")" "x:y"
+
+# issue 15, defect 5: passwords with '%' and '@' never appear in an error, whole or in part
+DBHP=${MEDIAGATE_DATABASE_URL#*@}   # host:port/db of the stack
+for pw in 's3cr%zzet' 's3cr@et' 'p%40ss@w%25rd' ; do
+  MEDIAGATE_DATABASE_URL="postgresql://mediagate:$pw@$DBHP" "$MG" migrate >/dev/null 2>"$T/err"
+  eq "wrong password '${pw//[a-z0-9]/x}': migrate exits 1" "$?" 1
+  contains "... with a clear reason" "$(cat "$T/err")" "cannot connect to PostgreSQL"
+  not_contains "... and no piece of the password" "$(cat "$T/err")" "s3cr"
+  not_contains "... (its tail)" "$(cat "$T/err")" "et@"
+  not_contains "... (decoded either)" "$(cat "$T/err")" "w%rd"
+done
+contains "a password with a raw '@' is read as the password, not as part of the host" \
+  "$(MEDIAGATE_DATABASE_URL="postgresql://mediagate:s3cr@et@$DBHP" "$MG" migrate 2>&1)" "password authentication failed"
+MEDIAGATE_REDIS_URL="redis://:s3cr@et@127.0.0.1:9/0" timeout 5 "$MG" worker >/dev/null 2>"$T/err"
+contains "Redis down with an '@' in its password: the host is named right" "$(cat "$T/err")" "127.0.0.1:9"
+not_contains "... and the password is not printed" "$(cat "$T/err")" "s3cr"
 finish
