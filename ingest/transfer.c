@@ -9,10 +9,12 @@
  */
 #include "transfer.h"
 #include "media/hash.h"
+#include "media/log.h"
 #include "media/mem.h"
 #include "media/source_url.h"
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,6 +51,7 @@ typedef struct {
     bool ssrf_refused;
     media_error ssrf_err;
     bool via_proxy;
+    struct curl_slist *pin; /* CONNECT_TO: the target address checked for this hop (proxies) */
 
     /* shared with the uploader, under mu */
     pthread_mutex_t mu;
@@ -406,7 +409,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     xfer *x = ud;
     size_t n = size * nmemb;
-    if (x->via_proxy && ((x->status >= 300 && x->status < 400) || x->status == 407))
+    if ((x->status >= 300 && x->status < 400) || (x->via_proxy && x->status == 407))
         return n; /* a redirect's body (we follow redirects ourselves), or the proxy's 407 */
     if (!x->body_started) {
         x->body_started = true;
@@ -447,15 +450,75 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return sink_write(x, p, left) ? n : 0;
 }
 
+/* What tenants read when a source host is unknown or refused: one neutral message, so the
+ * service cannot be used to map internal DNS; the detail goes to the log only. */
+#define NEUTRAL_REFUSAL "source host is unknown or not allowed"
+
+static media_code refuse_source(const char *host, const char *detail, media_error *err)
+{
+    media_log_fields f = {0};
+    media_log_str(&f, "source_host", host);
+    media_log(MEDIA_LOG_WARN, NULL, &f, "source refused: %s", detail);
+    return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, NEUTRAL_REFUSAL);
+}
+
+media_error_class ingest_resolve_failure_class(int gai)
+{
+    return gai == EAI_AGAIN ? MEDIA_CLASS_TRANSIENT : MEDIA_CLASS_PERMANENT;
+}
+
+/* getaddrinfo failed: a name that does not exist reads like a refused address; a resolver
+ * that is down for now is transient. */
+static media_code unresolvable(const char *host, int gai, media_error *err)
+{
+    if (ingest_resolve_failure_class(gai) == MEDIA_CLASS_TRANSIENT)
+        return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                               "cannot resolve the source host right now");
+    return refuse_source(host, gai_strerror(gai), err);
+}
+
+bool ingest_is_localhost_name(const char *host)
+{
+    size_t n = strlen(host);
+    if (n && host[n - 1] == '.')
+        n--; /* "localhost." is the same name */
+    if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
+        return true;
+    return n > 10 && strncasecmp(host + n - 10, ".localhost", 10) == 0;
+}
+
+/* RFC 6761: localhost names are loopback, answered here without asking any resolver (as
+ * libcurl does); a lookup must never leave the machine for them. */
+static int resolve(const char *host, struct addrinfo **res)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+    if (ingest_is_localhost_name(host)) {
+        hints.ai_flags = AI_NUMERICHOST;
+        struct addrinfo *v6 = NULL;
+        int rc = getaddrinfo("127.0.0.1", NULL, &hints, res);
+        if (rc == 0 && getaddrinfo("::1", NULL, &hints, &v6) == 0) {
+            struct addrinfo *last = *res;
+            while (last->ai_next)
+                last = last->ai_next;
+            last->ai_next = v6;
+        }
+        return rc;
+    }
+    return getaddrinfo(host, NULL, &hints, res);
+}
+
 static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     xfer *x = ud;
     (void)purpose;
     /* through a proxy the socket goes to the proxy (operator-chosen); the target was checked
-     * before the request (check_target) */
+     * and pinned before the request (check_target). Directly, this is the pinned address: the
+     * check here is the second guard, on the address actually connected. */
+    media_error why;
     if (!x->via_proxy &&
-        ingest_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &x->ssrf_err) != MEDIA_OK) {
+        ingest_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &why) != MEDIA_OK) {
         x->ssrf_refused = true;
+        refuse_source("(connect)", why.message, &x->ssrf_err);
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype, a->protocol);
@@ -470,38 +533,73 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
                : 0;
 }
 
-/* Through a proxy libcurl never sees the target's addresses: resolve and check them here
- * (best effort: the proxy resolves again, so it must itself refuse internal targets). */
+/* Resolve the target of one hop once, check every address, and pin the request to the first
+ * one (CURLOPT_CONNECT_TO): libcurl never resolves the name itself, and a proxy is asked to
+ * CONNECT to exactly the address that was checked — never to a name it would resolve again
+ * (an HTTP proxy, socks5h) or that libcurl would resolve a second time (socks5). Directly,
+ * the connect-time check (on_open_socket) then sees that same address. */
 static media_code check_target(xfer *x, const char *url, media_error *err)
 {
     CURLU *u = curl_url();
-    char *host = NULL;
+    char *host = NULL, *port = NULL;
     media_code rc = MEDIA_OK;
+    curl_slist_free_all(x->pin);
+    x->pin = NULL;
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
         rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                              "source URL is not a valid absolute URL");
-    } else {
-        char bare[256];
-        size_t hl = strlen(host);
-        if (host[0] == '[' && hl > 2 && hl < sizeof(bare))
-            snprintf(bare, sizeof(bare), "%.*s", (int)(hl - 2), host + 1);
-        else
-            snprintf(bare, sizeof(bare), "%s", host);
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-        int gai = getaddrinfo(bare, NULL, &hints, &res);
-        if (gai != 0) {
-            rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
-                                 "cannot resolve the source host: %s", gai_strerror(gai));
-        } else {
-            for (struct addrinfo *a = res; a && rc == MEDIA_OK; a = a->ai_next)
-                rc = ingest_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, err);
-            freeaddrinfo(res);
-        }
+        goto out;
     }
+    char bare[256];
+    size_t hl = strlen(host);
+    if (host[0] == '[' && hl > 2 && hl < sizeof(bare))
+        snprintf(bare, sizeof(bare), "%.*s", (int)(hl - 2), host + 1);
+    else
+        snprintf(bare, sizeof(bare), "%s", host);
+    size_t bl = strlen(bare);
+    if (bl > 1 && bare[bl - 1] == '.') /* "127.0.0.1." and "example.com." name the same */
+        bare[bl - 1] = '\0';
+    struct addrinfo *res = NULL;
+    int gai = resolve(bare, &res);
+    if (gai != 0) {
+        rc = unresolvable(bare, gai, err);
+        goto out;
+    }
+    media_error why;
+    for (struct addrinfo *a = res; a && rc == MEDIA_OK; a = a->ai_next)
+        if (ingest_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, &why) != MEDIA_OK)
+            rc = refuse_source(bare, why.message, err);
+    char entry[400];
+    if (rc == MEDIA_OK && ingest_pin_entry(host, port, res->ai_addr, entry, sizeof(entry)))
+        x->pin = curl_slist_append(NULL, entry);
+    else if (rc == MEDIA_OK)
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source host has no usable address");
+    freeaddrinfo(res);
+    curl_easy_setopt(x->h, CURLOPT_CONNECT_TO, x->pin);
+out:
     curl_free(host);
+    curl_free(port);
     curl_url_cleanup(u);
     return rc;
+}
+
+bool ingest_pin_entry(const char *host, const char *port, const struct sockaddr *addr, char *out,
+                      size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN];
+    int n;
+    if (addr->sa_family == AF_INET &&
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, ip, sizeof(ip)))
+        n = snprintf(out, cap, "%s:%s:%s:%s", host, port, ip, port);
+    else if (addr->sa_family == AF_INET6 &&
+             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, ip, sizeof(ip)))
+        n = snprintf(out, cap, "%s:%s:[%s]:%s", host, port, ip, port);
+    else
+        return false;
+    return n > 0 && (size_t)n < cap;
 }
 
 static media_code curl_error(xfer *x, CURLcode cc, media_error *err)
@@ -653,26 +751,32 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    /* environment proxy variables never apply: no http_proxy, and no NO_PROXY that would
+     * send a matching host direct, around the checks made for proxies */
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "");
     if (o->proxies) {
-        /* redirects are followed here, so each target is checked before it is requested */
+        /* redirects are followed here, so each target is checked (and pinned) before it is
+         * requested; the tunnel makes the proxy relay bytes to the pinned address only */
         x->via_proxy = true;
         proxy = ingest_proxy_pick(o->proxies, time(NULL));
         curl_easy_setopt(h, CURLOPT_PROXY, ingest_proxy_url(o->proxies, proxy));
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
     } else {
         curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy */
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     }
+    /* redirects are followed here, so each target is checked and pinned before it is
+     * requested */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 
     CURLcode cc = CURLE_OK;
     size_t proxy_tries = 1;
 again:
     for (long hop = 0;; hop++) {
-        if (x->via_proxy && (rc = check_target(x, current, err)) != MEDIA_OK)
+        if ((rc = check_target(x, current, err)) != MEDIA_OK)
             goto out;
         curl_easy_setopt(h, CURLOPT_URL, current);
         cc = curl_easy_perform(h);
-        if (!x->via_proxy || cc != CURLE_OK || x->status < 300 || x->status >= 400)
+        if (cc != CURLE_OK || x->status < 300 || x->status >= 400)
             break;
         char *loc = NULL;
         curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
@@ -686,10 +790,14 @@ again:
             goto out;
         snprintf(current, sizeof(current), "%s", loc);
     }
+    long connect_status = 0; /* the proxy's answer to our CONNECT */
+    if (x->via_proxy)
+        curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &connect_status);
     if (x->via_proxy) {
         bool proxy_failed = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_CONNECT ||
                             cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
-                            cc == CURLE_GOT_NOTHING || cc == CURLE_PROXY || x->status == 407;
+                            cc == CURLE_GOT_NOTHING || cc == CURLE_PROXY || connect_status == 407 ||
+                            x->status == 407;
         ingest_proxy_report(o->proxies, proxy, !proxy_failed, time(NULL));
         /* the proxy itself failed before any byte of the source arrived: the next proxy
          * (each at most once), from the original URL */
@@ -718,7 +826,7 @@ again:
         rc = x->ssrf_err.code;
         if (err)
             *err = x->ssrf_err;
-    } else if (x->via_proxy && x->status == 407) {
+    } else if (x->via_proxy && (connect_status == 407 || x->status == 407)) {
         rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
                              "the egress proxy refused our credentials (HTTP 407)");
     } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x->abort_up)) {
@@ -765,6 +873,8 @@ again:
     if (rc == MEDIA_OK)
         copy_result(x, out);
 out:
+    curl_easy_setopt(x->h, CURLOPT_CONNECT_TO, NULL);
+    curl_slist_free_all(x->pin);
     if (src == NULL)
         curl_easy_cleanup(x->h);
     media_digest_destroy(x->sha);

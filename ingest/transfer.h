@@ -2,8 +2,11 @@
  * transfer.h - stream one source URL into one S3 object: no local file, bounded memory,
  * verified.
  *
- * The calling thread downloads the source with libcurl (SSRF guard on every connection,
- * redirects included; limits on size, time, speed, redirects and headers). The first bytes
+ * The calling thread downloads the source with libcurl. Every hop (redirects are followed
+ * here) is resolved once, every address checked by the SSRF guard, and the request pinned to
+ * the checked address (CURLOPT_CONNECT_TO), directly or through an egress proxy, so libcurl
+ * never resolves a source name itself; the connect-time check repeats the guard. Limits on
+ * size, time, speed, redirects and headers. The first bytes
  * decide the media type; nothing is uploaded before that. Then an uploader thread streams
  * into S3: one PUT with the declared length when the source declares one no larger than
  * single_put_max (through a small pipe buffer), multipart otherwise (at most two part
@@ -29,6 +32,7 @@
 #include "options.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +85,19 @@ typedef struct ingest_transfer_hooks {
 media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3_client *s3,
                            const char *url, const char *key, const ingest_transfer_hooks *hooks,
                            ingest_result *out, media_error *err);
+
+/* Pure: the CURLOPT_CONNECT_TO entry that pins host:port (as written in the URL; an IPv6
+ * literal in brackets) to the checked address addr: "host:port:ip:port" ("[ip]" for IPv6).
+ * False when it does not fit in cap or addr is neither IPv4 nor IPv6. */
+bool ingest_pin_entry(const char *host, const char *port, const struct sockaddr *addr, char *out,
+                      size_t cap);
+
+/* Pure: localhost and *.localhost (RFC 6761), answered as loopback without a DNS lookup. */
+bool ingest_is_localhost_name(const char *host);
+/* Pure: the class of a failed lookup (getaddrinfo's code): a resolver down for now is
+ * transient; a name that does not exist is permanent and reads, for the tenant, exactly like
+ * a refused address ("source host is unknown or not allowed"). */
+media_error_class ingest_resolve_failure_class(int gai);
 
 /* Pure: the class of a source HTTP status (2xx: none). */
 media_error_class ingest_classify_http_status(long status);

@@ -114,10 +114,17 @@ eq "SSRF batch exits 3" "$?" 3
 for u in "${ssrf[@]}"; do
   eq "$u: refused as permanent" "$(rec "$T/ssrf.jsonl" "$u" error_class)" permanent
   msg=$(rec "$T/ssrf.jsonl" "$u" error)
-  contains "$u: names the SSRF rule" "$msg" "SSRF guard"
-  not_contains "$u: does not name the internal address" "$msg" "127.0.0.1"
+  # issue 15, defect 8: one neutral text for refused and unknown hosts (no internal-DNS oracle)
+  eq "$u: tells the tenant only the neutral reason" "$msg" "source host is unknown or not allowed"
 done
+contains "the rule that refused them is in the log" "$(cat "$T/ssrf.err")" "SSRF guard"
 eq "the SSRF target saw no connection at all" "$(cat "$T/target.count")" 0
+# (an unknown name reads the same: unit-tested, since resolving one would leave the machine)
+# a trailing dot names the same address: checked as that address (issue 15, defect 8)
+"$MG" ingest "http://127.0.0.1.:$TP/dot.jpg" "http://$SRCH.:$SP/f/k1.jpg" >"$T/dot.jsonl" 2>/dev/null
+eq "http://127.0.0.1.:port/ is refused as loopback, for good" "$(rec "$T/dot.jsonl" "http://127.0.0.1.:$TP/dot.jpg" error_class)" permanent
+eq "an allowed source with a trailing dot is fetched" "$(rec "$T/dot.jsonl" "http://$SRCH.:$SP/f/k1.jpg" status)" ready
+eq "the SSRF target still saw no connection" "$(cat "$T/target.count")" 0
 
 # ---- a repeated run with an idempotency key fetches nothing new ----
 ik="idem-$RUN_ID"
