@@ -12,7 +12,8 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
     media_code rc;
 #define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
 
-    rc = ingest_allowlist_parse(env("MEDIAGATE_ALLOW_PRIVATE_SOURCES", ud), &o->allow, err);
+    rc = media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES",
+                               env("MEDIAGATE_ALLOW_PRIVATE_SOURCES", ud), &o->allow, err);
     if (rc != MEDIA_OK)
         return rc;
     const char *types = env("MEDIAGATE_ALLOWED_TYPES", ud);

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 typedef struct ingest_options {
-    ingest_allowlist allow;     /* MEDIAGATE_ALLOW_PRIVATE_SOURCES (empty) */
+    media_cidr_list allow;      /* MEDIAGATE_ALLOW_PRIVATE_SOURCES (empty) */
     ingest_type_set types;      /* MEDIAGATE_ALLOWED_TYPES (the image types) */
     int64_t max_bytes;          /* MEDIAGATE_MAX_BYTES (100 MiB) */
     size_t part_size;           /* MEDIAGATE_PART_SIZE (8 MiB; >= 5 MiB) */

@@ -77,17 +77,6 @@ ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4])
     return INGEST_ADDR_PUBLIC;
 }
 
-static bool prefix_eq(const uint8_t *a, const uint8_t *p, int bits)
-{
-    int bytes = bits / 8, rest = bits % 8;
-    if (memcmp(a, p, (size_t)bytes) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xFF << (8 - rest));
-    return (a[bytes] & mask) == (p[bytes] & mask);
-}
-
 static ingest_addr_class worse(ingest_addr_class a, ingest_addr_class b)
 {
     return a != INGEST_ADDR_PUBLIC ? a : b;
@@ -134,7 +123,8 @@ ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16])
     static const uint8_t doc[4] = {0x20, 0x01, 0x0d, 0xb8};        /* 2001:db8::/32 */
     static const uint8_t discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0}; /* 100::/64 */
     static const uint8_t ietf[3] = {0x20, 0x01, 0x00};             /* 2001::/23 */
-    if (prefix_eq(a, doc, 32) || prefix_eq(a, discard, 64) || prefix_eq(a, ietf, 23))
+    if (media_cidr_prefix_eq(a, doc, 32) || media_cidr_prefix_eq(a, discard, 64) ||
+        media_cidr_prefix_eq(a, ietf, 23))
         return INGEST_ADDR_RESERVED;
     /* outside 2000::/3 (global unicast) nothing is routable on the internet */
     if ((a[0] & 0xe0) != 0x20)
@@ -142,75 +132,8 @@ ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16])
     return INGEST_ADDR_PUBLIC;
 }
 
-media_code ingest_allowlist_parse(const char *spec, ingest_allowlist *out, media_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    if (spec == NULL)
-        return MEDIA_OK;
-    const char *p = spec;
-    int index = 0;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == '\0')
-            break;
-        index++;
-        size_t n = strcspn(p, ", ");
-        char item[64];
-        if (n >= sizeof(item) || out->count == sizeof(out->cidrs) / sizeof(out->cidrs[0]))
-            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                                   "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d is too long or "
-                                   "there are more than 32",
-                                   index);
-        memcpy(item, p, n);
-        item[n] = '\0';
-        p += n;
-        ingest_cidr *c = &out->cidrs[out->count];
-        char *slash = strchr(item, '/');
-        if (slash)
-            *slash = '\0';
-        if (inet_pton(AF_INET, item, c->addr) == 1) {
-            c->family = AF_INET;
-            c->prefix = 32;
-        } else if (inet_pton(AF_INET6, item, c->addr) == 1) {
-            c->family = AF_INET6;
-            c->prefix = 128;
-        } else {
-            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                                   "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d is not an IP "
-                                   "address or CIDR",
-                                   index);
-        }
-        if (slash) {
-            char *end;
-            long bits = strtol(slash + 1, &end, 10);
-            if (end == slash + 1 || *end || bits < 0 || bits > c->prefix)
-                return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                                       "MEDIAGATE_ALLOW_PRIVATE_SOURCES: entry %d has a bad "
-                                       "prefix length",
-                                       index);
-            c->prefix = (int)bits;
-        }
-        out->count++;
-    }
-    return MEDIA_OK;
-}
-
-bool ingest_allowlist_contains(const ingest_allowlist *l, int family, const uint8_t *addr)
-{
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
-        family = AF_INET;
-        addr += 12;
-    }
-    for (size_t i = 0; i < l->count; i++)
-        if (l->cidrs[i].family == family && prefix_eq(addr, l->cidrs[i].addr, l->cidrs[i].prefix))
-            return true;
-    return false;
-}
-
 media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
-                                      const ingest_allowlist *allow, media_error *err)
+                                      const media_cidr_list *allow, media_error *err)
 {
     int family = sa->sa_family;
     const uint8_t *addr;
@@ -221,7 +144,7 @@ media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
     else
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "source refused by the SSRF guard: not an IP connection");
-    if (allow && ingest_allowlist_contains(allow, family, addr))
+    if (allow && media_cidr_list_contains(allow, family, addr))
         return MEDIA_OK;
     ingest_addr_class c =
         family == AF_INET ? ingest_ssrf_classify_v4(addr) : ingest_ssrf_classify_v6(addr);

@@ -16,6 +16,7 @@
 #ifndef INGEST_SSRF_H
 #define INGEST_SSRF_H
 
+#include "media/cidr.h"
 #include "media/error.h"
 
 #include <stdbool.h>
@@ -45,32 +46,11 @@ const char *ingest_addr_class_name(ingest_addr_class c);
 ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4]);
 ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16]);
 
-/* An allow-list of CIDR blocks. Plain data; up to 32 entries. */
-typedef struct ingest_cidr {
-    int family; /* AF_INET or AF_INET6 */
-    uint8_t addr[16];
-    int prefix;
-} ingest_cidr;
-
-typedef struct ingest_allowlist {
-    ingest_cidr cidrs[32];
-    size_t count;
-} ingest_allowlist;
-
-/*
- * Parse "127.0.0.0/8, ::1/128, 10.1.2.3" (a bare address is a /32 or /128; empty means
- * nothing is exempt). MEDIA_ERR_CONFIG naming the bad entry's position on error.
- */
-media_code ingest_allowlist_parse(const char *spec, ingest_allowlist *out, media_error *err);
-/* True when the address (family AF_INET/AF_INET6, raw bytes) is inside the list. IPv4-mapped
- * IPv6 addresses match IPv4 entries. */
-bool ingest_allowlist_contains(const ingest_allowlist *l, int family, const uint8_t *addr);
-
 /*
  * The guard's decision for a socket address about to be connected: MEDIA_OK, or
  * MEDIA_ERR_INVALID (permanent) with a message naming the rule, never the address.
  */
 media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
-                                      const ingest_allowlist *allow, media_error *err);
+                                      const media_cidr_list *allow, media_error *err);
 
 #endif

@@ -111,25 +111,32 @@ static void test_ipv4_embeddings_in_ipv6(void **st)
 static void test_allowlist(void **st)
 {
     (void)st;
-    ingest_allowlist l;
+    media_cidr_list l;
     media_error err;
-    assert_int_equal(ingest_allowlist_parse("127.0.0.0/8, ::1/128,10.1.2.3", &l, &err), MEDIA_OK);
+    assert_int_equal(media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES",
+                                           "127.0.0.0/8, ::1/128,10.1.2.3", &l, &err),
+                     MEDIA_OK);
     assert_int_equal(l.count, 3);
     uint8_t a4[4], a6[16];
     inet_pton(AF_INET, "127.5.6.7", a4);
-    assert_true(ingest_allowlist_contains(&l, AF_INET, a4));
+    assert_true(media_cidr_list_contains(&l, AF_INET, a4));
     inet_pton(AF_INET, "10.1.2.3", a4);
-    assert_true(ingest_allowlist_contains(&l, AF_INET, a4));
+    assert_true(media_cidr_list_contains(&l, AF_INET, a4));
     inet_pton(AF_INET, "10.1.2.4", a4);
-    assert_false(ingest_allowlist_contains(&l, AF_INET, a4));
+    assert_false(media_cidr_list_contains(&l, AF_INET, a4));
     inet_pton(AF_INET6, "::1", a6);
-    assert_true(ingest_allowlist_contains(&l, AF_INET6, a6));
+    assert_true(media_cidr_list_contains(&l, AF_INET6, a6));
     inet_pton(AF_INET6, "::ffff:127.0.0.1", a6); /* mapped matches the IPv4 entry */
-    assert_true(ingest_allowlist_contains(&l, AF_INET6, a6));
-    assert_int_equal(ingest_allowlist_parse("", &l, &err), MEDIA_OK);
+    assert_true(media_cidr_list_contains(&l, AF_INET6, a6));
+    assert_int_equal(media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES", "", &l, &err),
+                     MEDIA_OK);
     assert_int_equal(l.count, 0);
-    assert_int_equal(ingest_allowlist_parse("10.0.0.0/33", &l, &err), MEDIA_ERR_CONFIG);
-    assert_int_equal(ingest_allowlist_parse("not-an-ip", &l, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(
+        media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES", "10.0.0.0/33", &l, &err),
+        MEDIA_ERR_CONFIG);
+    assert_int_equal(
+        media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES", "not-an-ip", &l, &err),
+        MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_ALLOW_PRIVATE_SOURCES"));
 }
 
@@ -149,8 +156,8 @@ static void test_check_sockaddr_names_the_rule_not_the_address(void **st)
     assert_int_equal(ingest_ssrf_check_sockaddr((struct sockaddr *)&sin6, sizeof(sin6), NULL, &err),
                      MEDIA_ERR_INVALID);
     assert_non_null(strstr(err.message, "loopback"));
-    ingest_allowlist l;
-    ingest_allowlist_parse("::1", &l, &err);
+    media_cidr_list l;
+    media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES", "::1", &l, &err);
     assert_int_equal(ingest_ssrf_check_sockaddr((struct sockaddr *)&sin6, sizeof(sin6), &l, &err),
                      MEDIA_OK);
     inet_pton(AF_INET, "8.8.8.8", &sin.sin_addr);
