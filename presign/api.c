@@ -4,6 +4,7 @@
  * listed there) and in README.
  */
 #include "api.h"
+#include "addr_limit.h"
 #include "hot.h"
 #include "limiter.h"
 #include "media/apikey.h"
@@ -21,6 +22,7 @@
 #include "media/uuid.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +45,28 @@ typedef struct {
     char url[1024];
 } memo_url;
 
+/* The last readiness check. */
+typedef struct {
+    pthread_mutex_t mu;
+    int64_t at_ms; /* 0: never */
+    int status;
+    char body[160];
+    bool running; /* a backend thread is checking now */
+} ready_cache;
+
 struct presign_state {
     const presign_config *cfg;
     const media_s3_config *s3cfg;
-    presign_hot *keys;    /* sha256(API key) -> media_apikey_info */
+    presign_hot *keys;        /* sha256(API key) -> media_apikey_info */
+    presign_hot *bad_keys;    /* sha256(API key) -> unknown or revoked, for key_cache_s */
+    presign_addr_limit *anon; /* per client address, for requests without a known-good key */
+    ready_cache ready;
     presign_hot *records; /* "<tenant>/<id>" -> hot_record (ready records only) */
     presign_hot *urls;    /* "<tenant>/<id>|<expires>|<disposition>" -> memo_url */
     presign_limiter *limiter;
     media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
     media_metric *cache_hits, *cache_misses, *reservations;
+    media_metric *anon_limited, *bad_key_refused, *key_lookups, *ready_checks;
 };
 
 struct presign_backend {
@@ -82,6 +97,8 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_RECORD_CACHE_S", 30, 0, 3600, c->record_cache_s);
     LONG("MEDIAGATE_RECORD_CACHE_ENTRIES", 32768, 64, 16L << 20, c->record_cache_entries);
     LONG("MEDIAGATE_RATE_LEASE_MS", 1000, 0, 60000, c->rate_lease_ms);
+    LONG("MEDIAGATE_RATE_ANON_PER_MIN", 120, 1, 100000000, c->rate_anon_per_min);
+    LONG("MEDIAGATE_BACKEND_QUEUE", 64L * c->backend_threads, 1, 1000000, c->backend_queue_max);
     LONG("MEDIAGATE_HSTS_MAX_AGE_S", 31536000, 0, 63072000, c->hsts_max_age_s);
     LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
     LONG("MEDIAGATE_PRESIGN_EXPIRES_S", 3600, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
@@ -114,6 +131,10 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     const char *prefix = env("MEDIAGATE_QUEUE_PREFIX", ud);
     snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s",
              prefix && prefix[0] ? prefix : "mediagate");
+    if ((rc = media_cidr_list_parse("MEDIAGATE_TRUSTED_PROXIES",
+                                    env("MEDIAGATE_TRUSTED_PROXIES", ud), &c->trusted_proxies,
+                                    err)) != MEDIA_OK)
+        return rc;
     const char *cors = env("MEDIAGATE_CORS_ORIGINS", ud);
     snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", cors ? cors : "");
     const char *cert = env("MEDIAGATE_TLS_CERT", ud), *key = env("MEDIAGATE_TLS_KEY", ud);
@@ -145,6 +166,11 @@ const char *presign_config_help(void)
            "  MEDIAGATE_RECORD_CACHE_S         ready-record cache lifetime (default 30; 0 off)\n"
            "  MEDIAGATE_RECORD_CACHE_ENTRIES   ready records cached in memory (default 32768)\n"
            "  MEDIAGATE_RATE_LEASE_MS          rate-limit tokens leased locally (1000; 0 off)\n"
+           "  MEDIAGATE_RATE_ANON_PER_MIN      per client address, requests without a known key\n"
+           "                                   (default 120)\n"
+           "  MEDIAGATE_TRUSTED_PROXIES        CIDRs whose X-Forwarded-For names the client\n"
+           "  MEDIAGATE_BACKEND_QUEUE          requests waiting for a backend thread before 503\n"
+           "                                   (default 64 x backend threads)\n"
            "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"
            "  MEDIAGATE_PRESIGN_EXPIRES_S      default URL lifetime (default 3600)\n"
            "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
@@ -253,6 +279,11 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
     st->cfg = cfg;
     st->s3cfg = s3;
     st->keys = presign_hot_new(4096, sizeof(media_apikey_info), cfg->key_cache_s * 1000, 0);
+    /* unknown keys are remembered as long as known ones (a fresh key is never tried before
+     * it exists; a revoked one stays refused) */
+    st->bad_keys = presign_hot_new(4096, 1, cfg->key_cache_s * 1000, 0);
+    st->anon = presign_addr_limit_new(16384, cfg->rate_anon_per_min);
+    pthread_mutex_init(&st->ready.mu, NULL);
     /* records filled together (a warm-up, a popular page) expire spread over a third of the
      * lifetime instead of all at once */
     st->records = presign_hot_new((size_t)cfg->record_cache_entries, sizeof(hot_record),
@@ -281,6 +312,17 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
     st->reservations =
         media_metrics_counter(m, "mediagate_rate_limit_reservations_total",
                               "Token reservations from the shared (Redis) bucket", NULL);
+    st->anon_limited = media_metrics_counter(
+        m, "mediagate_unauthenticated_refused_total",
+        "Requests without a known-good key refused on the event loop", "reason=\"address_budget\"");
+    st->bad_key_refused = media_metrics_counter(
+        m, "mediagate_unauthenticated_refused_total",
+        "Requests without a known-good key refused on the event loop", "reason=\"known_bad_key\"");
+    st->key_lookups =
+        media_metrics_counter(m, "mediagate_apikey_lookups_total",
+                              "API keys looked up in PostgreSQL (cache misses)", NULL);
+    st->ready_checks = media_metrics_counter(m, "mediagate_ready_checks_total",
+                                             "Readiness checks of PostgreSQL, Redis and S3", NULL);
     return st;
 }
 
@@ -289,6 +331,9 @@ void presign_state_destroy(presign_state *st)
     if (st == NULL)
         return;
     presign_hot_destroy(st->keys);
+    presign_hot_destroy(st->bad_keys);
+    presign_addr_limit_destroy(st->anon);
+    pthread_mutex_destroy(&st->ready.mu);
     presign_hot_destroy(st->records);
     presign_hot_destroy(st->urls);
     presign_limiter_destroy(st->limiter);
@@ -396,8 +441,13 @@ static int authenticate(presign_backend *b, const presign_request *req, bool coo
     uint64_t version = presign_hot_version(b->st->keys, hash, sizeof(hash));
     media_error err;
     media_db *db = db_of(b, &err);
+    media_metric_add(b->st->key_lookups, 1);
     media_code rc = db ? media_apikey_lookup(db, key, who, &err) : MEDIA_ERR_DB;
     if (rc == MEDIA_ERR_NOT_FOUND) {
+        uint8_t mark = 1;
+        presign_hot_put(b->st->bad_keys, hash, sizeof(hash), &mark,
+                        presign_hot_version(b->st->bad_keys, hash, sizeof(hash)),
+                        presign_hot_now_ms());
         presign_problem(res, 401, "unauthorized", "Authentication required",
                         "unknown or revoked API key", req->request_id);
         return -1;
@@ -913,9 +963,45 @@ static void handle_delete(presign_backend *b, const presign_request *req, presig
     media_record_cleanup(&rec);
 }
 
+#define READY_FRESH_MS 1000
+
+static void ready_fill(const ready_cache *rc, presign_response *res)
+{
+    res->status = rc->status;
+    media_buf_appends(&res->body, rc->body);
+}
+
+bool presign_ready_cached(presign_state *st, presign_response *res)
+{
+    ready_cache *rc = &st->ready;
+    int64_t now = presign_hot_now_ms();
+    pthread_mutex_lock(&rc->mu);
+    bool fresh = rc->at_ms && now - rc->at_ms < READY_FRESH_MS;
+    bool answer = fresh || (rc->running && rc->at_ms); /* a check is on its way: the last */
+    if (answer)
+        ready_fill(rc, res);
+    else
+        rc->running = true; /* this request goes to a backend thread and checks */
+    pthread_mutex_unlock(&rc->mu);
+    if (answer)
+        snprintf(res->route, sizeof(res->route), "ready");
+    return answer;
+}
+
 static void handle_ready(presign_backend *b, const presign_request *req, presign_response *res)
 {
     (void)req;
+    ready_cache *rc = &b->st->ready;
+    pthread_mutex_lock(&rc->mu);
+    bool fresh = rc->at_ms && presign_hot_now_ms() - rc->at_ms < READY_FRESH_MS;
+    if (fresh) { /* another request checked meanwhile */
+        ready_fill(rc, res);
+        pthread_mutex_unlock(&rc->mu);
+        return;
+    }
+    rc->running = true;
+    pthread_mutex_unlock(&rc->mu);
+    media_metric_add(b->st->ready_checks, 1);
     media_error err;
     media_db *db = db_of(b, &err);
     media_db_result *r = NULL;
@@ -934,12 +1020,17 @@ static void handle_ready(presign_backend *b, const presign_request *req, presign
     media_s3_client *s3 = s3_of(b, &err);
     bool s3ok = s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
     bool ok = pg && redis && s3ok;
-    res->status = ok ? 200 : 503;
-    media_buf_appendf(&res->body,
-                      "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
-                      "\"s3\":\"%s\"}}\n",
-                      ok ? "ready" : "not_ready", pg ? "ok" : "down", redis ? "ok" : "down",
-                      s3ok ? "ok" : "down");
+    pthread_mutex_lock(&rc->mu);
+    rc->status = ok ? 200 : 503;
+    snprintf(rc->body, sizeof(rc->body),
+             "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
+             "\"s3\":\"%s\"}}\n",
+             ok ? "ready" : "not_ready", pg ? "ok" : "down", redis ? "ok" : "down",
+             s3ok ? "ok" : "down");
+    rc->at_ms = presign_hot_now_ms();
+    rc->running = false;
+    ready_fill(rc, res);
+    pthread_mutex_unlock(&rc->mu);
 }
 
 typedef struct {
@@ -993,6 +1084,44 @@ no_route:
     snprintf(res->route, sizeof(res->route), "unknown");
     presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
     return -1;
+}
+
+/* GET .../content, where the page's cookie may stand in for the Authorization header. */
+static bool content_request(const presign_request *req)
+{
+    size_t n = strlen(req->path);
+    return strcmp(req->method, "GET") == 0 && n > 8 && strcmp(req->path + n - 8, "/content") == 0;
+}
+
+bool presign_gate(presign_state *st, const presign_request *req, const uint8_t addr_key[16],
+                  presign_response *res)
+{
+    char kbuf[256];
+    const char *key = bearer(req, content_request(req), kbuf, sizeof(kbuf));
+    uint8_t hash[MEDIA_SHA256_LEN];
+    media_apikey_info who;
+    if (key && key_cached(st, key, hash, &who))
+        return false; /* a key we know: its own budget applies (rate_limit) */
+    long retry = 1;
+    if (!presign_addr_limit_take(st->anon, addr_key, presign_hot_now_ms(), &retry)) {
+        media_metric_add(st->anon_limited, 1);
+        snprintf(res->route, sizeof(res->route), "gate");
+        snprintf(res->retry_after, sizeof(res->retry_after), "%ld", retry);
+        presign_problem(res, 429, "rate-limited", "Too many requests",
+                        "too many requests without a valid API key from this address; see "
+                        "Retry-After",
+                        req->request_id);
+        return true;
+    }
+    uint8_t mark;
+    if (key && presign_hot_get(st->bad_keys, hash, sizeof(hash), presign_hot_now_ms(), &mark)) {
+        media_metric_add(st->bad_key_refused, 1);
+        snprintf(res->route, sizeof(res->route), "gate");
+        presign_problem(res, 401, "unauthorized", "Authentication required",
+                        "unknown or revoked API key", req->request_id);
+        return true;
+    }
+    return false;
 }
 
 bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,

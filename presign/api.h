@@ -9,6 +9,7 @@
 #ifndef PRESIGN_API_H
 #define PRESIGN_API_H
 
+#include "media/cidr.h"
 #include "media/config.h"
 #include "media/metrics.h"
 #include "policy.h"
@@ -31,11 +32,16 @@ typedef struct presign_config {
     long record_cache_s;       /* MEDIAGATE_RECORD_CACHE_S (30): ready-record cache lifetime */
     long record_cache_entries; /* MEDIAGATE_RECORD_CACHE_ENTRIES (32768) */
     long rate_lease_ms;        /* MEDIAGATE_RATE_LEASE_MS (1000): local rate-limit leases */
-    long drain_delay_s;        /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
-    char cors_origins[1024];   /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
-    char tls_cert[512];        /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
-    char tls_key[512];         /* MEDIAGATE_TLS_KEY: PEM private key */
-    long hsts_max_age_s;       /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
+    long rate_anon_per_min;    /* MEDIAGATE_RATE_ANON_PER_MIN (120): per client address, for
+                                  requests without a known-good key */
+    long backend_queue_max;    /* MEDIAGATE_BACKEND_QUEUE (64 x backend threads): requests
+                                  waiting for a backend thread before 503 */
+    media_cidr_list trusted_proxies; /* MEDIAGATE_TRUSTED_PROXIES: X-Forwarded-For from these */
+    long drain_delay_s;              /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
+    char cors_origins[1024];         /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
+    char tls_cert[512];              /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
+    char tls_key[512];               /* MEDIAGATE_TLS_KEY: PEM private key */
+    long hsts_max_age_s;             /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
     char database_url[1024];
     char redis_url[512];
     char queue_prefix[64];
@@ -106,6 +112,22 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
  */
 bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
                            const presign_request *req, presign_response *res);
+
+/*
+ * The event loop's gate, before a request may take a backend thread (issue 15, defect 6; no
+ * I/O): a request whose API key is not known-good — none, unknown, revoked, or not cached
+ * yet — spends a token of its client address's budget (addr_key: presign_addr_key of the
+ * client), and is answered 429 when the budget is spent; a key known to be unknown or revoked
+ * (remembered for MEDIAGATE_KEY_CACHE_S) is answered 401 here. True when res holds the answer.
+ */
+bool presign_gate(presign_state *st, const presign_request *req, const uint8_t addr_key[16],
+                  presign_response *res);
+
+/* /ready from the last check when it is younger than a second (true: res filled), so probes
+ * from anyone cost at most one PostgreSQL, Redis and S3 round trip a second. When it is older
+ * and no check is running, the caller sends the request to presign_handle (which checks and
+ * stores) and this returns false; while a check runs, the last result answers. */
+bool presign_ready_cached(presign_state *st, presign_response *res);
 
 /* Pure helpers, exposed for tests. */
 /* Fill a problem+json body: status, slug, title, detail. */

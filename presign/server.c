@@ -2,6 +2,7 @@
  * server.c - the libh2o adapter (see server.h). The only file of presign/ that includes h2o.
  */
 #include "server.h"
+#include "addr_limit.h"
 #include "media/log.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
@@ -12,6 +13,7 @@
 #include <h2o.h>
 #include <h2o/multithread.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -83,6 +85,8 @@ struct presign_server {
     pthread_cond_t cv;
     job *head, *tail; /* backend queue */
     atomic_int inflight;
+    atomic_int queued; /* jobs waiting for a backend thread (bounded: backend_queue_max) */
+    media_metric *shed;
     volatile sig_atomic_t stopping;
     atomic_bool draining, closing, done;
 };
@@ -312,6 +316,7 @@ static void *backend_thread(void *arg)
             s->head = j->next;
             if (s->head == NULL)
                 s->tail = NULL;
+            atomic_fetch_sub(&s->queued, 1);
         }
         pthread_mutex_unlock(&s->mu);
         if (j == NULL)
@@ -411,6 +416,68 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
     return done;
 }
 
+/* The last address of an X-Forwarded-For value (the one our trusted proxy saw); false when
+ * it is not an address. */
+static bool forwarded_for(h2o_iovec_t v, int *family, uint8_t addr[16])
+{
+    const char *end = v.base + v.len, *p = end;
+    while (p > v.base && p[-1] != ',')
+        p--;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    char text[INET6_ADDRSTRLEN + 1];
+    if (end <= p || (size_t)(end - p) >= sizeof(text))
+        return false;
+    memcpy(text, p, (size_t)(end - p));
+    text[end - p] = '\0';
+    if (inet_pton(AF_INET, text, addr) == 1)
+        *family = AF_INET;
+    else if (inet_pton(AF_INET6, text, addr) == 1)
+        *family = AF_INET6;
+    else
+        return false;
+    return true;
+}
+
+/* The client's bucket key: the peer's address, or, when the peer is a trusted proxy, the
+ * address its X-Forwarded-For names. */
+static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    int family = 0;
+    uint8_t addr[16] = {0};
+    if (req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0) {
+        family = ss.ss_family;
+        if (family == AF_INET)
+            memcpy(addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        else if (family == AF_INET6)
+            memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    }
+    if (family && s->c.trusted_proxies.count &&
+        media_cidr_list_contains(&s->c.trusted_proxies, family, addr)) {
+        int ff;
+        uint8_t fa[16];
+        if (forwarded_for(header_str(req, "x-forwarded-for"), &ff, fa)) {
+            family = ff;
+            memcpy(addr, fa, 16);
+        }
+    }
+    presign_addr_key(family ? family : AF_INET6, addr, key);
+}
+
+/* Answer a refusal decided on the loop. */
+static void answer_now(server *s, loop_thread *lt, h2o_req_t *req, presign_response *r,
+                       const char *path, const char *rid, const char *origin,
+                       const struct timespec *t0)
+{
+    respond(s, req, r, rid, origin);
+    access_log(s, lt, r->status == 503 ? "?" : "-", path, r->route[0] ? r->route : "unknown",
+               r->status, elapsed_s(t0), rid);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -499,8 +566,56 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    if (get && lt->signer && try_fast(s, lt, req, path, rid, origin, &t0))
+    if (get && strcmp(path, "/ready") == 0) { /* at most one check a second (defect 6) */
+        presign_response r;
+        presign_response_init(&r);
+        bool done = presign_ready_cached(s->state, &r);
+        if (done)
+            answer_now(s, lt, req, &r, path, rid, origin, &t0);
+        presign_response_cleanup(&r);
+        if (done)
+            return 0;
+    } else {
+        if (get && lt->signer && try_fast(s, lt, req, path, rid, origin, &t0))
+            return 0;
+        /* no known-good key: the client address's budget, and known-bad keys, on the loop */
+        char auth[512] = "", cookie[1024] = "";
+        bool fits = cstr(header(req, H2O_TOKEN_AUTHORIZATION), auth, sizeof(auth)) &&
+                    cstr(header(req, H2O_TOKEN_COOKIE), cookie, sizeof(cookie));
+        char method[16] = "";
+        cstr(req->method, method, sizeof(method));
+        presign_request gr = {method,
+                              path,
+                              "",
+                              fits && auth[0] ? auth : NULL,
+                              fits && cookie[0] ? cookie : NULL,
+                              NULL,
+                              rid,
+                              NULL,
+                              0};
+        uint8_t key[16];
+        client_key(s, req, key);
+        presign_response r;
+        presign_response_init(&r);
+        bool refused = presign_gate(s->state, &gr, key, &r);
+        if (refused)
+            answer_now(s, lt, req, &r, path, rid, origin, &t0);
+        presign_response_cleanup(&r);
+        if (refused)
+            return 0;
+    }
+    if (atomic_load(&s->queued) >= s->c.backend_queue_max) { /* shed load, say when to retry */
+        presign_response r;
+        presign_response_init(&r);
+        presign_problem(&r, 503, "overloaded", "Service overloaded",
+                        "too many requests are waiting; retry shortly", rid);
+        snprintf(r.retry_after, sizeof(r.retry_after), "1");
+        snprintf(r.route, sizeof(r.route), "shed");
+        media_metric_add(s->shed, 1);
+        answer_now(s, lt, req, &r, path, rid, origin, &t0);
+        presign_response_cleanup(&r);
         return 0;
+    }
 
     job *j = media_calloc(1, sizeof(*j));
     j->owner = lt;
@@ -526,6 +641,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     g->job = j;
     j->guard = g;
     atomic_fetch_add(&s->inflight, 1);
+    atomic_fetch_add(&s->queued, 1);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
         s->tail->next = j;
@@ -659,6 +775,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     pthread_cond_init(&s->cv, NULL);
     s->m = media_metrics_new();
     s->state = presign_state_new(&s->c, s3, s->m);
+    s->shed =
+        media_metrics_counter(s->m, "mediagate_http_shed_total",
+                              "Requests answered 503 because the backend queue was full", NULL);
     s->ssl_ctx = ssl_ctx;
     if (ssl_ctx && c->hsts_max_age_s > 0)
         snprintf(s->hsts, sizeof(s->hsts), "max-age=%ld", c->hsts_max_age_s);

@@ -10,6 +10,7 @@ SVC="$SRC/deploy/local/service.sh"
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32" MEDIAGATE_QUEUE_PREFIX="mgserve-$RUN_ID"
 export MEDIAGATE_KEY_CACHE_S=1 MEDIAGATE_DRAIN_DELAY_S=1 MEDIAGATE_THREADS=2 MEDIAGATE_BACKEND_THREADS=4
 export MEDIAGATE_CORS_ORIGINS="https://app.example" MEDIAGATE_RETRY_ATTEMPTS=1
+export MEDIAGATE_RATE_ANON_PER_MIN=1000000   # this suite sends much from one address (see below)
 EXIT_HOOKS+=("'$SVC' start redis" "'$SVC' start radosgw" "'$SVC' start postgres")
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
@@ -252,8 +253,60 @@ hits=$(curl -s "http://127.0.0.1:26028/metrics" | sed -n 's/^mediagate_record_ca
 check "... the presigns were answered from the cache ($hits hits), inside the same budget" test "${hits:-0}" -gt 10
 kill "$E1" "$F1"; wait "$E1" "$F1" 2>/dev/null
 
+# ---- issue 15, defect 6: unauthenticated load is bounded ----
+# h trusts 127.0.0.1 as a proxy (its X-Forwarded-For names the client); i trusts nobody
+start_serve h 26030 MEDIAGATE_RATE_ANON_PER_MIN=10 MEDIAGATE_KEY_CACHE_S=30 MEDIAGATE_TRUSTED_PROXIES=127.0.0.1/32
+HS=$SERVE_PID; H=http://127.0.0.1:26030
+hcode() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+metric() { curl -s "$1/metrics" | sed -n "s/^$2 \([0-9]*\).*/\1/p"; }
+eq "a known key, looked up once, is not gated" "$(hcode -H "Authorization: Bearer $KA" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media")" 200
+BADK="mgk_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+l0=$(metric "$H" mediagate_apikey_lookups_total)
+for _ in 1 2 3 4 5; do hcode -H "Authorization: Bearer $BADK" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media" >>"$T/bad.codes"; echo >>"$T/bad.codes"; done
+eq "an unknown key: 401 five times" "$(grep -c '^401$' "$T/bad.codes")" 5
+eq "... looked up in PostgreSQL once (remembered as unknown)" "$(( $(metric "$H" mediagate_apikey_lookups_total) - l0 ))" 1
+for _ in $(seq 1 10); do hcode -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media" >>"$T/anon.codes"; echo >>"$T/anon.codes"; done
+# 10 tokens: 1 for the known key's first (uncached) request, 5 for the unknown key, 4 left
+eq "no key from one address: its budget (10/min) runs out, then 429" "$(grep -c '^429$' "$T/anon.codes")" 6
+curl -s -D "$T/h429" -o "$T/b429" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media" >/dev/null
+contains "... with Retry-After" "$(tr -d '\r' <"$T/h429")" "retry-after: "
+contains "... as problem+json" "$(cat "$T/b429")" "urn:mediagate:problem:rate-limited"
+eq "another client address (behind the trusted proxy) still gets its own 401" \
+  "$(hcode -H 'X-Forwarded-For: 198.51.100.2' "$H/api/v1/media")" 401
+eq "a valid cached key from the spent address is served" \
+  "$(hcode -H "Authorization: Bearer $KA" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media")" 200
+contains "refusals are counted" "$(curl -s "$H/metrics")" 'mediagate_unauthenticated_refused_total{reason="address_budget"}'
+start_serve i 26031 MEDIAGATE_RATE_ANON_PER_MIN=3
+IS=$SERVE_PID; I=http://127.0.0.1:26031
+for n in 1 2 3 4 5; do hcode -H "X-Forwarded-For: 203.0.113.$n" "$I/api/v1/media" >>"$T/spoof.codes"; echo >>"$T/spoof.codes"; done
+eq "without trusted proxies X-Forwarded-For is ignored: spoofed addresses share the budget" "$(grep -c '^429$' "$T/spoof.codes")" 2
+# /ready: anyone may ask, the dependencies are checked at most about once a second
+r0=$(metric "$I" mediagate_ready_checks_total); t0=$(date +%s.%N)
+for _ in $(seq 1 60); do hcode "$I/ready" >>"$T/ready.codes"; echo >>"$T/ready.codes"; done
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'); checks=$(( $(metric "$I" mediagate_ready_checks_total) - ${r0:-0} ))
+eq "60 /ready probes answered 200" "$(grep -c '^200$' "$T/ready.codes")" 60
+check "... with $checks checks in ${secs}s (at most one a second, plus one)" \
+  awk -v c="$checks" -v s="$secs" 'BEGIN { exit !(c >= 1 && c <= int(s) + 2) }'
+kill "$HS" "$IS"; wait "$HS" "$IS" 2>/dev/null
+# the backend queue is bounded: with PostgreSQL frozen, requests beyond it are shed with 503
+start_serve j 26032 MEDIAGATE_BACKEND_THREADS=1 MEDIAGATE_BACKEND_QUEUE=3
+JS=$SERVE_PID; J=http://127.0.0.1:26032
+PGPID=$(cut -d' ' -f1 "$MEDIAGATE_STACK_DIR/pids/postgres")
+kill -STOP "$PGPID"; EXIT_HOOKS+=("kill -CONT $PGPID")
+QP=()
+for n in $(seq 1 10); do curl -s -o /dev/null -w '%{http_code}\n' -m 20 -H "Authorization: Bearer $KL" "$J/api/v1/media" >"$T/q.$n" & QP+=($!); done
+sleep 1.5
+shed=$(cat "$T"/q.* 2>/dev/null | grep -c '^503$')
+eq "PostgreSQL frozen: 1 request on the backend thread, 3 waiting, 6 shed at once" "$shed" 6
+kill -CONT "$PGPID"
+for p in "${QP[@]}"; do wait "$p"; done
+eq "... and the 4 that waited were answered when it came back" "$(cat "$T"/q.* | grep -vc '^503$')" 4
+contains "... shed requests are counted" "$(curl -s "$J/metrics")" "mediagate_http_shed_total 6"
+kill "$JS"; wait "$JS" 2>/dev/null
+
 # ---- dependencies: /ready flips; the limiter fails open ----
 "$SVC" stop redis
+sleep 1.1   # /ready answers from a check at most a second old
 r=$(api "" GET /ready); eq "Redis down: /ready 503" "${r%% *}" 503
 contains "... naming redis" "$r" '"redis":"down"'
 expect "Redis down: requests still answered (limiter fails open)" "$KA" GET /api/v1/media 200
@@ -262,12 +315,14 @@ contains "... and it shows in the metrics" "$(curl -s "$A/metrics")" "mediagate_
 for _ in $(seq 1 30); do [ "$(code "" GET /ready)" = 200 ] && break; sleep 0.2; done
 eq "Redis back: /ready 200" "$(code "" GET /ready)" 200
 "$SVC" stop radosgw
+sleep 1.1
 r=$(api "" GET /ready); eq "S3 down: /ready 503" "${r%% *}" 503
 contains "... naming s3" "$r" '"s3":"down"'
 "$SVC" start radosgw
 for _ in $(seq 1 30); do [ "$(code "" GET /ready)" = 200 ] && break; sleep 0.2; done
 eq "S3 back: /ready 200" "$(code "" GET /ready)" 200
 "$SVC" stop postgres
+sleep 1.1
 r=$(api "" GET /ready); eq "PostgreSQL down: /ready 503" "${r%% *}" 503
 contains "... naming postgres" "$r" '"postgres":"down"'
 expect "PostgreSQL down: API answers 503, not a hang" "$KB" GET /api/v1/media 503
