@@ -128,18 +128,29 @@ const char *ingest_sniff(const uint8_t *p, size_t n, const char **what)
     return NULL;
 }
 
+#define N_KNOWN (sizeof(known_types) / sizeof(known_types[0]))
+_Static_assert(N_KNOWN <= 32, "ingest_type_set.mask has a bit per known type");
+
+/* The bit of a known type, 0 for any other string. */
+static uint32_t type_bit(const char *type, size_t n)
+{
+    for (size_t i = 0; type && i < N_KNOWN; i++)
+        if (strlen(known_types[i]) == n && strncmp(type, known_types[i], n) == 0)
+            return 1u << i;
+    return 0;
+}
+
 void ingest_type_set_default(ingest_type_set *s)
 {
-    static const char *const images[] = {"image/jpeg", "image/png",  "image/gif", "image/webp",
-                                         "image/avif", "image/heic", "image/heif"};
-    memset(s, 0, sizeof(*s));
-    for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
-        snprintf(s->types[s->count++], sizeof(s->types[0]), "%s", images[i]);
+    s->mask = 0;
+    for (size_t i = 0; i < N_KNOWN; i++)
+        if (strncmp(known_types[i], "image/", 6) == 0)
+            s->mask |= 1u << i;
 }
 
 media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_error *err)
 {
-    memset(s, 0, sizeof(*s));
+    s->mask = 0;
     const char *p = csv ? csv : "";
     while (*p) {
         while (*p == ',' || *p == ' ')
@@ -147,14 +158,9 @@ media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_erro
         if (*p == '\0')
             break;
         size_t n = strcspn(p, ", ");
-        bool known = false;
-        for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
-            if (strlen(known_types[i]) == n && strncmp(p, known_types[i], n) == 0) {
-                snprintf(s->types[s->count++], sizeof(s->types[0]), "%s", known_types[i]);
-                known = true;
-                break;
-            }
-        if (!known)
+        uint32_t bit = type_bit(p, n);
+        s->mask |= bit; /* a type named twice (or fifty times) is one member */
+        if (bit == 0)
             return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                    "MEDIAGATE_ALLOWED_TYPES: '%.*s' is not a type mediagate can "
                                    "recognise (image/jpeg, image/png, image/gif, image/webp, "
@@ -163,7 +169,7 @@ media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_erro
                                    (int)(n > 40 ? 40 : n), p);
         p += n;
     }
-    if (s->count == 0)
+    if (s->mask == 0)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_ALLOWED_TYPES is empty");
     return MEDIA_OK;
@@ -171,10 +177,8 @@ media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_erro
 
 bool ingest_type_set_contains(const ingest_type_set *s, const char *type)
 {
-    for (size_t i = 0; type && i < s->count; i++)
-        if (strcmp(s->types[i], type) == 0)
-            return true;
-    return false;
+    uint32_t bit = type ? type_bit(type, strlen(type)) : 0;
+    return bit && (s->mask & bit);
 }
 
 media_code ingest_sniff_check(const uint8_t *p, size_t n, const ingest_type_set *allowed,

@@ -24,10 +24,10 @@
  */
 const char *ingest_sniff(const uint8_t *p, size_t n, const char **what);
 
-/* The set of media types that may be stored (MEDIAGATE_ALLOWED_TYPES). Plain data. */
+/* The set of media types that may be stored (MEDIAGATE_ALLOWED_TYPES): a bit per type
+ * mediagate can recognise, so no list of any length can overflow it. Plain data. */
 typedef struct ingest_type_set {
-    char types[16][48];
-    size_t count;
+    uint32_t mask;
 } ingest_type_set;
 
 /* The default: the image types. */

@@ -99,11 +99,31 @@ static void test_allowed_set_and_check(void **st)
     assert_non_null(strstr(err.message, "source is HTML"));
     assert_int_equal(ingest_type_set_parse("image/svg+xml", &s, &err), MEDIA_ERR_CONFIG);
     assert_int_equal(ingest_type_set_parse("", &s, &err), MEDIA_ERR_CONFIG);
+    assert_false(ingest_type_set_contains(&s, NULL));
+    assert_false(ingest_type_set_contains(&s, "image/png2"));
+}
+
+/* issue 15, defect 8: more than 16 entries wrote past an array; any number is one set now */
+static void test_long_type_lists_cannot_overflow(void **st)
+{
+    (void)st;
+    char csv[4096] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(csv, i % 2 ? "image/png," : "video/mp4,");
+    ingest_type_set s;
+    media_error err;
+    assert_int_equal(ingest_type_set_parse(csv, &s, &err), MEDIA_OK);
+    assert_true(ingest_type_set_contains(&s, "image/png"));
+    assert_true(ingest_type_set_contains(&s, "video/mp4"));
+    assert_false(ingest_type_set_contains(&s, "image/jpeg"));
+    strcat(csv, "image/svg+xml");
+    assert_int_equal(ingest_type_set_parse(csv, &s, &err), MEDIA_ERR_CONFIG);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_long_type_lists_cannot_overflow),
         cmocka_unit_test(test_recognised_types),
         cmocka_unit_test(test_refusals_say_what_the_bytes_are),
         cmocka_unit_test(test_allowed_set_and_check),
