@@ -133,7 +133,7 @@ int cmd_presign(int argc, char **argv)
     }
     media_sigv4_presign_request req = {method,  loc.host,     loc.path,   at,
                                        expires, content_type, disposition};
-    char query[8192];
+    char query[MEDIA_SIGV4_MAX_QUERY];
     if (media_sigv4_presign(signer, &req, query, sizeof(query), NULL, &err) != MEDIA_OK) {
         cli_fail_err(CMD, CLI_USAGE, &err);
         goto out;

@@ -126,9 +126,14 @@ media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud
                                    "MEDIAGATE_S3_VERIFY_TLS must be 1 or 0");
     }
 
+    const char *token = get(env, ud, "AWS_SESSION_TOKEN");
+    if (token && strlen(token) > MEDIA_SESSION_TOKEN_MAX)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_SESSION_TOKEN is longer than %d bytes",
+                               MEDIA_SESSION_TOKEN_MAX);
     cfg->access_key_id = media_strdup(akid);
     cfg->secret_access_key = media_strdup(secret);
-    cfg->session_token = media_strdup(get(env, ud, "AWS_SESSION_TOKEN"));
+    cfg->session_token = media_strdup(token);
     cfg->ca_file = media_strdup(get(env, ud, "MEDIAGATE_S3_CA_FILE"));
     return MEDIA_OK;
 }

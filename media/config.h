@@ -11,6 +11,10 @@
 #ifndef MEDIA_CONFIG_H
 #define MEDIA_CONFIG_H
 
+/* Longest AWS_SESSION_TOKEN accepted (STS tokens run to about 2 KB; AWS documents no fixed
+ * size, so leave room). */
+#define MEDIA_SESSION_TOKEN_MAX 4096
+
 #include "error.h"
 #include "s3_location.h"
 
@@ -28,7 +32,8 @@ typedef struct media_s3_config {
     char region[64];                /* AWS_REGION (or AWS_DEFAULT_REGION); us-east-1 */
     char *access_key_id;            /* AWS_ACCESS_KEY_ID */
     char *secret_access_key;        /* AWS_SECRET_ACCESS_KEY */
-    char *session_token;            /* AWS_SESSION_TOKEN; NULL when unset */
+    char *session_token;            /* AWS_SESSION_TOKEN; NULL when unset; at most
+                                       MEDIA_SESSION_TOKEN_MAX bytes */
     bool verify_tls;                /* MEDIAGATE_S3_VERIFY_TLS (default 1) */
     char *ca_file;                  /* MEDIAGATE_S3_CA_FILE; NULL for the system store */
 } media_s3_config;

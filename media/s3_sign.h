@@ -17,10 +17,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MEDIA_SIGV4_MAX_EXPIRES_S    604800L /* SigV4's hard limit: 7 days */
-#define MEDIA_SIGV4_MAX_CANONICAL    16384   /* bound on a canonical request we build */
-#define MEDIA_SIGV4_MAX_PARAMS       32      /* query parameters per request */
-#define MEDIA_SIGV4_MAX_HEADERS      32      /* headers per signed request */
+#define MEDIA_SIGV4_MAX_EXPIRES_S 604800L /* SigV4's hard limit: 7 days */
+#define MEDIA_SIGV4_MAX_CANONICAL 32768   /* bound on a canonical request we build */
+/* A presigned query: room for a session token of MEDIA_SESSION_TOKEN_MAX bytes even when every
+ * byte is percent-encoded (3x), plus the other parameters and the signature. */
+#define MEDIA_SIGV4_MAX_QUERY 16384
+/* A presigned URL: the query above after an origin and an object path. */
+#define MEDIA_SIGV4_MAX_URL          (MEDIA_SIGV4_MAX_QUERY + 4096)
+#define MEDIA_SIGV4_MAX_PARAMS       32 /* query parameters per request */
+#define MEDIA_SIGV4_MAX_HEADERS      32 /* headers per signed request */
 #define MEDIA_SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 #define MEDIA_SIGV4_EMPTY_SHA256     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 

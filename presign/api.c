@@ -809,8 +809,14 @@ static void url_answer(presign_state *st, media_sigv4_signer *signer, const pres
     } else if (presign_policy_url(&st->cfg->policy, signer, &st->s3cfg->public_endpoint,
                                   st->s3cfg->addressing, rec, a->expires, a->disp, now, &u,
                                   &err) != MEDIA_OK) {
-        presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
-                        req->request_id);
+        if (err.code == MEDIA_ERR_INVALID) /* the expiry the client asked for */
+            presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
+                            req->request_id);
+        else { /* ours: the signer's configuration (never the client's fault) */
+            media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "presign failed: %s", err.message);
+            presign_problem(res, 500, "presign-failed", "Could not presign the URL", NULL,
+                            req->request_id);
+        }
         return;
     } else if (memo_ok && strlen(u.url) < sizeof(m.url)) {
         m.signed_at = u.signed_at;

@@ -67,7 +67,7 @@ typedef struct presign_request {
 typedef struct presign_response {
     int status;
     const char *content_type;
-    char location[4200];
+    char location[MEDIA_SIGV4_MAX_URL];
     char cache_control[64];
     char allow[64];
     char ratelimit[3][24]; /* Limit, Remaining, Reset; "" when not rate limited */

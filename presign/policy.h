@@ -40,7 +40,7 @@ typedef enum {
 bool presign_disposition_parse(const char *s, presign_disposition *out);
 
 typedef struct presign_url {
-    char url[4096];
+    char url[MEDIA_SIGV4_MAX_URL];
     time_t signed_at;     /* the signing time (the window's start, normally) */
     time_t expires_at;    /* when the URL stops working */
     long cache_max_age_s; /* for a redirect to it: shorter than its remaining life */

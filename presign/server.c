@@ -176,6 +176,8 @@ static const char *reason(int status)
         return "Unprocessable Entity";
     case 429:
         return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
     case 503:
         return "Service Unavailable";
     }

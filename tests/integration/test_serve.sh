@@ -253,6 +253,21 @@ hits=$(curl -s "http://127.0.0.1:26028/metrics" | sed -n 's/^mediagate_record_ca
 check "... the presigns were answered from the cache ($hits hits), inside the same budget" test "${hits:-0}" -gt 10
 kill "$E1" "$F1"; wait "$E1" "$F1" 2>/dev/null
 
+# ---- issue 15, defect 8: presigning with a long STS session token ----
+TOKEN=$(head -c 1300 /dev/urandom | base64 -w0)   # ~1750 bytes, with + / =
+start_serve k 26033 AWS_SESSION_TOKEN="$TOKEN"
+KS=$SERVE_PID; K=http://127.0.0.1:26033
+IDT=$(sql "INSERT INTO media (id, tenant_id, status, source_url, request_sha256, bucket, object_key, content_type, size_bytes)
+  VALUES (gen_random_uuid(), '$TA', 'ready', 'https://x/t.png', 'x', '$MEDIAGATE_S3_BUCKET', 'tok/$$.png', 'image/png', 1) RETURNING id" | head -n 1)
+r=$(curl -s -H "Authorization: Bearer $KA" "$K/api/v1/media/$IDT/url")
+contains "a ${#TOKEN}-byte session token: /url answers a URL" "$r" '"url":"'
+contains "... carrying the whole token" "$(printf '%s' "$r" | json_field url)" "X-Amz-Security-Token=$($PY -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$TOKEN")&"
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Authorization: Bearer $KA" "$K/api/v1/media/$IDT/content")
+contains "... and /content redirects to the whole URL" "$loc" "&X-Amz-Signature="
+check "... $(printf '%s' "$loc" | wc -c) bytes long" test "$(printf '%s' "$loc" | wc -c)" -gt 2048
+contains "the CLI presigns with it too" "$(AWS_SESSION_TOKEN="$TOKEN" "$MG" presign --key k/x.png)" "X-Amz-Signature="
+kill "$KS"; wait "$KS" 2>/dev/null
+
 # ---- issue 15, defect 6: unauthenticated load is bounded ----
 # h trusts 127.0.0.1 as a proxy (its X-Forwarded-For names the client); i trusts nobody
 start_serve h 26030 MEDIAGATE_RATE_ANON_PER_MIN=10 MEDIAGATE_KEY_CACHE_S=30 MEDIAGATE_TRUSTED_PROXIES=127.0.0.1/32

@@ -87,6 +87,18 @@ static void test_errors_name_the_variable(void **st)
     env_table badregion = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
                             "AWS_REGION", "us east", NULL}};
     expect_error(&badregion, "AWS_REGION");
+    /* issue 15, defect 8: a session token is bounded, and refused by name, not echoed */
+    static char long_token[MEDIA_SESSION_TOKEN_MAX + 2];
+    memset(long_token, 'T', sizeof(long_token) - 1);
+    env_table longtok = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                          "AWS_SESSION_TOKEN", long_token, NULL}};
+    expect_error(&longtok, "AWS_SESSION_TOKEN");
+    long_token[MEDIA_SESSION_TOKEN_MAX] = '\0';
+    media_s3_config c;
+    media_error err;
+    assert_int_equal(media_s3_config_load(&c, lookup, &longtok, &err), MEDIA_OK);
+    assert_int_equal(strlen(c.session_token), MEDIA_SESSION_TOKEN_MAX);
+    media_s3_config_cleanup(&c);
 }
 
 static void test_config_long(void **st)

@@ -1,6 +1,7 @@
 /* test_policy.c - presign policy: expiry bounds, the caching window, type and disposition. */
 #include "cmocka_prelude.h"
 
+#include "media/config.h"
 #include "presign/policy.h"
 
 #include <string.h>
@@ -19,6 +20,40 @@ static void record(media_record *r, const char *type)
     strcpy(r->object_key, "ab12/t/017f22e2-79b0-7fff-bfff-ffffffffffff");
     strcpy(r->content_type, type);
     r->status = MEDIA_STATUS_READY;
+}
+
+/* issue 15, defect 8: a presign with a long STS session token (they run to 1600+ bytes) failed
+ * on a 2 KiB buffer and was reported as a bad expiry */
+static void test_long_session_tokens_presign(void **st)
+{
+    (void)st;
+    presign_policy p = {3600, 86400, 300};
+    media_endpoint ep;
+    media_endpoint_parse("https://cdn.example.com", &ep, NULL);
+    media_record r;
+    record(&r, "image/png");
+    /* the longest token configuration accepts, of characters that all need percent-encoding */
+    static char token[MEDIA_SESSION_TOKEN_MAX + 1];
+    for (size_t i = 0; i < MEDIA_SESSION_TOKEN_MAX; i++)
+        token[i] = "+/="[i % 3];
+    size_t lens[] = {1700, MEDIA_SESSION_TOKEN_MAX};
+    for (size_t k = 0; k < 2; k++) {
+        char saved = token[lens[k]];
+        token[lens[k]] = '\0';
+        media_aws_credentials c = {"AKIDTEST", "secret", token};
+        media_sigv4_signer *s = media_sigv4_signer_new(&c, "us-east-1", "s3", NULL);
+        presign_url u;
+        media_error err;
+        assert_int_equal(presign_policy_url(&p, s, &ep, MEDIA_S3_ADDRESSING_PATH, &r, 0,
+                                            PRESIGN_DISPOSITION_DEFAULT, 1700000200, &u, &err),
+                         MEDIA_OK);
+        const char *t = strstr(u.url, "X-Amz-Security-Token=%2B%2F%3D%2B");
+        assert_non_null(t);
+        assert_int_equal(strcspn(t + 21, "&"), 3 * lens[k]); /* all of it, encoded */
+        assert_non_null(strstr(u.url, "&X-Amz-Signature="));
+        media_sigv4_signer_destroy(s);
+        token[lens[k]] = saved;
+    }
 }
 
 static void test_expiry_bounds_and_window(void **st)
@@ -106,6 +141,7 @@ static void test_type_and_disposition(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_long_session_tokens_presign),
         cmocka_unit_test(test_expiry_bounds_and_window),
         cmocka_unit_test(test_type_and_disposition),
     };
