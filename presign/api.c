@@ -230,22 +230,24 @@ bool presign_request_id_valid(const char *s)
     return true;
 }
 
-bool presign_query_get(const char *query, const char *name, char *out, size_t cap)
+presign_query_state presign_query_get(const char *query, const char *name, char *out, size_t cap)
 {
     size_t nl = strlen(name);
     for (const char *p = query; p && *p;) {
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
         if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
-            return media_uri_decode(out, cap, p + nl + 1, len - nl - 1) != (size_t)-1;
+            return media_uri_decode(out, cap, p + nl + 1, len - nl - 1) == (size_t)-1
+                       ? PRESIGN_QUERY_BAD
+                       : PRESIGN_QUERY_OK;
         if (len == nl && strncmp(p, name, nl) == 0) {
             if (cap)
                 out[0] = '\0';
-            return true;
+            return PRESIGN_QUERY_OK;
         }
         p = amp ? amp + 1 : NULL;
     }
-    return false;
+    return PRESIGN_QUERY_ABSENT;
 }
 
 bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap)
@@ -756,17 +758,19 @@ static int url_args_parse(const presign_request *req, presign_response *res, url
     char v[32];
     a->expires = 0;
     a->disp = PRESIGN_DISPOSITION_DEFAULT;
-    if (presign_query_get(req->query, "expires", v, sizeof(v))) {
-        char *end;
-        a->expires = strtol(v, &end, 10);
-        if (end == v || *end || a->expires < 1) {
+    presign_query_state qs = presign_query_get(req->query, "expires", v, sizeof(v));
+    if (qs != PRESIGN_QUERY_ABSENT) {
+        char *end = v;
+        a->expires = qs == PRESIGN_QUERY_OK ? strtol(v, &end, 10) : 0;
+        if (qs == PRESIGN_QUERY_BAD || end == v || *end || a->expires < 1) {
             presign_problem(res, 400, "invalid-expires", "Invalid expires",
                             "expires must be a positive number of seconds", req->request_id);
             return -1;
         }
     }
-    if (presign_query_get(req->query, "disposition", v, sizeof(v)) &&
-        !presign_disposition_parse(v, &a->disp)) {
+    qs = presign_query_get(req->query, "disposition", v, sizeof(v));
+    if (qs == PRESIGN_QUERY_BAD ||
+        (qs == PRESIGN_QUERY_OK && !presign_disposition_parse(v, &a->disp))) {
         presign_problem(res, 400, "invalid-disposition", "Invalid disposition",
                         "disposition must be inline or attachment", req->request_id);
         return -1;
@@ -877,26 +881,30 @@ static void handle_list(presign_backend *b, const presign_request *req, presign_
     long long page = 1;
     long size = 20;
     media_status st, *stp = NULL;
-    bool keyset = presign_query_get(req->query, "after", after, sizeof(after));
+    presign_query_state qa = presign_query_get(req->query, "after", after, sizeof(after));
+    bool keyset = qa != PRESIGN_QUERY_ABSENT;
     const char *bad = NULL;
-    if (presign_query_get(req->query, "page", v, sizeof(v))) {
-        char *end;
-        page = strtoll(v, &end, 10);
+    presign_query_state qs = presign_query_get(req->query, "page", v, sizeof(v));
+    if (qs != PRESIGN_QUERY_ABSENT) {
+        char *end = v;
+        page = qs == PRESIGN_QUERY_OK ? strtoll(v, &end, 10) : 0;
         if (end == v || *end || page < 1 || page > 1000000000)
             bad = "page must be an integer >= 1";
     }
-    if (presign_query_get(req->query, "size", v, sizeof(v))) {
-        char *end;
-        size = strtol(v, &end, 10);
+    qs = presign_query_get(req->query, "size", v, sizeof(v));
+    if (qs != PRESIGN_QUERY_ABSENT) {
+        char *end = v;
+        size = qs == PRESIGN_QUERY_OK ? strtol(v, &end, 10) : 0;
         if (end == v || *end || size < 1 || size > 100)
             bad = "size must be 1..100";
     }
-    if (presign_query_get(req->query, "status", v, sizeof(v))) {
-        if (!media_status_parse(v, &st) || st == MEDIA_STATUS_DELETED)
+    qs = presign_query_get(req->query, "status", v, sizeof(v));
+    if (qs != PRESIGN_QUERY_ABSENT) {
+        if (qs == PRESIGN_QUERY_BAD || !media_status_parse(v, &st) || st == MEDIA_STATUS_DELETED)
             bad = "status must be queued, fetching, ready or failed";
         stp = &st;
     }
-    if (keyset && !media_uuid_valid(after))
+    if (keyset && (qa == PRESIGN_QUERY_BAD || !media_uuid_valid(after)))
         bad = "after must be a cursor from next_cursor";
     if (bad) {
         presign_problem(res, 400, "invalid-pagination", "Invalid query", bad, req->request_id);

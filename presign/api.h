@@ -141,7 +141,10 @@ bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t 
 /* The browser page's cookie: GET /api/v1/media/{id}/content accepts the API key from it
  * when no Authorization header is sent (an <img> cannot send one; SameSite=Strict). */
 #define PRESIGN_KEY_COOKIE "mediagate_key"
-/* Value of query parameter name (decoded) into out; false when absent or undecodable. */
-bool presign_query_get(const char *query, const char *name, char *out, size_t cap);
+/* A query parameter's state: absent, present (value decoded into out), or present but unusable
+ * (a malformed %-escape, or longer than out) — which callers answer with 400, never treat as
+ * absent. The first occurrence counts. */
+typedef enum { PRESIGN_QUERY_ABSENT, PRESIGN_QUERY_OK, PRESIGN_QUERY_BAD } presign_query_state;
+presign_query_state presign_query_get(const char *query, const char *name, char *out, size_t cap);
 
 #endif

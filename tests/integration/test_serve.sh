@@ -91,11 +91,15 @@ expect "other tenant's id: 404 (GET)" "$KB" GET "/api/v1/media/$ID" 404
 expect "other tenant's id: 404 (url)" "$KB" GET "/api/v1/media/$ID/url" 404
 expect "other tenant's id: 404 (content)" "$KB" GET "/api/v1/media/$ID/content" 404
 expect "other tenant's id: 404 (DELETE)" "$KB" DELETE "/api/v1/media/$ID" 404
-for q in "page=0" "size=0" "size=1000" "page=abc" "status=bogus" "status=deleted" "after=junk"; do
-  expect "invalid pagination ($q): 400" "$KA" GET "/api/v1/media?$q" 400
+LONGV=$(printf 'r%.0s' $(seq 1 300))
+# (issue 15, defect 8: undecodable or too long values were silently ignored)
+for q in "page=0" "size=0" "size=1000" "page=abc" "status=bogus" "status=deleted" "after=junk" \
+         "after=%zz" "after=$LONGV" "status=%E2%80" "status=$LONGV" "page=%" "page=1$LONGV" "size=%4"; do
+  expect "invalid pagination (${q:0:24}): 400" "$KA" GET "/api/v1/media?$q" 400
 done
-for q in "expires=0" "expires=abc" "expires=999999" "expires=-5"; do
-  expect "bad expiry ($q): 400" "$KA" GET "/api/v1/media/$ID/url?$q" 400
+for q in "expires=0" "expires=abc" "expires=999999" "expires=-5" "expires=%zz" "expires=6$LONGV" \
+         "disposition=%zz" "disposition=$LONGV"; do
+  expect "bad expiry or disposition (${q:0:24}): 400" "$KA" GET "/api/v1/media/$ID/url?$q" 400
 done
 expect "bad disposition: 400" "$KA" GET "/api/v1/media/$ID/url?disposition=evil" 400
 expect "wrong method: 405" "$KA" PUT /api/v1/media 405

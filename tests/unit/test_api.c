@@ -9,15 +9,24 @@ static void test_query_get(void **st)
 {
     (void)st;
     char v[32];
-    assert_true(presign_query_get("a=1&expires=60&b", "expires", v, sizeof(v)));
+    assert_int_equal(presign_query_get("a=1&expires=60&b", "expires", v, sizeof(v)),
+                     PRESIGN_QUERY_OK);
     assert_string_equal(v, "60");
-    assert_true(presign_query_get("disposition=in%6Cine", "disposition", v, sizeof(v)));
+    assert_int_equal(presign_query_get("disposition=in%6Cine", "disposition", v, sizeof(v)),
+                     PRESIGN_QUERY_OK);
     assert_string_equal(v, "inline");
-    assert_true(presign_query_get("a=1&b", "b", v, sizeof(v)));
+    assert_int_equal(presign_query_get("a=1&b", "b", v, sizeof(v)), PRESIGN_QUERY_OK);
     assert_string_equal(v, "");
-    assert_false(presign_query_get("expiresx=5", "expires", v, sizeof(v)));
-    assert_false(presign_query_get("x=%zz", "x", v, sizeof(v)));
-    assert_false(presign_query_get("", "x", v, sizeof(v)));
+    assert_int_equal(presign_query_get("expiresx=5", "expires", v, sizeof(v)),
+                     PRESIGN_QUERY_ABSENT);
+    assert_int_equal(presign_query_get("", "x", v, sizeof(v)), PRESIGN_QUERY_ABSENT);
+    /* issue 15, defect 8: present but unusable is not absent */
+    assert_int_equal(presign_query_get("x=%zz", "x", v, sizeof(v)), PRESIGN_QUERY_BAD);
+    assert_int_equal(presign_query_get("x=%4", "x", v, sizeof(v)), PRESIGN_QUERY_BAD);
+    char small[4];
+    assert_int_equal(presign_query_get("x=12345", "x", small, sizeof(small)), PRESIGN_QUERY_BAD);
+    assert_int_equal(presign_query_get("x=123&x=%zz", "x", small, sizeof(small)),
+                     PRESIGN_QUERY_OK); /* the first occurrence counts */
 }
 
 static void test_request_ids(void **st)
