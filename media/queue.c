@@ -8,6 +8,7 @@
 #include "queue.h"
 #include "mem.h"
 #include "redact.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
@@ -291,14 +292,39 @@ media_code media_queue_ensure_group(media_queue *q, media_error *err)
     return rc;
 }
 
+/*
+ * Adds are made idempotent: run() sends a command a second time when the connection died
+ * before its reply came, and an XADD that had already run would then add its entry twice. Each
+ * add carries a fresh token; the script adds only when the token's marker is not set, and
+ * sets it (for ONCE_TTL_S, far longer than the resend takes) in the same step.
+ */
+#define ONCE_TTL_S "60"
+
+static const char *ADD_ONCE_SCRIPT =
+    "local seen = redis.call('GET', KEYS[2]) if seen then return seen end "
+    "local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2)) "
+    "redis.call('SET', KEYS[2], id, 'EX', ARGV[1]) return id";
+
+/* A fresh marker key "<prefix>:once:<32 hex>" for one logical add. */
+static void once_key(const media_queue *q, char out[160])
+{
+    uint8_t r[16];
+    char hex[33];
+    media_random_bytes(r, sizeof(r));
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", r[i]);
+    snprintf(out, 160, "%.*s:once:%s", (int)(strlen(q->k_jobs) - 5), q->k_jobs, hex);
+}
+
 media_code media_queue_add(media_queue *q, const media_job *job, media_error *err)
 {
-    char attempt[16];
+    char attempt[16], marker[160];
     snprintf(attempt, sizeof(attempt), "%d", job->attempt);
+    once_key(q, marker);
     redisReply *r;
-    media_code rc =
-        RUN(q, &r, err, "XADD", q->k_jobs, "*", "media_id", job->media_id, "tenant", job->tenant,
-            "url", job->source_url, "attempt", attempt, "request_id", job->request_id);
+    media_code rc = RUN(q, &r, err, "EVAL", ADD_ONCE_SCRIPT, "2", q->k_jobs, marker, ONCE_TTL_S,
+                        "media_id", job->media_id, "tenant", job->tenant, "url", job->source_url,
+                        "attempt", attempt, "request_id", job->request_id);
     if (rc == MEDIA_OK)
         freeReplyObject(r);
     return rc;
@@ -433,18 +459,22 @@ media_code media_queue_promote_due(media_queue *q, int64_t now_ms, int limit, lo
     return rc;
 }
 
+/* The dead letter is added once, like a job (ADD_ONCE_SCRIPT): KEYS[3] is its marker. */
 static const char *DLQ_SCRIPT =
     "if ARGV[1] ~= '' then redis.call('XACK', KEYS[1], ARGV[2], ARGV[1]) "
     "redis.call('XDEL', KEYS[1], ARGV[1]) end "
-    "return redis.call('XADD', KEYS[2], 'MINID', ARGV[3], '*', "
+    "local seen = redis.call('GET', KEYS[3]) if seen then return seen end "
+    "local id = redis.call('XADD', KEYS[2], 'MINID', ARGV[3], '*', "
     "'media_id', ARGV[4], 'tenant', ARGV[5], 'url', ARGV[6], 'attempt', ARGV[7], "
     "'request_id', ARGV[8], 'error_class', ARGV[9], 'error', ARGV[10], "
-    "'http_status', ARGV[11], 'worker', ARGV[12], 'failed_at', ARGV[13])";
+    "'http_status', ARGV[11], 'worker', ARGV[12], 'failed_at', ARGV[13]) "
+    "redis.call('SET', KEYS[3], id, 'EX', " ONCE_TTL_S ") return id";
 
 media_code media_queue_dead_letter(media_queue *q, const char *msg_id, const media_dead_letter *dl,
                                    int64_t now_ms, int64_t retention_ms, media_error *err)
 {
-    char minid[32], attempt[16], status[16], at[24];
+    char minid[32], attempt[16], status[16], at[24], marker[160];
+    once_key(q, marker);
     snprintf(minid, sizeof(minid), "%lld-0",
              (long long)(now_ms > retention_ms ? now_ms - retention_ms : 0));
     snprintf(attempt, sizeof(attempt), "%d", dl->job.attempt);
@@ -452,8 +482,8 @@ media_code media_queue_dead_letter(media_queue *q, const char *msg_id, const med
     snprintf(at, sizeof(at), "%lld", (long long)dl->failed_at_ms);
     redisReply *r;
     media_code rc =
-        RUN(q, &r, err, "EVAL", DLQ_SCRIPT, "2", q->k_jobs, q->k_dlq, msg_id ? msg_id : "", GROUP,
-            minid, dl->job.media_id, dl->job.tenant, dl->job.source_url, attempt,
+        RUN(q, &r, err, "EVAL", DLQ_SCRIPT, "3", q->k_jobs, q->k_dlq, marker, msg_id ? msg_id : "",
+            GROUP, minid, dl->job.media_id, dl->job.tenant, dl->job.source_url, attempt,
             dl->job.request_id, dl->error_class, dl->error, status, dl->worker, at);
     if (rc == MEDIA_OK)
         freeReplyObject(r);

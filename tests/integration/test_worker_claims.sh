@@ -133,4 +133,27 @@ wait_for 30 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT uplo
 eq "case 4: the sweeper aborted it and forgot it" "$(uploads_under "$key4") $(sql "SELECT upload_id IS NULL FROM media WHERE id = '$big4'")" "0 t"
 contains "case 4: and said so" "$(cat "$T/w8.log")" "upload sweeper aborted"
 stop_workers
+
+# ---- issue 15, defect 8: an add whose reply was lost is not added twice by the resend ----
+CP=26029
+bg cut $PY "$SRC/tests/tools/cut_proxy.py" --port $CP --upstream "$RPORT" --cut-on XADD --cut-on ":jobs" --log "$T/cut.log"
+wait_port 127.0.0.1 $CP || bad "the cutting proxy did not start"
+before=$(redis-cli -p "$RPORT" XLEN "$JOBS")
+once=$(MEDIAGATE_REDIS_URL="redis://127.0.0.1:$CP/0" "$MG" enqueue --tenant "$TEN" "$S/f/big.jpg?once=1" 2>"$T/once.err" | json_field id)
+eq "the proxy lost the reply to the job's XADD once" "$(grep -c cut "$T/cut.log")" 1
+eq "... the job was accepted" "$(status_of "$once")" queued
+eq "... and is in the stream once, not twice" "$(( $(redis-cli -p "$RPORT" XLEN "$JOBS") - before ))" 1
+# the same for a dead letter: a permanent failure, the reply to the dead-letter step lost
+kill "${BG_PIDS[-1]}"; wait "${BG_PIDS[-1]}" 2>/dev/null
+bg cut2 $PY "$SRC/tests/tools/cut_proxy.py" --port $CP --upstream "$RPORT" --cut-on XADD --cut-on ":dlq" --log "$T/cut2.log"
+wait_port 127.0.0.1 $CP || bad "the cutting proxy did not start again"
+redis-cli -p "$RPORT" DEL "$JOBS" >/dev/null
+gone=$(enqueue "$S/status/404?once=2")
+start_worker w9 26030 MEDIAGATE_REDIS_URL="redis://127.0.0.1:$CP/0"
+wait_for 30 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$gone'\")\" = failed ]"
+wait_for 10 grep -q cut "$T/cut2.log"
+eq "the proxy lost the reply to the dead-letter step once" "$(grep -c cut "$T/cut2.log")" 1
+sleep 1
+eq "... and the job has one dead letter, not two" "$(redis-cli -p "$RPORT" XRANGE "$DLQ" - + | grep -c "$gone")" 1
+stop_workers
 finish
