@@ -93,10 +93,15 @@ bool media_apikey_well_formed(const char *s)
     return true;
 }
 
+void media_apikey_hash(const char *key, uint8_t out[32])
+{
+    media_sha256(key, strlen(key), out);
+}
+
 static void key_hash_hex(const char *key, char out[65])
 {
     uint8_t h[MEDIA_SHA256_LEN];
-    media_sha256(key, strlen(key), h);
+    media_apikey_hash(key, h);
     media_hex(h, sizeof(h), out);
 }
 
@@ -191,6 +196,34 @@ media_code media_apikey_revoke(media_db *db, const char *id, media_error *err)
     if (rc == MEDIA_OK && n == 0)
         rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT,
                              "no active API key with id %s", id);
+    return rc;
+}
+
+media_code media_apikey_lookup_id(media_db *db, const char *id, media_apikey_info *out,
+                                  uint8_t key_sha256[32], media_error *err)
+{
+    if (!media_uuid_valid(id))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "unknown API key");
+    const char *p[] = {id};
+    media_db_result *r;
+    media_code rc = media_db_query(db,
+                                   "SELECT " KEY_COLS ", encode(key_sha256, 'hex') FROM api_keys"
+                                   " WHERE id = $1 AND revoked_at IS NULL",
+                                   1, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0) {
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "unknown API key");
+    } else {
+        parse_key_row(r, 0, out);
+        const char *hex = media_db_result_value(r, 0, 6);
+        for (int i = 0; i < 32 && hex && strlen(hex) == 64; i++) {
+            unsigned b;
+            sscanf(hex + 2 * i, "%2x", &b);
+            key_sha256[i] = (uint8_t)b;
+        }
+    }
+    media_db_result_free(r);
     return rc;
 }
 

@@ -55,6 +55,12 @@ media_code media_apikey_list(media_db *db, const char *tenant, media_apikey_info
                              size_t *count, media_error *err);
 /* Revoke by id. MEDIA_ERR_NOT_FOUND when no such active key. */
 media_code media_apikey_revoke(media_db *db, const char *id, media_error *err);
+/* Look an active key up by id, with the SHA-256 stored for it (to verify a browser session,
+ * media/session.h). MEDIA_ERR_NOT_FOUND for unknown or revoked keys. */
+media_code media_apikey_lookup_id(media_db *db, const char *id, media_apikey_info *out,
+                                  uint8_t key_sha256[32], media_error *err);
+/* The SHA-256 stored for key (what media_apikey_lookup_id returns). */
+void media_apikey_hash(const char *key, uint8_t out[32]);
 /* Look an active key up by its hash. MEDIA_ERR_NOT_FOUND for unknown or revoked keys. */
 media_code media_apikey_lookup(media_db *db, const char *key, media_apikey_info *out,
                                media_error *err);

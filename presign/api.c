@@ -17,6 +17,7 @@
 #include "media/migrations.h"
 #include "media/queue.h"
 #include "media/s3_client.h"
+#include "media/session.h"
 #include "media/source_url.h"
 #include "media/uri.h"
 #include "media/uuid.h"
@@ -101,6 +102,10 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
     LONG("MEDIAGATE_BACKEND_QUEUE", 64L * c->backend_threads, 1, 1000000, c->backend_queue_max);
     LONG("MEDIAGATE_HSTS_MAX_AGE_S", 31536000, 0, 63072000, c->hsts_max_age_s);
     LONG("MEDIAGATE_DRAIN_DELAY_S", 5, 0, 600, c->drain_delay_s);
+    LONG("MEDIAGATE_SESSION_TTL_S", 43200, 60, 2592000, c->session_ttl_s);
+    long secure;
+    LONG("MEDIAGATE_COOKIE_SECURE", 0, 0, 1, secure);
+    c->cookie_secure = secure != 0;
     LONG("MEDIAGATE_PRESIGN_EXPIRES_S", 3600, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
          c->policy.default_expires_s);
     LONG("MEDIAGATE_PRESIGN_MAX_EXPIRES_S", 86400, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
@@ -148,6 +153,8 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
                                "MEDIAGATE_TLS_CERT / MEDIAGATE_TLS_KEY path too long");
     snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", has_cert ? cert : "");
     snprintf(c->tls_key, sizeof(c->tls_key), "%s", has_key ? key : "");
+    if (has_cert)
+        c->cookie_secure = true;
     return MEDIA_OK;
 }
 
@@ -172,6 +179,9 @@ const char *presign_config_help(void)
            "  MEDIAGATE_BACKEND_QUEUE          requests waiting for a backend thread before 503\n"
            "                                   (default 64 x backend threads)\n"
            "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"
+           "  MEDIAGATE_SESSION_TTL_S          browser page session lifetime (default 43200)\n"
+           "  MEDIAGATE_COOKIE_SECURE          1: Secure cookies (implied with TLS; set it\n"
+           "                                   when TLS ends at a load balancer)\n"
            "  MEDIAGATE_PRESIGN_EXPIRES_S      default URL lifetime (default 3600)\n"
            "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
            "  MEDIAGATE_PRESIGN_WINDOW_S       identical URLs within this window (300)\n"
@@ -401,57 +411,110 @@ static media_s3_client *s3_of(presign_backend *b, media_error *err)
 
 /* ---- auth and rate limits ---- */
 
-/* The API key of an "Authorization: Bearer <key>" header; else, when cookie_ok, of the
- * page's cookie (copied into buf); else NULL. */
-static const char *bearer(const presign_request *req, bool cookie_ok, char *buf, size_t cap)
+/* Where a request's credential comes from. */
+typedef enum { CRED_NONE, CRED_KEY, CRED_SESSION } cred_kind;
+
+/* The credential: an "Authorization: Bearer <API key>" header; else, on a read route
+ * (read_ok), the page's session cookie (copied into buf). *secret points at it. */
+static cred_kind credential(const presign_request *req, bool read_ok, char *buf, size_t cap,
+                            const char **secret)
 {
     const char *h = req->authorization;
-    if (h)
-        return strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
-    if (cookie_ok && presign_cookie_get(req->cookie, PRESIGN_KEY_COOKIE, buf, cap))
-        return buf;
-    return NULL;
+    if (h) {
+        if (strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+            return CRED_NONE;
+        *secret = h + 7;
+        return CRED_KEY;
+    }
+    if (read_ok && presign_cookie_get(req->cookie, PRESIGN_SESSION_COOKIE, buf, cap)) {
+        *secret = buf;
+        return CRED_SESSION;
+    }
+    return CRED_NONE;
 }
 
-/* GET /media/{id}/content is what an <img> asks for: the one route the cookie may open. */
-static bool cookie_route(const presign_request *req, const char *sub)
+/* A GET under /api/v1/media: the read routes, the only ones the session cookie opens. */
+static bool read_route(const presign_request *req)
 {
-    return strcmp(req->method, "GET") == 0 && strcmp(sub, "content") == 0;
+    return strcmp(req->method, "GET") == 0 && strncmp(req->path, "/api/v1/media", 13) == 0 &&
+           (req->path[13] == '\0' || req->path[13] == '/');
 }
 
-/* The cached identity of key: true when cached (no I/O). */
-static bool key_cached(presign_state *st, const char *key, uint8_t hash[MEDIA_SHA256_LEN],
-                       media_apikey_info *who)
+/* The cache key of a credential: its SHA-256 with its kind, so a session token is never
+ * taken for an API key (or the other way round) because it was cached as the other. */
+static void cred_hash(cred_kind kind, const char *secret, uint8_t hash[MEDIA_SHA256_LEN])
 {
-    media_sha256(key, strlen(key), hash);
-    return presign_hot_get(st->keys, hash, MEDIA_SHA256_LEN, presign_hot_now_ms(), who);
+    media_digest *d = media_digest_new(MEDIA_DIGEST_SHA256);
+    media_digest_update(d,
+                        kind == CRED_SESSION ? "session:" : "key:", kind == CRED_SESSION ? 8 : 4);
+    media_digest_update(d, secret, strlen(secret));
+    media_digest_final(d, hash);
+    media_digest_destroy(d);
 }
 
-static int authenticate(presign_backend *b, const presign_request *req, bool cookie_ok,
+/* The cached identity of a credential: true when cached and (a session) not expired. */
+static bool cred_cached(presign_state *st, cred_kind kind, const char *secret,
+                        uint8_t hash[MEDIA_SHA256_LEN], media_apikey_info *who)
+{
+    cred_hash(kind, secret, hash);
+    if (!presign_hot_get(st->keys, hash, MEDIA_SHA256_LEN, presign_hot_now_ms(), who))
+        return false;
+    char id[MEDIA_UUID_STR];
+    time_t expires;
+    return kind != CRED_SESSION ||
+           (media_session_parse(secret, id, &expires) && expires > time(NULL));
+}
+
+/* A session token's identity: its key's row, the MAC checked against the key's hash; the
+ * session grants the read scope only. MEDIA_ERR_NOT_FOUND when invalid, expired or revoked. */
+static media_code session_lookup(media_db *db, const char *token, media_apikey_info *who,
+                                 media_error *err)
+{
+    char id[MEDIA_UUID_STR];
+    time_t expires;
+    if (!media_session_parse(token, id, &expires))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "bad session");
+    uint8_t key_hash[MEDIA_SHA256_LEN];
+    media_code rc = media_apikey_lookup_id(db, id, who, key_hash, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (!media_session_verify(token, key_hash, time(NULL)) ||
+        !(who->scopes & (MEDIA_SCOPE_READ | MEDIA_SCOPE_ADMIN)))
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "bad session");
+    who->scopes = MEDIA_SCOPE_READ;
+    return MEDIA_OK;
+}
+
+static int authenticate(presign_backend *b, const presign_request *req, bool read_ok,
                         presign_response *res, media_apikey_info *who)
 {
-    char kbuf[256];
-    const char *key = bearer(req, cookie_ok, kbuf, sizeof(kbuf));
-    if (key == NULL) {
+    char buf[MEDIA_SESSION_MAX + 16];
+    const char *secret = NULL;
+    cred_kind kind = credential(req, read_ok, buf, sizeof(buf), &secret);
+    if (kind == CRED_NONE) {
         presign_problem(res, 401, "unauthorized", "Authentication required",
                         "send Authorization: Bearer <API key>", req->request_id);
         return -1;
     }
     uint8_t hash[MEDIA_SHA256_LEN];
-    if (key_cached(b->st, key, hash, who))
+    if (cred_cached(b->st, kind, secret, hash, who))
         return 0;
     uint64_t version = presign_hot_version(b->st->keys, hash, sizeof(hash));
     media_error err;
     media_db *db = db_of(b, &err);
     media_metric_add(b->st->key_lookups, 1);
-    media_code rc = db ? media_apikey_lookup(db, key, who, &err) : MEDIA_ERR_DB;
+    media_code rc = db == NULL         ? MEDIA_ERR_DB
+                    : kind == CRED_KEY ? media_apikey_lookup(db, secret, who, &err)
+                                       : session_lookup(db, secret, who, &err);
     if (rc == MEDIA_ERR_NOT_FOUND) {
         uint8_t mark = 1;
         presign_hot_put(b->st->bad_keys, hash, sizeof(hash), &mark,
                         presign_hot_version(b->st->bad_keys, hash, sizeof(hash)),
                         presign_hot_now_ms());
         presign_problem(res, 401, "unauthorized", "Authentication required",
-                        "unknown or revoked API key", req->request_id);
+                        kind == CRED_KEY ? "unknown or revoked API key"
+                                         : "the session is invalid or has expired",
+                        req->request_id);
         return -1;
     }
     if (rc != MEDIA_OK) {
@@ -1100,21 +1163,15 @@ no_route:
     return -1;
 }
 
-/* GET .../content, where the page's cookie may stand in for the Authorization header. */
-static bool content_request(const presign_request *req)
-{
-    size_t n = strlen(req->path);
-    return strcmp(req->method, "GET") == 0 && n > 8 && strcmp(req->path + n - 8, "/content") == 0;
-}
-
 bool presign_gate(presign_state *st, const presign_request *req, const uint8_t addr_key[16],
                   presign_response *res)
 {
-    char kbuf[256];
-    const char *key = bearer(req, content_request(req), kbuf, sizeof(kbuf));
+    char kbuf[MEDIA_SESSION_MAX + 16];
+    const char *key = NULL;
+    cred_kind kind = credential(req, read_route(req), kbuf, sizeof(kbuf), &key);
     uint8_t hash[MEDIA_SHA256_LEN];
     media_apikey_info who;
-    if (key && key_cached(st, key, hash, &who))
+    if (kind != CRED_NONE && cred_cached(st, kind, key, hash, &who))
         return false; /* a key we know: its own budget applies (rate_limit) */
     long retry = 1;
     if (!presign_addr_limit_take(st->anon, addr_key, presign_hot_now_ms(), &retry)) {
@@ -1128,7 +1185,8 @@ bool presign_gate(presign_state *st, const presign_request *req, const uint8_t a
         return true;
     }
     uint8_t mark;
-    if (key && presign_hot_get(st->bad_keys, hash, sizeof(hash), presign_hot_now_ms(), &mark)) {
+    if (kind != CRED_NONE &&
+        presign_hot_get(st->bad_keys, hash, sizeof(hash), presign_hot_now_ms(), &mark)) {
         media_metric_add(st->bad_key_refused, 1);
         snprintf(res->route, sizeof(res->route), "gate");
         presign_problem(res, 401, "unauthorized", "Authentication required",
@@ -1147,7 +1205,7 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     media_record rec;
     uint8_t hash[MEDIA_SHA256_LEN];
     presign_rate_view view;
-    char kbuf[256];
+    char kbuf[MEDIA_SESSION_MAX + 16];
     /* anything unusual (errors included) takes the backend path, which answers it */
     if (strcmp(req->method, "GET") != 0 || st->cfg->rate_lease_ms <= 0 ||
         strncmp(req->path, "/api/v1/media/", 14) != 0)
@@ -1157,8 +1215,9 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     bool ok = route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
               url_args_parse(req, &probe, &a) == 0;
     presign_response_cleanup(&probe);
-    const char *key = ok ? bearer(req, cookie_route(req, rt.sub), kbuf, sizeof(kbuf)) : NULL;
-    if (!ok || key == NULL || !key_cached(st, key, hash, &who) || !scope_ok(&who, false) ||
+    const char *key = NULL;
+    cred_kind kind = ok ? credential(req, true, kbuf, sizeof(kbuf), &key) : CRED_NONE;
+    if (kind == CRED_NONE || !cred_cached(st, kind, key, hash, &who) || !scope_ok(&who, false) ||
         !record_cached(st, who.tenant, rt.id, &rec, false) || rec.status != MEDIA_STATUS_READY)
         return false;
     char bucket[96];
@@ -1171,8 +1230,51 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     return true;
 }
 
+/* POST /app/session (Authorization: Bearer <API key>): the page's session cookie for that
+ * key; DELETE: the cookie cleared. The page's script never holds a credential after this. */
+static void handle_session(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    snprintf(res->route, sizeof(res->route), "session");
+    const char *secure = b->cfg->cookie_secure ? "; Secure" : "";
+    if (strcmp(req->method, "DELETE") == 0) {
+        snprintf(res->set_cookie, sizeof(res->set_cookie),
+                 PRESIGN_SESSION_COOKIE "=; Path=/api/v1/media; Max-Age=0; HttpOnly; "
+                                        "SameSite=Strict%s",
+                 secure);
+        res->status = 204;
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        snprintf(res->allow, sizeof(res->allow), "POST, DELETE");
+        presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
+                        req->request_id);
+        return;
+    }
+    media_apikey_info who;
+    if (authenticate(b, req, false, res, &who) != 0) /* an API key, never a session */
+        return;
+    if (!scope_ok(&who, false)) {
+        presign_problem(res, 403, "forbidden", "Insufficient scope",
+                        "the page needs a key with the read scope", req->request_id);
+        return;
+    }
+    uint8_t key_hash[MEDIA_SHA256_LEN];
+    media_apikey_hash(req->authorization + 7, key_hash); /* what the catalog stores */
+    char token[MEDIA_SESSION_MAX];
+    media_session_make(who.id, key_hash, time(NULL) + b->cfg->session_ttl_s, token);
+    snprintf(res->set_cookie, sizeof(res->set_cookie),
+             PRESIGN_SESSION_COOKIE "=%s; Path=/api/v1/media; Max-Age=%ld; HttpOnly; "
+                                    "SameSite=Strict%s",
+             token, b->cfg->session_ttl_s, secure);
+    res->status = 204;
+}
+
 void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
 {
+    if (strcmp(req->path, "/app/session") == 0) {
+        handle_session(b, req, res);
+        return;
+    }
     if (strcmp(req->path, "/ready") == 0) {
         snprintf(res->route, sizeof(res->route), "ready");
         handle_ready(b, req, res);
@@ -1182,7 +1284,7 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
     if (route_parse(req, res, &rt) != 0)
         return;
     media_apikey_info who;
-    if (authenticate(b, req, cookie_route(req, rt.sub), res, &who) != 0)
+    if (authenticate(b, req, !rt.write && strcmp(req->method, "GET") == 0, res, &who) != 0)
         return;
     if (!scope_ok(&who, rt.write)) {
         presign_problem(res, 403, "forbidden", "Insufficient scope",

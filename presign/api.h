@@ -38,6 +38,8 @@ typedef struct presign_config {
                                   waiting for a backend thread before 503 */
     media_cidr_list trusted_proxies; /* MEDIAGATE_TRUSTED_PROXIES: X-Forwarded-For from these */
     long drain_delay_s;              /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
+    long session_ttl_s;              /* MEDIAGATE_SESSION_TTL_S (43200): browser page sessions */
+    bool cookie_secure;              /* MEDIAGATE_COOKIE_SECURE (on with TLS): Secure cookies */
     char cors_origins[1024];         /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
     char tls_cert[512];              /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
     char tls_key[512];               /* MEDIAGATE_TLS_KEY: PEM private key */
@@ -56,7 +58,7 @@ typedef struct presign_request {
     const char *path;  /* without the query */
     const char *query; /* after '?', or "" */
     const char *authorization;
-    const char *cookie; /* the Cookie header; only mediagate_key on GET /content is used */
+    const char *cookie; /* the Cookie header; only the page's session, on read routes */
     const char *idempotency_key;
     const char *request_id;
     const char *body;
@@ -72,8 +74,9 @@ typedef struct presign_response {
     char allow[64];
     char ratelimit[3][24]; /* Limit, Remaining, Reset; "" when not rate limited */
     char retry_after[24];
-    char route[32];  /* for metrics */
-    const char *csp; /* Content-Security-Policy; NULL: the API's (nothing allowed) */
+    char set_cookie[256]; /* "" when none */
+    char route[32];       /* for metrics */
+    const char *csp;      /* Content-Security-Policy; NULL: the API's (nothing allowed) */
     media_buf body;
 } presign_response;
 
@@ -138,9 +141,12 @@ bool presign_request_id_valid(const char *s);
 /* Value of cookie `name` in a Cookie header (percent-decoded) into out; false when absent,
  * empty, undecodable or too long. */
 bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap);
-/* The browser page's cookie: GET /api/v1/media/{id}/content accepts the API key from it
- * when no Authorization header is sent (an <img> cannot send one; SameSite=Strict). */
-#define PRESIGN_KEY_COOKIE "mediagate_key"
+/* The browser page's session cookie (issue 15, defect 8): issued by POST /app/session for a
+ * valid API key, HttpOnly (the page's script never holds a credential), SameSite=Strict,
+ * Path=/api/v1/media, Secure with TLS or MEDIAGATE_COOKIE_SECURE. It holds a session token
+ * (media/session.h), never the key, and opens the read routes only (GET list, record, /url,
+ * /content), never a write, and only when no Authorization header is sent. */
+#define PRESIGN_SESSION_COOKIE "mediagate_session"
 /* A query parameter's state: absent, present (value decoded into out), or present but unusable
  * (a malformed %-escape, or longer than out) — which callers answer with 400, never treat as
  * absent. The first occurrence counts. */

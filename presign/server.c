@@ -256,6 +256,8 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
     }
     if (r->retry_after[0])
         add(req, H2O_TOKEN_RETRY_AFTER, r->retry_after);
+    if (r->set_cookie[0])
+        add(req, H2O_TOKEN_SET_COOKIE, r->set_cookie);
     if (r->status == 204 || r->status == 302 || r->body.len == 0) {
         h2o_send_inline(req, "", 0);
         return;

@@ -2,48 +2,41 @@
 // keyset pages) and shows each image through GET /api/v1/media/{id}/content, which answers
 // with a 302 to a presigned bucket URL.
 //
-// The API key is typed into the form (or given as #key=... in the address, which is never
-// sent to a server). It is kept in sessionStorage for this tab, sent as a Bearer token to the
-// API, and set as the `mediagate_key` cookie (Path=/api/v1/media, SameSite=Strict) because an
-// <img> cannot send an Authorization header: the server accepts that cookie on GET /content
-// only.
+// Logging in: the API key typed into the form is sent once, to POST /app/session, which sets
+// an HttpOnly, SameSite=Strict session cookie (a token derived from the key, read scope only,
+// on /api/v1/media only). The page keeps nothing: not the key, not the session — this script
+// cannot read the cookie; the browser sends it with the listing and with each <img>. There is
+// no way to log in from a link (no key in URLs). "Forget key" asks the server to clear the
+// cookie (DELETE /app/session).
 //
 // When every image has loaded or failed, window.mediagateGallery holds
 // {done: true, total, decoded, failed, images: [{id, naturalWidth, naturalHeight, ok}]}
 // (the browser test reads it).
 "use strict";
 
-const COOKIE = "mediagate_key";
 const state = { done: false, total: 0, decoded: 0, failed: 0, images: [], error: null };
 window.mediagateGallery = state;
-
-function setKey(key) {
-  const secure = location.protocol === "https:" ? "; Secure" : "";
-  if (key) {
-    sessionStorage.setItem(COOKIE, key);
-    document.cookie = `${COOKIE}=${encodeURIComponent(key)}; Path=/api/v1/media; SameSite=Strict${secure}`;
-  } else {
-    sessionStorage.removeItem(COOKIE);
-    document.cookie = `${COOKIE}=; Path=/api/v1/media; SameSite=Strict; Max-Age=0${secure}`;
-  }
-}
 
 function status(text) {
   document.getElementById("status").textContent = text;
 }
 
-async function listReady(key) {
+async function problem(res) {
+  let detail = res.statusText;
+  try { detail = (await res.json()).title || detail; } catch (e) { /* not JSON */ }
+  return `${res.status} ${detail}`;
+}
+
+// null when there is no session (401): the page then asks for a key
+async function listReady() {
   const items = [];
   let after = null;
   do {
     const q = new URLSearchParams({ status: "ready", size: "100" });
     if (after) q.set("after", after);
-    const res = await fetch(`/api/v1/media?${q}`, { headers: { Authorization: `Bearer ${key}` } });
-    if (!res.ok) {
-      let detail = res.statusText;
-      try { detail = (await res.json()).title || detail; } catch (e) { /* not JSON */ }
-      throw new Error(`listing failed: ${res.status} ${detail}`);
-    }
+    const res = await fetch(`/api/v1/media?${q}`, { credentials: "same-origin" });
+    if (res.status === 401) return null;
+    if (!res.ok) throw new Error(`listing failed: ${await problem(res)}`);
     const page = await res.json();
     items.push(...page.items);
     after = page.next_cursor;
@@ -70,18 +63,19 @@ function show(item) {
   return img.decode().then(() => done(img.naturalWidth > 0), () => done(false));
 }
 
-async function load() {
-  const key = sessionStorage.getItem(COOKIE);
+async function load(loginError) {
   document.getElementById("gallery").replaceChildren();
   Object.assign(state, { done: false, total: 0, decoded: 0, failed: 0, images: [], error: null });
-  if (!key) {
-    status("Enter an API key with the read scope.");
-    state.done = true;
-    return;
-  }
   try {
+    if (loginError) throw new Error(loginError);
     status("Loading…");
-    const items = (await listReady(key)).filter((i) => i.content_type.startsWith("image/"));
+    const listed = await listReady();
+    if (listed === null) {
+      status("Enter an API key with the read scope.");
+      state.done = true;
+      return;
+    }
+    const items = listed.filter((i) => i.content_type.startsWith("image/"));
     state.total = items.length;
     await Promise.all(items.map(show));
     status(`${state.decoded} of ${state.total} images shown` + (state.failed ? `, ${state.failed} failed` : ""));
@@ -92,18 +86,24 @@ async function load() {
   state.done = true;
 }
 
+async function login(key) {
+  const res = await fetch("/app/session", {
+    method: "POST", credentials: "same-origin", headers: { Authorization: `Bearer ${key}` },
+  });
+  return res.ok ? null : `login failed: ${await problem(res)}`;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  const m = /^#key=(.+)$/.exec(location.hash);
-  if (m) {
-    setKey(decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname); // the key leaves the address bar
-  }
-  document.getElementById("login").addEventListener("submit", (ev) => {
+  document.getElementById("login").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    setKey(document.getElementById("key").value.trim());
-    document.getElementById("key").value = "";
+    const field = document.getElementById("key");
+    const key = field.value.trim();
+    field.value = ""; // the key leaves the page at once
+    load(await login(key));
+  });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await fetch("/app/session", { method: "DELETE", credentials: "same-origin" });
     load();
   });
-  document.getElementById("logout").addEventListener("click", () => { setKey(null); load(); });
   load();
 });

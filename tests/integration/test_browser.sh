@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A real browser: headless Chromium (Debian's, over the DevTools protocol) loads the page that
 # `mediagate serve` serves at /app, which lists the tenant's ready media and shows each image
-# through GET /api/v1/media/{id}/content (302 to a presigned bucket URL, API key from the
-# page's SameSite cookie). Every image must decode at its real size, every /content request
-# must be a 302 answered by the bucket, the page's CSP must block nothing, and another
-# tenant's media must not appear. Also: the cookie opens /content only.
+# through GET /api/v1/media/{id}/content (302 to a presigned bucket URL). Every image must
+# decode at its real size, every /content request must be a 302 answered by the bucket, the
+# page's CSP must block nothing, and another tenant's media must not appear. Issue 15, defect
+# 8: the page logs in through POST /app/session, which sets an HttpOnly session cookie (a
+# token, never the key) that opens the read routes only; the page's script holds no
+# credential and no link logs anyone in.
 source "$(dirname "$0")/lib.sh"
 SP=26031 SRCH=127.0.0.2 PORT=26032
 S="http://$SRCH:$SP"
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32" MEDIAGATE_QUEUE_PREFIX="mgbrowser-$RUN_ID"
-export MEDIAGATE_THREADS=2 MEDIAGATE_BACKEND_THREADS=4 MEDIAGATE_DRAIN_DELAY_S=0
+export MEDIAGATE_THREADS=2 MEDIAGATE_BACKEND_THREADS=4 MEDIAGATE_DRAIN_DELAY_S=0 MEDIAGATE_KEY_CACHE_S=2
 command -v chromium >/dev/null || { bad "chromium is not installed (deploy/local/deps.sh installs it)"; finish; }
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
@@ -56,17 +58,46 @@ contains "... with a CSP that allows its own script and the bucket's images only
 contains "... and no inline script" "$h" "script-src 'self';"
 eq "/app.js is served" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$A/app.js")" "200 text/javascript; charset=utf-8"
 
-# ---- the cookie opens GET /content only ----
+# ---- the session cookie: issued by the server, HttpOnly, a token, read routes only ----
 one=$(printf '%s\n' "${!WANT[@]}" | head -n 1)
-eq "/content with the key cookie: 302" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KA" "$A/api/v1/media/$one/content")" 302
-eq "/url with only the cookie: 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KA" "$A/api/v1/media/$one/url")" 401
-eq "listing with only the cookie: 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KA" "$A/api/v1/media")" 401
-eq "DELETE with only the cookie: 401" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -b "mediagate_key=$KA" "$A/api/v1/media/$one")" 401
-eq "another tenant's cookie on /content: 404" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KB" "$A/api/v1/media/$one/content")" 404
-eq "a garbage cookie: 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=nope" "$A/api/v1/media/$one/content")" 401
+hdr=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KA" "$A/app/session" | tr -d '\r')
+contains "POST /app/session with a key: 204" "$hdr" "HTTP/1.1 204"
+cookie=$(printf '%s\n' "$hdr" | sed -n 's/^set-cookie: //Ip')
+contains "... sets the session cookie" "$cookie" "mediagate_session=mgs_"
+contains "... HttpOnly (no script can read it)" "$cookie" "; HttpOnly"
+contains "... SameSite=Strict, for /api/v1/media only" "$cookie" "Path=/api/v1/media; Max-Age="
+contains "... SameSite=Strict" "$cookie" "SameSite=Strict"
+not_contains "... holding a token, not the key" "$cookie" "$KA"
+SESS=$(printf '%s' "$cookie" | sed 's/^mediagate_session=\([^;]*\).*/\1/')
+sess() { curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SESS" "$@"; }
+eq "the session opens the listing" "$(sess "$A/api/v1/media")" 200
+eq "... /content (302)" "$(sess "$A/api/v1/media/$one/content")" 302
+eq "... /url" "$(sess "$A/api/v1/media/$one/url")" 200
+eq "... the record" "$(sess "$A/api/v1/media/$one")" 200
+eq "never a write, though the key has the write scope: POST 401" \
+  "$(sess -X POST -d '{"source_url":"http://127.0.0.2:1/x.png"}' "$A/api/v1/media")" 401
+eq "... DELETE 401" "$(sess -X DELETE "$A/api/v1/media/$one")" 401
+eq "the record was not deleted" "$(sql "SELECT status FROM media WHERE id = '$one'")" ready
+eq "the old key cookie opens nothing any more" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KA" "$A/api/v1/media/$one/content")" 401
+eq "a session cannot be used as a bearer key" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESS" "$A/api/v1/media")" 401
+TAMPER=$(printf '%s' "$SESS" | sed 's/_\([0-9]*\)_/_9\1_/')     # a later expiry, same MAC
+eq "a tampered session (longer life): 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$TAMPER" "$A/api/v1/media")" 401
+eq "a garbage session: 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=mgs_nope" "$A/api/v1/media")" 401
+SB=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KB" "$A/app/session" | tr -d '\r' | sed -n 's/^set-cookie: mediagate_session=\([^;]*\).*/\1/Ip')
+eq "another tenant's session on /content: 404" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SB" "$A/api/v1/media/$one/content")" 404
+eq "a wrong key gets no session: 401" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer mgk_wrong' "$A/app/session")" 401
+out=$(curl -s -D - -o /dev/null -X DELETE "$A/app/session" | tr -d '\r')
+contains "DELETE /app/session clears the cookie" "$out" "mediagate_session=; Path=/api/v1/media; Max-Age=0"
+KR=$("$MG" apikey create --tenant "$TA" --scopes read 2>"$T/kr")
+KR_ID=$(sed -n 's/.*created key \([0-9a-f-]*\) .*/\1/p' "$T/kr")
+SR=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KR" "$A/app/session" | tr -d '\r' | sed -n 's/^set-cookie: mediagate_session=\([^;]*\).*/\1/Ip')
+eq "a read-only key's session works" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SR" "$A/api/v1/media")" 200
+"$MG" apikey revoke "$KR_ID" >/dev/null
+sleep "${MEDIAGATE_KEY_CACHE_S:-10}"; sleep 1
+eq "revoking the key ends its sessions (after the key cache)" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SR" "$A/api/v1/media")" 401
 
 # ---- Chromium ----
-$PY "$SRC/tests/tools/browser_check.py" --url "$A/app#key=$KA" --out "$T/browser.json" --timeout 40 >"$T/browser.log" 2>&1
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key "$KA" --out "$T/browser.json" --timeout 40 >"$T/browser.log" 2>&1
 eq "Chromium loaded the page and it finished" "$?" 0
 q() { $PY - "$T/browser.json" "$@" <<'PY'
 import json, sys
@@ -79,6 +110,8 @@ elif what == "content":  # every /content request: redirect chain and final resp
             print(" ".join(str(c["status"]) for c in q["chain"]), q.get("url", "").split("?")[0], q.get("status"), q.get("mime"))
 elif what == "csp": print(len(r["csp_violations"]))
 elif what == "ids": print(" ".join(i["id"] for i in g.get("images", [])))
+elif what == "status": print(r["status"])
+elif what == "sees": print(json.dumps(r["script_sees"], sort_keys=True))
 PY
 }
 eq "the gallery shows 3 images, all decoded, none failed" "$(q summary)" "3 3 0 None"
@@ -93,8 +126,14 @@ eq "... each a 302 to the bucket, which answered 200 image/png" "$bad_hops" 0
 eq "the page's CSP blocked nothing" "$(q csp)" 0
 not_contains "another tenant's media is not on the page" "$(q ids)" "$OTHER"
 not_contains "failed media is not on the page" "$(q ids)" "$FAILED"
+eq "the page's script holds no credential (cookie HttpOnly, no storage)" "$(q sees)" '{"cookie": "", "local": {}, "session": {}}'
+
+# ---- no link logs anyone in ----
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app#key=$KA" --out "$T/browser.json" --timeout 20 >>"$T/browser.log" 2>&1
+eq "/app#key=... shows nothing" "$(q summary)" "0 0 0 None"
+eq "... and asks for a key" "$(q status)" "Enter an API key with the read scope."
 
 # ---- a wrong key: the page says so and shows nothing ----
-$PY "$SRC/tests/tools/browser_check.py" --url "$A/app#key=wrong" --out "$T/browser.json" --timeout 20 >>"$T/browser.log" 2>&1
-eq "a wrong key: the page reports the refusal" "$(q summary)" "0 0 0 listing failed: 401 Authentication required"
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key wrong --out "$T/browser.json" --timeout 20 >>"$T/browser.log" 2>&1
+eq "a wrong key: the page reports the refusal" "$(q summary)" "0 0 0 login failed: 401 Authentication required"
 finish

@@ -2,13 +2,17 @@
 """browser_check.py - load mediagate's browser page in headless Chromium (Debian's chromium,
 driven over the DevTools protocol) and report what the page and the network saw.
 
-  browser_check.py --url http://127.0.0.1:PORT/app#key=... --out result.json [--timeout 30]
+  browser_check.py --url http://127.0.0.1:PORT/app --out result.json [--key KEY] [--timeout 30]
+
+With --key, the page first loads without a session, then the key is typed into the login form
+and submitted, and the gallery that follows is reported.
 
 Chromium runs with its own throwaway profile, no background networking, and a host resolver
 that resolves nothing but 127.0.0.1 (every request the test makes is to that loopback
 literal), so the browser sends no traffic anywhere else. The result:
   {"gallery": window.mediagateGallery, "requests": [{url, status, mime, redirected_from}],
-   "console": [...], "csp_violations": [...]}
+   "console": [...], "csp_violations": [...], "status": the page's status line,
+   "script_sees": {"cookie": document.cookie, "session": sessionStorage, "local": localStorage}}
 Exit 0 when the page finished (gallery.done), 1 otherwise.
 """
 import argparse
@@ -78,6 +82,7 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--key")
     a = ap.parse_args()
     profile = tempfile.mkdtemp(prefix="mediagate-chromium.")
     proc = None
@@ -90,13 +95,22 @@ def main():
             page.call(f"{domain}.enable")
         page.call("Network.setCacheDisabled", cacheDisabled=True)
         page.call("Page.navigate", url=a.url)
-        gallery = None
         deadline = time.time() + a.timeout
-        while time.time() < deadline:
-            gallery = page.evaluate("window.mediagateGallery ? JSON.parse(JSON.stringify(window.mediagateGallery)) : null")
-            if gallery and gallery.get("done"):
-                break
-            time.sleep(0.2)
+
+        def wait_done():
+            g = None
+            while time.time() < deadline:
+                g = page.evaluate("window.mediagateGallery ? JSON.parse(JSON.stringify(window.mediagateGallery)) : null")
+                if g and g.get("done"):
+                    break
+                time.sleep(0.2)
+            return g
+
+        gallery = wait_done()
+        if a.key is not None and gallery and gallery.get("done"):
+            page.evaluate("window.mediagateGallery.done = false; document.getElementById('key').value = "
+                          + json.dumps(a.key) + "; document.getElementById('login').requestSubmit(); 1")
+            gallery = wait_done()
         page.evaluate("1")  # drain pending events
         requests, console, csp = {}, [], []
         for e in page.events:
@@ -119,8 +133,11 @@ def main():
                 console.append(text)
                 if "Content Security Policy" in text:
                     csp.append(text)
+        sees = page.evaluate("JSON.stringify({cookie: document.cookie, session: Object.assign({}, sessionStorage),"
+                             " local: Object.assign({}, localStorage)})")
         result = {"gallery": gallery, "requests": list(requests.values()), "console": console,
-                  "csp_violations": csp}
+                  "csp_violations": csp, "status": page.evaluate("document.getElementById('status').textContent"),
+                  "script_sees": json.loads(sees) if sees else None}
         with open(a.out, "w") as f:
             json.dump(result, f, indent=1)
         return 0 if gallery and gallery.get("done") else 1
