@@ -7,6 +7,7 @@
 #include "addr_limit.h"
 #include "hot.h"
 #include "limiter.h"
+#include "media/admin_http.h"
 #include "media/apikey.h"
 #include "media/catalog.h"
 #include "media/db.h"
@@ -124,6 +125,13 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
                                "MEDIAGATE_LISTEN must be host:port");
     snprintf(c->listen_host, sizeof(c->listen_host), "%.*s", (int)(colon - listen), listen);
     c->listen_port = (int)port;
+    const char *admin = env("MEDIAGATE_ADMIN_LISTEN", ud);
+    if (admin == NULL || admin[0] == '\0')
+        admin = "127.0.0.1:9465";
+    if (strcmp(admin, "off") != 0 &&
+        (rc = media_admin_parse_listen("MEDIAGATE_ADMIN_LISTEN", admin, c->admin_host,
+                                       &c->admin_port, err)) != MEDIA_OK)
+        return rc;
     const char *db = env("MEDIAGATE_DATABASE_URL", ud);
     if (db == NULL || db[0] == '\0' || strlen(db) >= sizeof(c->database_url))
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
@@ -161,6 +169,8 @@ media_code presign_config_load(presign_config *c, media_env_fn env, void *ud, me
 const char *presign_config_help(void)
 {
     return "  MEDIAGATE_LISTEN                 host:port to serve (default 127.0.0.1:8080)\n"
+           "  MEDIAGATE_ADMIN_LISTEN           host:port for /metrics and /health, or off\n"
+           "                                   (default 127.0.0.1:9465; never public)\n"
            "  MEDIAGATE_THREADS                event loops (default: the core count)\n"
            "  MEDIAGATE_BACKEND_THREADS        threads doing PostgreSQL/Redis/S3 I/O (4 x loops)\n"
            "  MEDIAGATE_DATABASE_URL           PostgreSQL URL (required)\n"

@@ -3,6 +3,7 @@
  */
 #include "server.h"
 #include "addr_limit.h"
+#include "media/admin_http.h"
 #include "media/log.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
@@ -78,9 +79,10 @@ struct presign_server {
     pthread_t *backends;
     media_metrics *m;
     presign_state *state;
-    char page_csp[768]; /* the browser page's: itself, the API, and images from the bucket */
-    SSL_CTX *ssl_ctx;   /* NULL: plain HTTP/1.1 */
-    char hsts[64];      /* Strict-Transport-Security value; "" when not serving TLS */
+    media_admin_http *admin; /* /metrics and /health for operators (NULL: off) */
+    char page_csp[768];      /* the browser page's: itself, the API, and images from the bucket */
+    SSL_CTX *ssl_ctx;        /* NULL: plain HTTP/1.1 */
+    char hsts[64];           /* Strict-Transport-Security value; "" when not serving TLS */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job *head, *tail; /* backend queue */
@@ -482,6 +484,23 @@ static void answer_now(server *s, loop_thread *lt, h2o_req_t *req, presign_respo
                r->status, elapsed_s(t0), rid);
 }
 
+/* The admin listener (MEDIAGATE_ADMIN_LISTEN): Prometheus and probes, not clients. */
+static int on_admin(void *ud, const char *path, media_buf *body, const char **ctype)
+{
+    server *s = ud;
+    if (strcmp(path, "/metrics") == 0) {
+        *ctype = "text/plain; version=0.0.4";
+        media_metrics_render(s->m, body);
+        return 200;
+    }
+    if (strcmp(path, "/health") == 0) {
+        media_buf_appends(body, "{\"status\":\"ok\"}\n");
+        return 200;
+    }
+    media_buf_appends(body, "{\"status\":\"not_found\"}\n");
+    return 404;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -538,16 +557,6 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         inline_reply(s, req, 503, "application/json",
                      "{\"status\":\"draining\",\"components\":{}}\n", rid, "ready", origin);
         access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&t0), rid);
-        return 0;
-    }
-    if (get && strcmp(path, "/metrics") == 0) {
-        media_buf b;
-        media_buf_init(&b, 8 << 20);
-        media_metrics_render(s->m, &b);
-        inline_reply(s, req, 200, "text/plain; version=0.0.4", b.data ? b.data : "", rid, "metrics",
-                     origin);
-        media_buf_cleanup(&b);
-        access_log(s, lt, "GET", path, "metrics", 200, elapsed_s(&t0), rid);
         return 0;
     }
     if (get && serve_page(s, lt, req, path, rid, origin, &t0))
@@ -823,14 +832,26 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
             return NULL;
         }
     }
+    if (c->admin_port > 0 && (s->admin = media_admin_http_start(c->admin_host, c->admin_port,
+                                                                on_admin, s, err)) == NULL) {
+        for (int k = 0; k < c->threads; k++)
+            close(s->loops[k].fd);
+        free(s->loops);
+        SSL_CTX_free(s->ssl_ctx);
+        presign_state_destroy(s->state);
+        media_metrics_destroy(s->m);
+        free(s);
+        return NULL;
+    }
     s->backends = media_calloc((size_t)c->backend_threads, sizeof(pthread_t));
     for (int i = 0; i < c->backend_threads; i++)
         pthread_create(&s->backends[i], NULL, backend_thread, s);
     for (int i = 0; i < c->threads; i++)
         pthread_create(&s->loops[i].tid, NULL, loop_main, &s->loops[i]);
-    media_log(MEDIA_LOG_INFO, NULL, NULL, "serving %s on %s:%d (%d loops, %d backend threads)",
+    media_log(MEDIA_LOG_INFO, NULL, NULL,
+              "serving %s on %s:%d (%d loops, %d backend threads); admin on %s:%d",
               ssl_ctx ? "HTTPS (h2, http/1.1)" : "HTTP/1.1", c->listen_host, c->listen_port,
-              c->threads, c->backend_threads);
+              c->threads, c->backend_threads, c->admin_port ? c->admin_host : "off", c->admin_port);
     return s;
 }
 
@@ -865,6 +886,7 @@ void presign_server_wait(presign_server *s)
         pthread_join(s->loops[i].tid, NULL);
     for (int i = 0; i < s->c.backend_threads; i++)
         pthread_join(s->backends[i], NULL);
+    media_admin_http_stop(s->admin);
     media_log(MEDIA_LOG_INFO, NULL, NULL, "stopped");
     /* loop contexts are left to process exit: h2o 2.2 has no complete loop teardown */
     free(s->backends);

@@ -29,7 +29,8 @@ KL=$("$MG" apikey create --tenant "$TA" --scopes read 2>/dev/null)
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:26020 MEDIAGATE_SWEEP_AFTER_S=2 "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)
 start_serve() { # start_serve NAME PORT [env...]
   local name=$1 port=$2; shift 2
-  env MEDIAGATE_LISTEN=127.0.0.1:$port "$@" "$MG" serve 2>"$T/$name.log" &
+  env MEDIAGATE_LISTEN=127.0.0.1:$port MEDIAGATE_ADMIN_LISTEN=127.0.0.1:$((port + 1000)) "$@" \
+    "$MG" serve 2>"$T/$name.log" &
   BG_PIDS+=($!); SERVE_PID=$!
   wait_port 127.0.0.1 "$port"
 }
@@ -41,6 +42,8 @@ api() { # api KEY METHOD PATH [curl args...]: prints "STATUS BODY"
   printf ' '; cat "$T/body"
 }
 code() { api "$@" | head -n 1 | cut -d' ' -f1; }
+# adm URL: the admin listener of the replica serving URL (its port + 1000), where /metrics is
+adm() { local p=${1##*:}; p=${p%%/*}; printf 'http://127.0.0.1:%d' $((p + 1000)); }
 wait_status() { # wait_status ID STATUS
   for _ in $(seq 1 100); do [ "$(sql "SELECT status FROM media WHERE id = '$1'")" = "$2" ] && return 0; sleep 0.2; done; return 1
 }
@@ -173,7 +176,7 @@ wait_status "$IDC" ready
 start_serve g 26027 MEDIAGATE_RECORD_CACHE_S=2
 G=http://127.0.0.1:26027
 for _ in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer $KA" "$G/api/v1/media/$IDC/url"; done
-hits=$(curl -s "$G/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
+hits=$(curl -s "$(adm "$G")/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
 check "repeated reads are answered from the cache ($hits hits)" test "${hits:-0}" -ge 2
 expect "a cached record still answers through its own replica" "$KA" GET "/api/v1/media/$IDC/url" 200
 expect "DELETE on one replica: 204" "$KA" DELETE "/api/v1/media/$IDC" 204
@@ -206,7 +209,9 @@ h=$(curl -s -D - -o /dev/null -H 'Origin: https://evil.example' "$A/health" | tr
 not_contains "another origin does not" "$h" "access-control-allow-origin"
 eq "preflight from an allowed origin: 204" "$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS -H 'Origin: https://app.example' "$A/api/v1/media")" 204
 eq "preflight from another origin: 403" "$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS -H 'Origin: https://evil.example' "$A/api/v1/media")" 403
-m=$(curl -s "$A/metrics")
+# issue 15, defect 8: /metrics is on the admin listener (loopback by default), not the API's
+eq "/metrics is not on the API listener" "$(code "" GET /metrics)" 404
+m=$(curl -s "$(adm "$A")/metrics")
 contains "metrics: requests by route and status" "$m" 'mediagate_http_requests_total{route="media_url",status="200"}'
 contains "metrics: latency histogram" "$m" 'mediagate_http_request_duration_seconds_bucket{route="media_id",le="+Inf"}'
 contains "metrics: presigns issued" "$m" "mediagate_presigns_total"
@@ -223,7 +228,7 @@ eq "6 allowed across both replicas, then 429" "$codes" " 200 200 200 200 200 200
 h=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $KL" http://127.0.0.1:26023/api/v1/media | tr -d '\r')
 contains "429 carries Retry-After" "$h" "retry-after:"
 contains "... and RateLimit-Remaining 0" "$h" "ratelimit-remaining: 0"
-contains "metrics count rejections" "$(curl -s http://127.0.0.1:26023/metrics)" "mediagate_rate_limited_total"
+contains "metrics count rejections" "$(curl -s "$(adm http://127.0.0.1:26023)/metrics")" "mediagate_rate_limited_total"
 # a larger budget is spent through local leases (several tokens per Redis call), still shared
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
 start_serve e 26028 MEDIAGATE_RATE_READ_PER_MIN=300; E1=$SERVE_PID
@@ -249,11 +254,11 @@ check "500 requests on two replicas, 300/min budget: $admitted admitted (at most
   test "$admitted" -le "$most" -a "$admitted" -ge 280 -a $((admitted + refused)) = 500
 reserved=0
 for p in 26028 26029; do
-  n=$(curl -s "http://127.0.0.1:$p/metrics" | sed -n 's/^mediagate_rate_limit_reservations_total \([0-9]*\).*/\1/p')
+  n=$(curl -s "$(adm "http://127.0.0.1:$p")/metrics" | sed -n 's/^mediagate_rate_limit_reservations_total \([0-9]*\).*/\1/p')
   reserved=$((reserved + ${n:-0}))
 done
 check "... with fewer Redis reservations ($reserved) than admitted requests" test "$reserved" -gt 0 -a "$reserved" -lt "$admitted"
-hits=$(curl -s "http://127.0.0.1:26028/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
+hits=$(curl -s "$(adm http://127.0.0.1:26028)/metrics" | sed -n 's/^mediagate_record_cache_total{result="hit"} \([0-9]*\).*/\1/p')
 check "... the presigns were answered from the cache ($hits hits), inside the same budget" test "${hits:-0}" -gt 10
 kill "$E1" "$F1"; wait "$E1" "$F1" 2>/dev/null
 
@@ -277,7 +282,7 @@ kill "$KS"; wait "$KS" 2>/dev/null
 start_serve h 26030 MEDIAGATE_RATE_ANON_PER_MIN=10 MEDIAGATE_KEY_CACHE_S=30 MEDIAGATE_TRUSTED_PROXIES=127.0.0.1/32
 HS=$SERVE_PID; H=http://127.0.0.1:26030
 hcode() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
-metric() { curl -s "$1/metrics" | sed -n "s/^$2 \([0-9]*\).*/\1/p"; }
+metric() { curl -s "$(adm "$1")/metrics" | sed -n "s/^$2 \([0-9]*\).*/\1/p"; }
 eq "a known key, looked up once, is not gated" "$(hcode -H "Authorization: Bearer $KA" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media")" 200
 BADK="mgk_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 l0=$(metric "$H" mediagate_apikey_lookups_total)
@@ -294,7 +299,7 @@ eq "another client address (behind the trusted proxy) still gets its own 401" \
   "$(hcode -H 'X-Forwarded-For: 198.51.100.2' "$H/api/v1/media")" 401
 eq "a valid cached key from the spent address is served" \
   "$(hcode -H "Authorization: Bearer $KA" -H 'X-Forwarded-For: 198.51.100.1' "$H/api/v1/media")" 200
-contains "refusals are counted" "$(curl -s "$H/metrics")" 'mediagate_unauthenticated_refused_total{reason="address_budget"}'
+contains "refusals are counted" "$(curl -s "$(adm "$H")/metrics")" 'mediagate_unauthenticated_refused_total{reason="address_budget"}'
 start_serve i 26031 MEDIAGATE_RATE_ANON_PER_MIN=3
 IS=$SERVE_PID; I=http://127.0.0.1:26031
 for n in 1 2 3 4 5; do hcode -H "X-Forwarded-For: 203.0.113.$n" "$I/api/v1/media" >>"$T/spoof.codes"; echo >>"$T/spoof.codes"; done
@@ -320,7 +325,7 @@ eq "PostgreSQL frozen: 1 request on the backend thread, 3 waiting, 6 shed at onc
 kill -CONT "$PGPID"
 for p in "${QP[@]}"; do wait "$p"; done
 eq "... and the 4 that waited were answered when it came back" "$(cat "$T"/q.* | grep -vc '^503$')" 4
-contains "... shed requests are counted" "$(curl -s "$J/metrics")" "mediagate_http_shed_total 6"
+contains "... shed requests are counted" "$(curl -s "$(adm "$J")/metrics")" "mediagate_http_shed_total 6"
 kill "$JS"; wait "$JS" 2>/dev/null
 
 # ---- dependencies: /ready flips; the limiter fails open ----
@@ -329,7 +334,7 @@ sleep 1.1   # /ready answers from a check at most a second old
 r=$(api "" GET /ready); eq "Redis down: /ready 503" "${r%% *}" 503
 contains "... naming redis" "$r" '"redis":"down"'
 expect "Redis down: requests still answered (limiter fails open)" "$KA" GET /api/v1/media 200
-contains "... and it shows in the metrics" "$(curl -s "$A/metrics")" "mediagate_rate_limiter_unavailable_total"
+contains "... and it shows in the metrics" "$(curl -s "$(adm "$A")/metrics")" "mediagate_rate_limiter_unavailable_total"
 "$SVC" start redis
 for _ in $(seq 1 30); do [ "$(code "" GET /ready)" = 200 ] && break; sleep 0.2; done
 eq "Redis back: /ready 200" "$(code "" GET /ready)" 200
