@@ -48,6 +48,7 @@ struct media_db;
 struct media_db *cli_open_db(const char *cmd, bool check_schema);
 
 int cmd_presign(int argc, char **argv);
+int cmd_healthcheck(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_worker(int argc, char **argv);

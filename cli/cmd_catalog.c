@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *DB_HELP =
     "  MEDIAGATE_DATABASE_URL        PostgreSQL URL (required; its password is never printed)\n";
@@ -64,28 +65,44 @@ int cmd_migrate(int argc, char **argv)
 {
     static const char *CMD = "migrate";
     if (cli_wants_help(argc, argv)) {
-        printf("usage: mediagate migrate [--status]\n\n"
+        printf("usage: mediagate migrate [--status] [--wait SECONDS]\n\n"
                "Apply the SQL migrations shipped with this binary, each in its own transaction,\n"
                "recording version and checksum in schema_migrations. Several replicas may run\n"
                "it at once: an advisory lock lets one apply while the others wait and then find\n"
                "nothing to do. An applied migration whose checksum changed is refused.\n"
                "Prints {\"applied\":N,\"version\":V}.\n\n"
-               "  --status   list applied and pending migrations (exit 1 if one was modified)\n\n"
+               "  --status        list applied and pending migrations (exit 1 if one was\n"
+               "                  modified)\n"
+               "  --wait SECONDS  wait up to this long for the database to accept connections\n"
+               "                  (a migration job started with its database)\n\n"
                "environment:\n%s",
                DB_HELP);
         return CLI_OK;
     }
     bool status = false;
+    long wait_s = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--status") == 0)
+        if (strcmp(argv[i], "--status") == 0) {
             status = true;
-        else
+        } else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
+            char *end;
+            wait_s = strtol(argv[++i], &end, 10);
+            if (*end || wait_s < 0 || wait_s > 3600)
+                return cli_fail(CMD, CLI_USAGE, "--wait must be 0..3600 seconds");
+        } else {
             return cli_fail(CMD, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+        }
     }
-    media_db *db = cli_open_db(CMD, false);
-    if (db == NULL)
-        return CLI_FAILED;
     media_error err;
+    media_db *db = NULL;
+    for (long waited = 0;; waited++) { /* a refused connection is what waiting is for */
+        db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err);
+        if (db || err.code == MEDIA_ERR_CONFIG || waited >= wait_s)
+            break;
+        sleep(1);
+    }
+    if (db == NULL)
+        return cli_fail_err(CMD, err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED, &err);
     int rc = CLI_OK;
     if (status) {
         media_migration_state *st =

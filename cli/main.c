@@ -30,6 +30,8 @@ static const cli_command commands[] = {
      cmd_migrate},
     {"apikey", "create, list and revoke API keys", cmd_apikey},
     {"gc", "delete objects and rows of media soft-deleted long enough ago", cmd_gc},
+    {"healthcheck", "exit 0 when a /health URL answers 200 (container HEALTHCHECK)",
+     cmd_healthcheck},
     {"version", "print the version", cmd_version},
 };
 

@@ -235,6 +235,129 @@ static void *loop(void *arg)
     return NULL;
 }
 
+bool media_admin_url_parse(const char *url, char host[64], int *port, char path[256])
+{
+    if (url == NULL || strncmp(url, "http://", 7) != 0)
+        return false;
+    const char *p = url + 7;
+    size_t auth = strcspn(p, "/?#");
+    const char *end = p + auth, *colon = NULL;
+    if (auth == 0)
+        return false;
+    if (p[0] == '[') {
+        const char *close = memchr(p, ']', auth);
+        if (close == NULL || close - p - 1 >= 64 || close == p + 1)
+            return false;
+        memcpy(host, p + 1, (size_t)(close - p - 1));
+        host[close - p - 1] = '\0';
+        colon = close + 1 < end ? close + 1 : NULL;
+        if (colon && *colon != ':')
+            return false;
+    } else {
+        colon = memchr(p, ':', auth);
+        size_t hl = colon ? (size_t)(colon - p) : auth;
+        if (hl == 0 || hl >= 64)
+            return false;
+        memcpy(host, p, hl);
+        host[hl] = '\0';
+    }
+    *port = 80;
+    if (colon) {
+        char *e;
+        long v = strtol(colon + 1, &e, 10);
+        if (e != end || v < 1 || v > 65535)
+            return false;
+        *port = (int)v;
+    }
+    const char *rest = *end == '/' ? end : "/";
+    size_t rl = strcspn(rest, "#");
+    if (rl >= 256)
+        return false;
+    for (size_t i = 0; i < rl; i++)
+        if ((unsigned char)rest[i] <= ' ' || rest[i] == 0x7f)
+            return false;
+    memcpy(path, rest, rl);
+    path[rl] = '\0';
+    return true;
+}
+
+media_code media_admin_http_probe(const char *url, long timeout_ms, int *status, media_error *err)
+{
+    char host[64], path[256], portstr[8];
+    int port;
+    *status = 0;
+    if (!media_admin_url_parse(url, host, &port, path))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "health check URL must be http://host:port/path");
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+    if (getaddrinfo(host, portstr, &hints, &res) != 0)
+        return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT, "cannot resolve %s",
+                               host);
+    int64_t deadline = mono_ms() + timeout_ms;
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    media_code rc = MEDIA_OK;
+    if (fd < 0 || (connect(fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS)) {
+        rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                             "cannot connect to %s:%d: %s", host, port, strerror(errno));
+        goto out;
+    }
+    char req[512], buf[256];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n",
+                     path, host);
+    size_t sent = 0, got = 0;
+    bool connected = false;
+    while (rc == MEDIA_OK) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            rc = media_error_set(err, MEDIA_ERR_TIMEOUT, MEDIA_CLASS_TRANSIENT,
+                                 "no answer from %s:%d within %ld ms", host, port, timeout_ms);
+            break;
+        }
+        struct pollfd pf = {fd, (short)(sent < (size_t)n ? POLLOUT : POLLIN), 0};
+        if (poll(&pf, 1, (int)left) <= 0)
+            continue;
+        if (!connected) {
+            int e = 0;
+            socklen_t el = sizeof(e);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+            if (e) {
+                rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                                     "cannot connect to %s:%d: %s", host, port, strerror(e));
+                break;
+            }
+            connected = true;
+        }
+        if (sent < (size_t)n) {
+            ssize_t w = send(fd, req + sent, (size_t)n - sent, MSG_NOSIGNAL);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN)
+                rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                                     "%s:%d closed the connection", host, port);
+            continue;
+        }
+        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+        buf[got] = '\0';
+        if (strchr(buf, '\n') || got == sizeof(buf) - 1 || r == 0) {
+            if (sscanf(buf, "HTTP/1.%*d %d", status) != 1)
+                rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                                     "%s:%d did not answer HTTP", host, port);
+            break;
+        }
+        if (r < 0 && errno != EAGAIN)
+            rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT, "%s:%d: %s", host,
+                                 port, strerror(errno));
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return rc;
+}
+
 media_admin_http *media_admin_http_start(const char *host, int port, media_admin_handler h,
                                          void *ud, media_error *err)
 {

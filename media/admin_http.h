@@ -36,6 +36,18 @@ media_admin_http *media_admin_http_start(const char *host, int port, media_admin
 /* Stop the thread and close every socket. */
 void media_admin_http_stop(media_admin_http *s);
 
+/*
+ * The client side, for container health checks (`mediagate healthcheck`): GET url
+ * ("http://host:port/path", plain HTTP only: admin ports speak nothing else), everything —
+ * connect, send, the status line — within timeout_ms. *status gets the HTTP status. Errors:
+ * MEDIA_ERR_INVALID for a URL it cannot use, MEDIA_ERR_NETWORK / MEDIA_ERR_TIMEOUT.
+ */
+media_code media_admin_http_probe(const char *url, long timeout_ms, int *status, media_error *err);
+
+/* Pure: split "http://host:port/path" (host may be [v6]; port defaults to 80; path to "/").
+ * False when it is not such a URL. */
+bool media_admin_url_parse(const char *url, char host[64], int *port, char path[256]);
+
 /* Pure: the request target of "GET /path HTTP/1.1\r\n..." into path (cap bytes). Returns 0,
  * or 405 (not GET) / 400 (malformed). */
 int media_admin_parse_request(const char *head, size_t len, char *path, size_t cap);

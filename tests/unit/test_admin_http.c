@@ -180,6 +180,47 @@ static void test_idle_connections_beyond_the_table_do_not_lock_it(void **st)
     media_admin_http_stop(s);
 }
 
+static void test_probe_urls(void **st)
+{
+    (void)st;
+    char host[64], path[256];
+    int port;
+    assert_true(media_admin_url_parse("http://127.0.0.1:9465/health", host, &port, path));
+    assert_string_equal(host, "127.0.0.1");
+    assert_int_equal(port, 9465);
+    assert_string_equal(path, "/health");
+    assert_true(media_admin_url_parse("http://[::1]:9464", host, &port, path));
+    assert_string_equal(host, "::1");
+    assert_string_equal(path, "/");
+    assert_true(media_admin_url_parse("http://localhost/ready?x=1", host, &port, path));
+    assert_int_equal(port, 80);
+    assert_string_equal(path, "/ready?x=1");
+    const char *bad[] = {"https://h/health", "http://",      "http://:80/", "http://h:0/",
+                         "http://h:99999/",  "http://[::1/", "h:80/health", "http://h/a b"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(media_admin_url_parse(bad[i], host, &port, path));
+}
+
+/* the health check command's client against the real responder, and against nothing */
+static void test_probe_against_a_server(void **st)
+{
+    (void)st;
+    media_error err;
+    media_admin_http *s = media_admin_http_start("127.0.0.1", PORT, handler, NULL, &err);
+    assert_non_null(s);
+    int status;
+    assert_int_equal(media_admin_http_probe("http://127.0.0.1:26090/health", 2000, &status, &err),
+                     MEDIA_OK);
+    assert_int_equal(status, 200);
+    assert_int_equal(media_admin_http_probe("http://127.0.0.1:26090/nope", 2000, &status, &err),
+                     MEDIA_OK);
+    assert_int_equal(status, 404);
+    media_admin_http_stop(s);
+    assert_int_equal(media_admin_http_probe("http://127.0.0.1:26090/health", 2000, &status, &err),
+                     MEDIA_ERR_NETWORK); /* nothing listens any more: refused */
+    assert_int_equal(media_admin_http_probe("ftp://x/", 2000, &status, &err), MEDIA_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +228,8 @@ int main(void)
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_a_slow_client_cannot_starve_the_port),
         cmocka_unit_test(test_idle_connections_beyond_the_table_do_not_lock_it),
+        cmocka_unit_test(test_probe_urls),
+        cmocka_unit_test(test_probe_against_a_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
