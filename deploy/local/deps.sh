@@ -17,6 +17,12 @@ PKGS=(
   chromium python3-websocket
   # the egress-proxy test: a real HTTP proxy
   tinyproxy-bin
+  # replicas behind a load balancer (run.sh, the deploy tests): haproxy; sample images
+  haproxy libjpeg-turbo-progs
+  # containers without a registry or a Docker engine (shared/notes/containers.md): podman
+  # builds and runs the image, docker-compose drives podman, podman kube play runs the
+  # Kubernetes Deployments; the Debian base image is made with mmdebstrap
+  podman buildah catatonit runc mmdebstrap uidmap docker-compose
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -24,11 +30,26 @@ if [ "$(id -u)" != 0 ]; then
   exit 2
 fi
 
+# Kubernetes manifests are validated with the npm packages kubernetes-models: Node.js, from
+# Debian's archive when the machine has none.
+command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)
+
+# Two podman settings some sandboxes need, in a drop-in of our own (an operator's
+# containers.conf is never touched): explicit rlimits (the defaults are refused: "error
+# setting rlimit"), and runc (crun refuses cgroups in hybrid mode: "cgroups in hybrid mode
+# not supported"; runc runs there and everywhere else).
+containers_conf() {
+  local f=/etc/containers/containers.conf.d/mediagate.conf
+  mkdir -p "${f%/*}"
+  printf '# written by mediagate deploy/local/deps.sh\n[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n\n[engine]\nruntime = "runc"\n' >"$f.tmp"
+  cmp -s "$f.tmp" "$f" 2>/dev/null && rm -f "$f.tmp" || mv "$f.tmp" "$f"
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && { echo "deps.sh: all ${#PKGS[@]} packages present" >&2; exit 0; }
+[ ${#missing[@]} -eq 0 ] && { containers_conf; echo "deps.sh: all ${#PKGS[@]} packages present" >&2; exit 0; }
 
 export DEBIAN_FRONTEND=noninteractive
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
@@ -39,3 +60,4 @@ if ! apt_get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
 fi
 # Debian starts the distribution's own PostgreSQL and Redis services on install; the local
 # stack runs its own instances on other ports, so those are left alone.
+containers_conf
