@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# down.sh - stop the local stack started by up.sh, by recorded PID only, and delete its state.
+# down.sh - stop the local stack started by up.sh (and the replicas replicas.sh started on
+# it), by recorded PID only, and delete its state.
 # KEEP_STATE=1 keeps the directory (logs, data). MEDIAGATE_STACK_DIR as for up.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +27,8 @@ stop() { # stop <name> [signal]: signal, wait up to 15 s, then SIGKILL
   fi
   rm -f "$f"
 }
+# the scaled-out service (replicas.sh) first: it is the stack's client
+MEDIAGATE_STACK_DIR="$STATE" "$here/replicas.sh" stop || true
 stop radosgw     # clients first, the monitor last
 stop ceph-osd
 stop ceph-mon
