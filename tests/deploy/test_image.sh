@@ -23,6 +23,19 @@ contains "its HEALTHCHECK is mediagate healthcheck (no curl needed)" \
 eq "healthcheck against nothing: exit 1" "$?" 1
 contains "... saying why" "$(cat "$T/hc.err")" "cannot connect"
 
+# bad configuration: exit 2 with one line naming the variable, never a silent crash loop
+"${RUN[@]}" "$IMAGE" serve >/dev/null 2>"$T/cfg1"
+eq "no configuration at all: serve exits 2" "$?" 2
+eq "... with one line naming the variable" "$(cat "$T/cfg1")" "mediagate serve: MEDIAGATE_DATABASE_URL is not set"
+"${RUN[@]}" -e AWS_ACCESS_KEY_ID=x -e AWS_SECRET_ACCESS_KEY=y -e MEDIAGATE_S3_ENDPOINT=minio:9000 \
+  -e MEDIAGATE_DATABASE_URL=postgresql://h/d -e MEDIAGATE_REDIS_URL=redis://h "$IMAGE" worker >/dev/null 2>"$T/cfg2"
+eq "a wrong S3 endpoint (no scheme): worker exits 2" "$?" 2
+eq "... naming it" "$(wc -l <"$T/cfg2") $(grep -c MEDIAGATE_S3_ENDPOINT "$T/cfg2")" "1 1"
+"${RUN[@]}" -e AWS_ACCESS_KEY_ID=x -e AWS_SECRET_ACCESS_KEY=y -e MEDIAGATE_S3_BUCKET=media \
+  -e MEDIAGATE_DATABASE_URL=postgresql://h/d -e MEDIAGATE_REDIS_URL=rediss://h "$IMAGE" worker >/dev/null 2>"$T/cfg3"
+eq "rediss:// (no TLS in this hiredis): exit 2" "$?" 2
+contains "... one line naming the variable and the way out" "$(cat "$T/cfg3")" "MEDIAGATE_REDIS_URL: rediss:// (TLS) is not supported"
+
 # ---- serve and worker containers against the local stack ----
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 mkdir -p "$T/root"
