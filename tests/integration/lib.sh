@@ -63,4 +63,21 @@ for line in open(path):
         break
 PYEOF
 }
-finish() { printf '%d passed, %d failed\n' "$PASS" "$FAIL"; [ "$FAIL" -eq 0 ]; exit $?; }
+# The servers a test starts run the ASan/UBSan binary and log to $T: any report in any log
+# fails the test. The background processes are stopped first (SIGTERM, and waited for), so
+# reports written at exit (LeakSanitizer) are read too. Suppressions: tests/lsan.supp only.
+SANITIZER_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |WARNING: ThreadSanitizer'
+sanitizer_check() {
+  local p f
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  BG_PIDS=()
+  for f in "$T"/*.log "$T"/*.err "$T"/*.out; do
+    [ -f "$f" ] || continue
+    if grep -qE "$SANITIZER_REPORT" "$f"; then
+      bad "sanitizer report in $(basename "$f")"
+      grep -m 3 -A 12 -E "$SANITIZER_REPORT" "$f" | head -n 40
+    fi
+  done
+}
+finish() { sanitizer_check; printf '%d passed, %d failed\n' "$PASS" "$FAIL"; [ "$FAIL" -eq 0 ]; exit $?; }
