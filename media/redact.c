@@ -29,7 +29,9 @@ bool media_url_userinfo(const char *url, const char **start, size_t *len)
 
 void media_redactor_add(media_redactor *r, const char *secret, size_t len)
 {
-    if (secret == NULL || len == 0 || r->n == MEDIA_REDACT_MAX)
+    /* what is scrubbed is the secret as a C string: up to a NUL it may hold (a decoded %00) */
+    len = secret ? strnlen(secret, len) : 0;
+    if (len == 0 || r->n == MEDIA_REDACT_MAX)
         return;
     for (size_t i = 0; i < r->n; i++)
         if (strlen(r->s[i]) == len && memcmp(r->s[i], secret, len) == 0)
@@ -85,6 +87,8 @@ void media_redact(const media_redactor *r, char *text)
     for (size_t i = 0; i < r->n; i++) {
         const char *s = r->s[i];
         size_t sl = strlen(s);
+        if (sl == 0) /* never stored; and strstr would find "" everywhere, forever */
+            continue;
         char *from = text, *hit;
         while ((hit = strstr(from, s)) != NULL) {
             size_t mark = sl < 3 ? sl : 3;

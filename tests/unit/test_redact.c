@@ -48,6 +48,10 @@ static void test_every_form_of_the_password_is_scrubbed(void **st)
     scrub("postgresql://h/db", "nothing to hide", "nothing to hide");
     scrub("postgresql://u:**@h/db", "a ** b ***", "a ** b ***"); /* a secret of '*'s ends */
     scrub("postgresql://u:ab@h/db", "abcab", "**c**");
+    /* found by fuzz_source_url: a password decoding to a NUL first gave an empty secret, and
+     * scrubbing looped forever */
+    scrub("Oes://:%00t'4@h", "no %00t'4 here", "no *** here");
+    scrub("postgresql://u:%00@h/db", "left as is", "left as is");
 }
 
 static void test_pg_url_is_normalized_for_libpq(void **st)
