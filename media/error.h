@@ -72,7 +72,7 @@ const char *media_error_class_name(media_error_class cls);
 media_code media_error_set(media_error *err, media_code code, media_error_class cls,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 media_code media_error_setv(media_error *err, media_code code, media_error_class cls,
-                            const char *fmt, va_list ap);
+                            const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* Reset *err to MEDIA_OK with an empty message. */
 void media_error_clear(media_error *err);
 

@@ -247,6 +247,50 @@ static void field_copy(char *dst, size_t cap, const redisReply *v)
     dst[n] = '\0';
 }
 
+static void copy_n(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* a field name equals lit */
+static bool named(const char *name, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(name, lit, len) == 0;
+}
+
+bool media_job_from_fields(size_t n, const char *const *names, const size_t *name_lens,
+                           const char *const *values, const size_t *value_lens, media_job *job)
+{
+    char msg_id[sizeof(job->msg_id)];
+    memcpy(msg_id, job->msg_id, sizeof(msg_id));
+    memset(job, 0, sizeof(*job));
+    memcpy(job->msg_id, msg_id, sizeof(msg_id));
+    for (size_t i = 0; i < n; i++) {
+        const char *k = names[i], *v = values[i];
+        size_t kl = name_lens[i], vl = value_lens[i];
+        if (named(k, kl, "media_id"))
+            copy_n(job->media_id, sizeof(job->media_id), v, vl);
+        else if (named(k, kl, "tenant"))
+            copy_n(job->tenant, sizeof(job->tenant), v, vl);
+        else if (named(k, kl, "url"))
+            copy_n(job->source_url, sizeof(job->source_url), v, vl);
+        else if (named(k, kl, "request_id"))
+            copy_n(job->request_id, sizeof(job->request_id), v, vl);
+        else if (named(k, kl, "attempt")) {
+            char num[16];
+            copy_n(num, sizeof(num), v, vl);
+            long a = strtol(num, NULL, 10);
+            job->attempt = a < 0 ? 0 : a > 1000000 ? 1000000 : (int)a;
+        }
+    }
+    job->deliveries = 1;
+    return job->media_id[0] != '\0';
+}
+
 /* [id, [f1, v1, f2, v2, ...]] -> job */
 static bool parse_entry(const redisReply *e, media_job *job)
 {
@@ -258,22 +302,27 @@ static bool parse_entry(const redisReply *e, media_job *job)
     const redisReply *f = e->element[1];
     if (f->type != REDIS_REPLY_ARRAY)
         return false;
+    size_t n = 0, cap = f->elements / 2;
+    const char **names = media_calloc(cap ? cap : 1, sizeof(char *));
+    const char **values = media_calloc(cap ? cap : 1, sizeof(char *));
+    size_t *nl = media_calloc(cap ? cap : 1, sizeof(size_t));
+    size_t *vl = media_calloc(cap ? cap : 1, sizeof(size_t));
     for (size_t i = 0; i + 1 < f->elements; i += 2) {
-        const char *k = f->element[i]->str;
-        const redisReply *v = f->element[i + 1];
-        if (strcmp(k, "media_id") == 0)
-            field_copy(job->media_id, sizeof(job->media_id), v);
-        else if (strcmp(k, "tenant") == 0)
-            field_copy(job->tenant, sizeof(job->tenant), v);
-        else if (strcmp(k, "url") == 0)
-            field_copy(job->source_url, sizeof(job->source_url), v);
-        else if (strcmp(k, "request_id") == 0)
-            field_copy(job->request_id, sizeof(job->request_id), v);
-        else if (strcmp(k, "attempt") == 0 && v->type == REDIS_REPLY_STRING)
-            job->attempt = atoi(v->str);
+        const redisReply *k = f->element[i], *v = f->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        names[n] = k->str;
+        nl[n] = k->len;
+        values[n] = v->str;
+        vl[n] = v->len;
+        n++;
     }
-    job->deliveries = 1;
-    return job->media_id[0] != '\0';
+    bool ok = media_job_from_fields(n, names, nl, values, vl, job);
+    free(names);
+    free(values);
+    free(nl);
+    free(vl);
+    return ok;
 }
 
 media_code media_queue_ensure_group(media_queue *q, media_error *err)

@@ -51,6 +51,12 @@ typedef struct media_job {
     long deliveries; /* times the stream delivered this entry (1 when fresh) */
 } media_job;
 
+/* Pure: a job from a stream entry's fields (name/value pairs, not NUL-terminated; unknown
+ * ones ignored, values cut to their field's size, attempt clamped to 0..1000000). job->msg_id
+ * is kept. False when there is no media_id. */
+bool media_job_from_fields(size_t n, const char *const *names, const size_t *name_lens,
+                           const char *const *values, const size_t *value_lens, media_job *job);
+
 /* Create the consumer group (and stream) when missing. */
 media_code media_queue_ensure_group(media_queue *q, media_error *err);
 /* Append a job to the stream. */

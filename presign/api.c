@@ -718,16 +718,16 @@ static void record_body(presign_backend *b, const media_record *r, media_buf *ou
     media_buf_appends(out, "}");
 }
 
-static void handle_create(presign_backend *b, const presign_request *req, presign_response *res,
-                          const media_apikey_info *who)
+int presign_create_body_parse(const char *body, size_t len, presign_create_body *out,
+                              const char **slug, char *detail, size_t cap)
 {
+    memset(out, 0, sizeof(*out));
     json_error_t jerr;
-    json_t *doc =
-        json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
-        presign_problem(res, 400, "malformed-json", "Request body is not valid JSON", jerr.text,
-                        req->request_id);
-        return;
+        *slug = "malformed-json";
+        snprintf(detail, cap, "%s", jerr.text);
+        return 400;
     }
     const char *bad = NULL;
     const char *key;
@@ -744,20 +744,50 @@ static void handle_create(presign_backend *b, const presign_request *req, presig
         bad = "source_url is required and must be a string";
     if (bad == NULL && meta && !json_is_object(meta))
         bad = "metadata must be an object";
+    media_error err;
+    int status = 0;
     if (bad) {
-        json_decref(doc);
-        presign_problem(res, 422, "invalid-request", "Invalid request", bad, req->request_id);
+        *slug = "invalid-request";
+        snprintf(detail, cap, "%s", bad);
+        status = 422;
+    } else if (media_source_url_check(json_string_value(url), &err) != MEDIA_OK) {
+        *slug = "invalid-source-url";
+        snprintf(detail, cap, "%s", err.message);
+        status = 422;
+    } else {
+        out->source_url = media_strdup(json_string_value(url));
+        out->metadata = meta ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    }
+    json_decref(doc);
+    return status;
+}
+
+void presign_create_body_cleanup(presign_create_body *b)
+{
+    free(b->source_url);
+    free(b->metadata); /* from jansson's json_dumps: its default allocator is malloc */
+    memset(b, 0, sizeof(*b));
+}
+
+static void handle_create(presign_backend *b, const presign_request *req, presign_response *res,
+                          const media_apikey_info *who)
+{
+    presign_create_body body;
+    const char *slug;
+    char detail[256];
+    int status =
+        presign_create_body_parse(req->body, req->body_len, &body, &slug, detail, sizeof(detail));
+    if (status) {
+        presign_problem(res, status, slug,
+                        status == 400                             ? "Request body is not valid JSON"
+                        : strcmp(slug, "invalid-source-url") == 0 ? "Invalid source_url"
+                                                                  : "Invalid request",
+                        detail, req->request_id);
         return;
     }
     media_error err;
-    const char *source = json_string_value(url);
-    if (media_source_url_check(source, &err) != MEDIA_OK) {
-        json_decref(doc);
-        presign_problem(res, 422, "invalid-source-url", "Invalid source_url", err.message,
-                        req->request_id);
-        return;
-    }
-    char *meta_text = meta ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    const char *source = body.source_url;
+    const char *meta_text = body.metadata;
     media_db *db = db_of(b, &err);
     media_queue *q = queue_of(b, &err);
     media_create_request cr = {
@@ -773,8 +803,7 @@ static void handle_create(presign_backend *b, const presign_request *req, presig
     media_error qerr;
     media_code rc =
         db ? media_enqueue(db, q, &cr, &rec, &created, &queued, &qerr, &err) : MEDIA_ERR_DB;
-    free(meta_text);
-    json_decref(doc);
+    presign_create_body_cleanup(&body);
     if (rc == MEDIA_ERR_CONFLICT && err.cls == MEDIA_CLASS_PERMANENT) {
         presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
                         "this Idempotency-Key was used for a different request", req->request_id);
@@ -1120,13 +1149,7 @@ static void handle_ready(presign_backend *b, const presign_request *req, presign
     pthread_mutex_unlock(&rc->mu);
 }
 
-typedef struct {
-    char id[64], sub[16];
-    bool write;
-} route;
-
-/* Match path and method to a route; -1 with a 404/405 problem in res otherwise. */
-static int route_parse(const presign_request *req, presign_response *res, route *rt)
+int presign_route_parse(const presign_request *req, presign_response *res, presign_route *rt)
 {
     const char *m = req->method, *path = req->path;
     memset(rt, 0, sizeof(*rt));
@@ -1209,7 +1232,7 @@ bool presign_gate(presign_state *st, const presign_request *req, const uint8_t a
 bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
                            const presign_request *req, presign_response *res)
 {
-    route rt;
+    presign_route rt;
     url_args a;
     media_apikey_info who;
     media_record rec;
@@ -1222,7 +1245,7 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
         return false;
     presign_response probe;
     presign_response_init(&probe);
-    bool ok = route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
+    bool ok = presign_route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
               url_args_parse(req, &probe, &a) == 0;
     presign_response_cleanup(&probe);
     const char *key = NULL;
@@ -1290,8 +1313,8 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
         handle_ready(b, req, res);
         return;
     }
-    route rt;
-    if (route_parse(req, res, &rt) != 0)
+    presign_route rt;
+    if (presign_route_parse(req, res, &rt) != 0)
         return;
     media_apikey_info who;
     if (authenticate(b, req, !rt.write && strcmp(req->method, "GET") == 0, res, &who) != 0)

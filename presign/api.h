@@ -134,7 +134,29 @@ bool presign_gate(presign_state *st, const presign_request *req, const uint8_t a
  * stores) and this returns false; while a check runs, the last result answers. */
 bool presign_ready_cached(presign_state *st, presign_response *res);
 
-/* Pure helpers, exposed for tests. */
+/* Pure helpers, exposed for tests and fuzzing. */
+
+/* The body of POST /api/v1/media: {"source_url": string, "metadata"?: object}, nothing else.
+ * Returns 0 with *out filled (free with presign_create_body_cleanup), or the HTTP status
+ * (400 malformed JSON, 422 invalid) with *slug (static) and detail (cap bytes). */
+typedef struct presign_create_body {
+    char *source_url; /* owned */
+    char *metadata;   /* owned compact JSON object text with sorted keys; NULL when absent */
+} presign_create_body;
+int presign_create_body_parse(const char *body, size_t len, presign_create_body *out,
+                              const char **slug, char *detail, size_t cap);
+void presign_create_body_cleanup(presign_create_body *b);
+
+/* A request's route under /api/v1/media: the id ("" for the collection), the sub-resource
+ * ("url", "content", or ""), and whether it writes. */
+typedef struct presign_route {
+    char id[64], sub[16];
+    bool write;
+} presign_route;
+/* Match method and path; 0, or -1 with a 404/405 problem in res. res->route is set either way
+ * (the metrics label). */
+int presign_route_parse(const presign_request *req, presign_response *res, presign_route *rt);
+
 /* Fill a problem+json body: status, slug, title, detail. */
 void presign_problem(presign_response *res, int status, const char *slug, const char *title,
                      const char *detail, const char *request_id);

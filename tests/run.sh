@@ -6,6 +6,7 @@
 #
 #   tests/run.sh            everything
 #   tests/run.sh unit       unit tests only (no servers)
+#   tests/run.sh fuzz       the fuzz targets only (MEDIAGATE_FUZZ_SECONDS each, default 20)
 #
 # Environment: MEDIAGATE_TEST_PORT_BASE (default 25000: PostgreSQL 25432, Redis 25379,
 # Ceph 25300, S3 25480), MEDIAGATE_BUILD_DIR (default build-test), SKIP_DEPS=1.
@@ -39,9 +40,33 @@ export MEDIAGATE_PLAIN_BIN="$repo/build-plain/mediagate"
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-step "unit tests"
-ctest --test-dir "$BUILD" -L unit --output-on-failure
-[ "$what" = unit ] && exit 0
+if [ "$what" != fuzz ]; then
+  step "unit tests"
+  ctest --test-dir "$BUILD" -L unit --output-on-failure
+  [ "$what" = unit ] && exit 0
+fi
+
+# Fuzzing, bounded: every libFuzzer target (tests/fuzz) for MEDIAGATE_FUZZ_SECONDS on a copy
+# of its seed corpus, ASan + UBSan; a crash, a hang (over 10 s on one input) or a leak fails.
+step "fuzz targets, ${MEDIAGATE_FUZZ_SECONDS:-20} s each (build-fuzz, clang)"
+CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMEDIAGATE_FUZZ=ON \
+  -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
+fuzzdir=$(mktemp -d "${TMPDIR:-/tmp}/mediagate-fuzz.XXXXXX")
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+  name=${target##*/fuzz_}
+  mkdir -p "$fuzzdir/$name" "$fuzzdir/$name.found"
+  cp "tests/fuzz/corpus/$name"/* "$fuzzdir/$name/"
+  if ! "$target" -max_total_time="${MEDIAGATE_FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$fuzzdir/$name.found/" "$fuzzdir/$name" >"$fuzzdir/$name.log" 2>&1; then
+    tail -n 40 "$fuzzdir/$name.log"
+    echo "fuzz_$name failed; its input: $(ls "$fuzzdir/$name.found"/*)" >&2
+    exit 1
+  fi
+  echo "fuzz_$name: $(grep -o '^Done [0-9]* runs' "$fuzzdir/$name.log" | tail -n 1)"
+done
+rm -rf "$fuzzdir"
+[ "$what" = fuzz ] && exit 0
 
 step "local stack in a temporary directory"
 stack=$(mktemp -d "${TMPDIR:-/tmp}/mediagate-stack.XXXXXX")

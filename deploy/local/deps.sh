@@ -7,6 +7,8 @@ set -euo pipefail
 PKGS=(
   # build
   build-essential cmake pkg-config clang-format
+  # fuzzing (tests/fuzz): clang's libFuzzer and sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   libcurl4-openssl-dev libssl-dev libhiredis-dev libpq-dev libjansson-dev
   libh2o-evloop-dev libcmocka-dev
   # local stack: PostgreSQL, Redis, Ceph RADOS Gateway
