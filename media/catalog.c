@@ -67,6 +67,19 @@ bool media_tenant_valid(const char *t)
     return true;
 }
 
+/* An Idempotency-Key is a structured-field string (RFC 8941): printable ASCII, space
+ * included; anything else is refused before it reaches a text column. */
+static bool idempotency_key_valid(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > MEDIA_IDEMPOTENCY_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] > 0x7e)
+            return false;
+    return true;
+}
+
 void media_object_key(const char *tenant, const char *id, char out[MEDIA_OBJECT_KEY_MAX])
 {
     char in[MEDIA_TENANT_MAX + MEDIA_UUID_STR + 2];
@@ -191,10 +204,13 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
         strlen(req->source_url) > MEDIA_SOURCE_URL_MAX_BYTES)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "source_url must be 1..%d bytes", MEDIA_SOURCE_URL_MAX_BYTES);
-    if (req->idempotency_key && (req->idempotency_key[0] == '\0' ||
-                                 strlen(req->idempotency_key) > MEDIA_IDEMPOTENCY_KEY_MAX))
+    if (!media_utf8_valid(req->source_url))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "idempotency key must be 1..%d bytes", MEDIA_IDEMPOTENCY_KEY_MAX);
+                               "source_url must be valid UTF-8");
+    if (req->idempotency_key && !idempotency_key_valid(req->idempotency_key))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "idempotency key must be 1..%d printable ASCII characters",
+                               MEDIA_IDEMPOTENCY_KEY_MAX);
     const char *metadata = req->metadata ? req->metadata : "{}";
     if (strlen(metadata) > MEDIA_METADATA_MAX_BYTES)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
@@ -222,6 +238,9 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
         if (strcmp(state, "23503") == 0)
             return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT,
                                    "unknown tenant '%s'", req->tenant);
+        if (strcmp(state, "22021") == 0) /* checked above; kept honest if a field is added */
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "a field is not valid UTF-8");
         if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
             return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                    "metadata must be a JSON object");

@@ -38,6 +38,18 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+bool media_utf8_valid(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len((const unsigned char *)s + i, n - i);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 int media_json_string(media_buf *b, const char *s)
 {
     return media_json_string_max(b, s, SIZE_MAX);

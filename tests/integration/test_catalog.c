@@ -163,6 +163,11 @@ static void test_idempotency_same_payload_returns_row_different_conflicts(void *
     create("acme", "https://x/OTHER.png", "key-1", "{\"a\":1,\"b\":2}", &b, NULL,
            MEDIA_ERR_CONFLICT);
     create("acme", "https://x/1.png", "key-1", "{\"a\":1}", &b, NULL, MEDIA_ERR_CONFLICT);
+    /* bytes PostgreSQL would refuse are refused first, with the field named (they were once
+     * reported as "metadata must be a JSON object") */
+    create("acme", "https://x/1.png", "key\xff\xfe", NULL, &b, NULL, MEDIA_ERR_INVALID);
+    create("acme", "https://x/1.png", "key\r\nX-Evil: 1", NULL, &b, NULL, MEDIA_ERR_INVALID);
+    create("acme", "https://x/\xc0\xaf.png", NULL, NULL, &b, NULL, MEDIA_ERR_INVALID);
     /* the same key in another tenant is another request */
     create("other", "https://x/1.png", "key-1", NULL, &b, &created, MEDIA_OK);
     assert_true(created);

@@ -41,11 +41,24 @@ static void test_kv_helpers(void **st)
     media_buf_cleanup(&b);
 }
 
+static void test_utf8_valid(void **st)
+{
+    (void)st;
+    assert_true(media_utf8_valid(""));
+    assert_true(media_utf8_valid("http://ex\xc3\xa4mple.com/\xf0\x9f\x98\x80"));
+    assert_false(media_utf8_valid("\xff"));             /* never a UTF-8 byte */
+    assert_false(media_utf8_valid("\xc0\xaf"));         /* overlong '/' */
+    assert_false(media_utf8_valid("\xed\xa0\x80"));     /* a surrogate, U+D800 */
+    assert_false(media_utf8_valid("\xf4\x90\x80\x80")); /* past U+10FFFF */
+    assert_false(media_utf8_valid("ok\xe2\x82"));       /* cut short */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_kv_helpers),
+        cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
