@@ -198,6 +198,16 @@ static void print_dead(const media_dead_letter *d)
 }
 
 /* Replay one dead letter: row back to queued (attempts 0), job to the stream, entry gone. */
+/* A Redis stream entry ID: milliseconds '-' sequence, both decimal. */
+static bool dead_letter_id_valid(const char *id)
+{
+    size_t ms = strspn(id, "0123456789");
+    if (ms == 0 || ms > 20 || id[ms] != '-')
+        return false;
+    size_t seq = strspn(id + ms + 1, "0123456789");
+    return seq > 0 && seq <= 20 && id[ms + 1 + seq] == '\0';
+}
+
 static media_code replay(media_db *db, media_queue *q, const media_dead_letter *d, media_error *err)
 {
     media_record r;
@@ -264,6 +274,9 @@ int cmd_dlq(int argc, char **argv)
         media_queue_close(q);
         return rc;
     }
+    if ((strcmp(sub, "show") == 0 || strcmp(sub, "replay") == 0) && argc == 3 &&
+        strcmp(argv[2], "--all") != 0 && !dead_letter_id_valid(argv[2]))
+        return cli_fail(CMD, CLI_USAGE, "a dead letter ID looks like 1700000000000-0 (dlq list)");
     if (strcmp(sub, "show") == 0) {
         if (argc != 3)
             return cli_fail(CMD, CLI_USAGE, "usage: dlq show ID");

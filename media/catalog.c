@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "json.h"
 #include "s3_location.h"
+#include "source_url.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,9 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
     if (!media_utf8_valid(req->source_url))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "source_url must be valid UTF-8");
+    /* every entry (API, enqueue, ingest) accepts only a URL a worker could fetch */
+    if (media_source_url_check(req->source_url, err) != MEDIA_OK)
+        return err->code;
     if (req->idempotency_key && !idempotency_key_valid(req->idempotency_key))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "idempotency key must be 1..%d printable ASCII characters",

@@ -92,7 +92,9 @@ expect_fail "ftp://$SRCH:$SP/f/k1.jpg" permanent "http or https"
 expect_fail "$S/drip/k1.jpg?bps=100" transient "source download failed"
 expect_fail "$S/endless" permanent "larger than the"
 expect_fail "$S/f/m40.jpg" permanent "larger than the"
+eq "ftp: refused before the catalog (no id: no row)" "$(rec "$T/fail.jsonl" "ftp://$SRCH:$SP/f/k1.jpg" id)" ""
 for u in "${fail_urls[@]}"; do
+  [ "${u%%:*}" = ftp ] && continue
   key=$(rec "$T/fail.jsonl" "$u" object_key)
   [ -n "$key" ] || { bad "$u: no record"; continue; }
   aws_s3 s3api head-object --bucket "$B" --key "$key" >/dev/null 2>&1
