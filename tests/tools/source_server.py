@@ -9,6 +9,9 @@ Routes (NAME is a file under --root):
   /chunked/NAME            the file, chunked, no Content-Length
   /lie/NAME?extra=N        declares N bytes more than it sends, then closes
   /truncate/NAME           declares the full length, sends half, then closes
+  /reset/NAME[?chunked=1]  sends 60% of the file (declared in full, or chunked), then resets
+                           the connection (RST, not FIN)
+  /stall/NAME              declares the full length, sends 1 KiB, then nothing for 120 s
   /drip/NAME?bps=N         sends N bytes per second (chunked)
   /endless                 a JPEG header then zeros, forever (chunked)
   /html200                 an HTML error page with status 200 and Content-Type image/jpeg
@@ -25,7 +28,9 @@ Every response closes the connection afterwards. Stop it by PID.
 """
 import argparse
 import os
+import socket
 import socketserver
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -113,6 +118,29 @@ class Handler(BaseHTTPRequestHandler):
             size = os.path.getsize(path)
             self._head(200, size)
             return self._send_file(path, size // 2)
+        if route == "reset":
+            path = self._file(rest)
+            size = os.path.getsize(path)
+            chunked = q.get("chunked") == "1"
+            self._head(200, None if chunked else size)
+            with open(path, "rb") as f:
+                left = size * 6 // 10
+                while left > 0:
+                    buf = f.read(min(65536, left))
+                    self._chunk(buf) if chunked else self.wfile.write(buf)
+                    left -= len(buf)
+            self.wfile.flush()
+            # SO_LINGER with a zero timeout: close() sends RST and drops what is unsent
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            return None
+        if route == "stall":
+            path = self._file(rest)
+            self._head(200, os.path.getsize(path))
+            self._send_file(path, 1024)
+            self.wfile.flush()
+            time.sleep(120)
+            return None
         if route == "drip":
             path = self._file(rest)
             bps = int(q.get("bps", "100"))
