@@ -256,10 +256,11 @@ presign_query_state presign_query_get(const char *query, const char *name, char 
     for (const char *p = query; p && *p;) {
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
-            return media_uri_decode(out, cap, p + nl + 1, len - nl - 1) == (size_t)-1
-                       ? PRESIGN_QUERY_BAD
-                       : PRESIGN_QUERY_OK;
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t n = media_uri_decode(out, cap, p + nl + 1, len - nl - 1);
+            /* a decoded NUL would cut the value short: "ready%00x" is not "ready" */
+            return n == (size_t)-1 || memchr(out, '\0', n) ? PRESIGN_QUERY_BAD : PRESIGN_QUERY_OK;
+        }
         if (len == nl && strncmp(p, name, nl) == 0) {
             if (cap)
                 out[0] = '\0';
@@ -279,7 +280,7 @@ bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t 
         size_t len = strcspn(p, ";");
         if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
             size_t n = media_uri_decode(out, cap, p + nl + 1, len - nl - 1);
-            return n != (size_t)-1 && n > 0;
+            return n != (size_t)-1 && n > 0 && memchr(out, '\0', n) == NULL;
         }
         p += len;
     }

@@ -258,6 +258,8 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
     }
     if (r->retry_after[0])
         add(req, H2O_TOKEN_RETRY_AFTER, r->retry_after);
+    if (r->status == 401) /* RFC 9110 section 11.6.1: a 401 names the scheme it wants */
+        add(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"mediagate\"");
     if (r->set_cookie[0])
         add(req, H2O_TOKEN_SET_COOKIE, r->set_cookie);
     if (r->status == 204 || r->status == 302 || r->body.len == 0) {
@@ -526,12 +528,17 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         memcpy(origin, origin_v.base, origin_v.len);
         origin[origin_v.len] = '\0';
     }
+    /* The decoded path as a C string. One that does not fit, or holds a decoded NUL
+     * ("/api/v1/media/<id>%00x"), would be cut short and could name another resource: it is
+     * replaced by a path no route has, so it answers 404 no-route. */
     size_t plen = req->path_normalized.len;
     char path[1024];
-    if (plen >= sizeof(path))
-        plen = sizeof(path) - 1;
-    memcpy(path, req->path_normalized.base, plen);
-    path[plen] = '\0';
+    if (plen >= sizeof(path) || memchr(req->path_normalized.base, '\0', plen) != NULL) {
+        snprintf(path, sizeof(path), "/?");
+    } else {
+        memcpy(path, req->path_normalized.base, plen);
+        path[plen] = '\0';
+    }
     size_t header_bytes = 0;
     for (size_t i = 0; i < req->headers.size; i++)
         header_bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;

@@ -27,6 +27,11 @@ static void test_query_get(void **st)
     assert_int_equal(presign_query_get("x=12345", "x", small, sizeof(small)), PRESIGN_QUERY_BAD);
     assert_int_equal(presign_query_get("x=123&x=%zz", "x", small, sizeof(small)),
                      PRESIGN_QUERY_OK); /* the first occurrence counts */
+    /* a decoded NUL would cut the value short: "ready%00" is not "ready" (matrix finding) */
+    assert_int_equal(presign_query_get("status=ready%00", "status", v, sizeof(v)),
+                     PRESIGN_QUERY_BAD);
+    assert_int_equal(presign_query_get("expires=60%00x", "expires", v, sizeof(v)),
+                     PRESIGN_QUERY_BAD);
 }
 
 static void test_request_ids(void **st)
@@ -70,6 +75,7 @@ static void test_cookie_get(void **st)
     assert_false(presign_cookie_get("mediagate_key2=x", "mediagate_key", v, sizeof(v)));
     assert_false(presign_cookie_get("mediagate_key=", "mediagate_key", v, sizeof(v)));
     assert_false(presign_cookie_get("other=1", "mediagate_key", v, sizeof(v)));
+    assert_false(presign_cookie_get("mediagate_key=x%00y", "mediagate_key", v, sizeof(v)));
     assert_false(presign_cookie_get(NULL, "mediagate_key", v, sizeof(v)));
     char small[4];
     assert_false(
