@@ -1,17 +1,17 @@
 /*
  * cmd_s3.c - thin CLIs over the S3 client: put, get, uploads, create-bucket.
  *
- * put: a regular file no larger than the single-PUT threshold streams up in one PUT with its
- * length; anything larger, and stdin (length unknown), goes by multipart, one part buffer at
- * a time. A stdin stream that ends within the first part is sent as one PUT. The ETag S3
- * returns is checked against the MD5s computed while reading. On SIGINT/SIGTERM, a failed
- * part or a failed completion the multipart upload is aborted: nothing partial is left.
+ * put: reads FILE (or stdin) and writes it through media/s3_upload.c, the one upload path:
+ * a regular file no larger than the threshold streams up in one PUT with its length; larger
+ * files and stdin go by multipart (a stdin stream that ends within the first part is one
+ * PUT). On SIGINT/SIGTERM or any failure nothing partial is left.
  */
 #include "cli.h"
 #include "media/config.h"
 #include "media/hash.h"
 #include "media/mem.h"
 #include "media/s3_client.h"
+#include "media/s3_upload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,53 +67,6 @@ static media_s3_client *open_client(const char *cmd, const char *bucket, media_s
 
 /* ---- put ---- */
 
-typedef struct {
-    int fd;
-    media_digest *md5;
-    media_digest *sha256;
-    uint64_t bytes;
-    int read_errno;
-} file_source;
-
-static size_t read_file(void *ud, char *buf, size_t cap)
-{
-    file_source *s = ud;
-    for (;;) {
-        if (interrupted)
-            return MEDIA_READ_ABORT;
-        ssize_t n = read(s->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            s->read_errno = errno;
-            return MEDIA_READ_ABORT;
-        }
-        media_digest_update(s->md5, buf, (size_t)n);
-        media_digest_update(s->sha256, buf, (size_t)n);
-        s->bytes += (uint64_t)n;
-        return (size_t)n;
-    }
-}
-
-/* Fill buf with up to cap bytes; returns the count (< cap only at end of input), or -1. */
-static ssize_t read_full(int fd, char *buf, size_t cap)
-{
-    size_t got = 0;
-    while (got < cap) {
-        if (interrupted)
-            return -1;
-        ssize_t n = read(fd, buf + got, cap - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
 static void print_result(const char *key, uint64_t size, const char *etag, media_digest *sha)
 {
     uint8_t h[MEDIA_SHA256_LEN];
@@ -131,83 +84,37 @@ static void print_result(const char *key, uint64_t size, const char *etag, media
            etag, hex);
 }
 
-static int put_multipart(media_s3_client *c, const char *key, int fd, char *buf, size_t part_size,
-                         size_t first_len, const media_s3_put_options *po, media_digest *sha)
+/* Read fd to its end into the uploader, hashing as it goes. True when all of it was read. */
+static bool read_into(int fd, media_s3_uploader *u, media_digest *sha, media_error *err)
 {
-    media_error err;
-    char upload_id[256];
-    if (media_s3_multipart_create(c, key, po, upload_id, sizeof(upload_id), &err) != MEDIA_OK)
-        return cli_fail_err("put", CLI_FAILED, &err);
-
-    size_t cap = 64, count = 0;
-    media_s3_part *parts = media_malloc(cap * sizeof(*parts));
-    media_digest *md5_of_md5s = media_digest_new(MEDIA_DIGEST_MD5);
-    uint64_t total = 0;
-    size_t len = first_len;
-    int rc = CLI_FAILED;
+    enum { CHUNK = 256 * 1024 };
+    char *buf = media_malloc(CHUNK);
+    bool ok = false;
     for (;;) {
-        if (count == MEDIA_S3_MAX_PARTS) {
-            media_error_set(&err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
-                            "input needs more than %d parts of %zu bytes", MEDIA_S3_MAX_PARTS,
-                            part_size);
-            goto abort;
-        }
-        if (count == cap) {
-            cap *= 2;
-            parts = media_realloc(parts, cap * sizeof(*parts));
-        }
-        uint8_t md5[MEDIA_MD5_LEN];
-        media_md5(buf, len, md5);
-        media_digest_update(md5_of_md5s, md5, sizeof(md5));
-        media_digest_update(sha, buf, len);
-        if (media_s3_multipart_upload_part(c, key, upload_id, (int)count + 1, buf, len,
-                                           &parts[count], &err) != MEDIA_OK)
-            goto abort;
-        count++;
-        total += len;
-        if (len < part_size)
-            break; /* that was the last, short part */
-        ssize_t n = read_full(fd, buf, part_size);
-        if (n < 0) {
-            media_error_set(&err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "%s",
-                            interrupted ? "interrupted" : "reading input failed");
-            goto abort;
-        }
-        if (n == 0)
+        if (interrupted) {
+            media_error_set(err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_PERMANENT, "interrupted");
             break;
-        len = (size_t)n;
+        }
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "reading input failed: %s",
+                            strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            ok = true;
+            break;
+        }
+        media_digest_update(sha, buf, (size_t)n);
+        if (media_s3_upload_write(u, buf, (size_t)n) != MEDIA_OK) {
+            media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "the upload failed");
+            break;
+        }
     }
-    media_s3_object_info info;
-    if (media_s3_multipart_complete(c, key, upload_id, parts, count, &info, &err) != MEDIA_OK)
-        goto abort;
-    uint8_t m[MEDIA_MD5_LEN];
-    char expect[2 * MEDIA_MD5_LEN + 16];
-    media_digest_final(md5_of_md5s, m);
-    media_hex(m, sizeof(m), expect);
-    snprintf(expect + 2 * MEDIA_MD5_LEN, 16, "-%zu", count);
-    if (strcmp(expect, info.etag) != 0) {
-        /* completed but not what we sent: remove it rather than keep a corrupt object */
-        media_error e2;
-        media_s3_delete(c, key, &e2);
-        rc = cli_fail("put", CLI_FAILED,
-                      "multipart ETag %s does not match the parts sent (%s); "
-                      "object deleted",
-                      info.etag, expect);
-        goto out;
-    }
-    print_result(key, total, info.etag, sha);
-    rc = CLI_OK;
-    goto out;
-abort:;
-    media_error aerr;
-    interrupted = 0; /* let the abort request itself run */
-    if (media_s3_multipart_abort(c, key, upload_id, &aerr) != MEDIA_OK)
-        cli_fail("put", CLI_FAILED, "aborting the multipart upload failed too: %s", aerr.message);
-    rc = cli_fail("put", CLI_FAILED, "%s; multipart upload aborted", err.message);
-out:
-    media_digest_destroy(md5_of_md5s);
-    free(parts);
-    return rc;
+    free(buf);
+    return ok;
 }
 
 int cmd_put(int argc, char **argv)
@@ -217,7 +124,7 @@ int cmd_put(int argc, char **argv)
         printf("usage: mediagate put [options] KEY FILE|-\n\n"
                "Upload FILE (or stdin with '-') to KEY and print {key,size_bytes,etag,sha256}.\n"
                "A file up to the threshold goes in one streaming PUT; larger files and stdin\n"
-               "go by multipart upload, one part in memory at a time.\n\n"
+               "go by multipart upload, at most two parts in memory at a time.\n\n"
                "  --content-type T   Content-Type to store (default application/octet-stream)\n"
                "  --cache-control C  Cache-Control to store\n"
                "  --part-size N      multipart part size, >= 5MiB (default 8MiB)\n"
@@ -291,56 +198,28 @@ int cmd_put(int argc, char **argv)
         return CLI_USAGE;
     }
     catch_signals();
-    media_s3_put_options po = {content_type, cache_control, NULL};
+    media_s3_upload_options uo = {(size_t)part_size, (int64_t)threshold, 0, content_type,
+                                  cache_control};
     media_digest *sha = media_digest_new(MEDIA_DIGEST_SHA256);
-    char *buf = NULL;
     int rc = CLI_FAILED;
-
-    if (known && (unsigned long long)st.st_size <= threshold) {
-        file_source src = {fd, media_digest_new(MEDIA_DIGEST_MD5), sha, 0, 0};
-        media_s3_object_info info;
-        media_code mc =
-            media_s3_put(c, key, read_file, &src, (uint64_t)st.st_size, &po, &info, &err);
-        uint8_t m[MEDIA_MD5_LEN];
-        char hex[2 * MEDIA_MD5_LEN + 1];
-        media_digest_final(src.md5, m);
-        media_hex(m, sizeof(m), hex);
-        media_digest_destroy(src.md5);
-        if (mc != MEDIA_OK) {
-            rc = cli_fail_err(CMD, CLI_FAILED, &err);
-        } else if (strcmp(hex, info.etag) != 0) {
-            media_s3_delete(c, key, &err);
-            rc = cli_fail(CMD, CLI_FAILED,
-                          "ETag %s does not match the MD5 sent (%s); object "
-                          "deleted",
-                          info.etag, hex);
-        } else {
-            print_result(key, src.bytes, info.etag, sha);
+    media_s3_uploader *u =
+        media_s3_upload_new(c, key, known ? (int64_t)st.st_size : -1, &uo, NULL, &err);
+    if (u == NULL) {
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    } else {
+        media_error rerr;
+        bool read_ok = read_into(fd, u, sha, &rerr);
+        media_s3_upload_result res;
+        if (media_s3_upload_finish(u, read_ok, &res, &err) == MEDIA_OK) {
+            print_result(key, (uint64_t)res.size_bytes, res.info.etag, sha);
             rc = CLI_OK;
+        } else if (!read_ok && !res.storage_failed) {
+            rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing was stored", rerr.message);
+        } else {
+            rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing partial was kept",
+                          err.message);
         }
-        goto out;
     }
-
-    buf = media_malloc(part_size);
-    ssize_t n = read_full(fd, buf, part_size);
-    if (n < 0) {
-        rc = cli_fail(CMD, CLI_FAILED, "%s", interrupted ? "interrupted" : "reading input failed");
-        goto out;
-    }
-    if ((size_t)n < part_size) { /* all of it fits in one part: one PUT */
-        media_s3_object_info info;
-        if (media_s3_put_buffer(c, key, buf, (size_t)n, &po, &info, &err) != MEDIA_OK) {
-            rc = cli_fail_err(CMD, CLI_FAILED, &err);
-            goto out;
-        }
-        media_digest_update(sha, buf, (size_t)n);
-        print_result(key, (uint64_t)n, info.etag, sha);
-        rc = CLI_OK;
-        goto out;
-    }
-    rc = put_multipart(c, key, fd, buf, part_size, (size_t)n, &po, sha);
-out:
-    free(buf);
     media_digest_destroy(sha);
     media_s3_client_destroy(c);
     media_s3_config_cleanup(&cfg);

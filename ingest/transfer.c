@@ -1,30 +1,25 @@
 /*
  * transfer.c - the fetch -> S3 pipeline (see transfer.h for the contract).
  *
- * Threads: the caller runs the source download (curl easy); an uploader thread runs the S3
- * side. They share one mutex and condition variable:
- *   single PUT: a ring buffer (pipe) the download fills and the PUT's read callback drains;
- *   multipart:  two part slots, FREE -> FILLING (download) -> READY -> UPLOADING -> FREE.
- * Either side sets its abort flag on failure and the other stops at its next step.
+ * The caller's thread runs the source download (curl easy); the bytes go, after the sniffed
+ * first ones decided the type, to media/s3_upload.c, whose uploader thread runs the S3 side.
  */
 #include "transfer.h"
 #include "media/hash.h"
 #include "media/log.h"
 #include "media/mem.h"
+#include "media/s3_upload.h"
 #include "media/source_url.h"
 
 #include <curl/curl.h>
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-typedef enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_UPLOADING } slot_state;
 
 typedef struct {
     const ingest_options *o;
@@ -41,11 +36,10 @@ typedef struct {
     bool body_started;
     uint8_t sniff[INGEST_SNIFF_BYTES];
     size_t sniff_len;
-    bool started; /* the upload mode is decided and the uploader runs */
+    bool started; /* the type is known and the uploader runs */
     const char *type;
     int64_t received;
     media_digest *sha;
-    media_digest *md5; /* whole body; single PUT only */
     bool src_failed;
     media_error src_err;
     bool ssrf_refused;
@@ -53,31 +47,8 @@ typedef struct {
     bool via_proxy;
     struct curl_slist *pin; /* CONNECT_TO: the target address checked for this hop (proxies) */
 
-    /* shared with the uploader, under mu */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool multipart;
-    char *pipe;
-    size_t pipe_cap, pipe_head, pipe_len;
-    char *buf[2];
-    size_t blen[2];
-    slot_state st[2];
-    unsigned seq[2], next_seq, up_seq;
-    int filling;    /* slot the download fills, -1 when none */
-    bool eof;       /* download finished, everything handed over */
-    bool abort_src; /* download failed: uploader must abort */
-    bool abort_up;  /* upload failed: download must stop */
-
-    /* uploader results (read after join) */
-    pthread_t thread;
-    bool thread_started;
-    media_code up_rc;
-    media_error up_err;
-    media_s3_object_info info;
-    media_s3_part *parts;
-    size_t nparts;
-    bool whole_put; /* multipart mode, but the body fit in its first part: one PUT */
-    uint8_t whole_md5[16];
+    media_s3_uploader *up; /* while started */
+    bool up_failed;        /* a write was refused: the upload failed (finish says why) */
 } xfer;
 
 media_error_class ingest_classify_http_status(long status)
@@ -96,248 +67,18 @@ media_code ingest_url_check(const char *url, media_error *err)
     return media_source_url_check(url, err);
 }
 
-/* ---- the sink: single PUT pipe or multipart slots ---- */
+/* ---- the sink: media/s3_upload.c ---- */
 
-static size_t pipe_read(void *ud, char *out, size_t cap)
-{
-    xfer *x = ud;
-    pthread_mutex_lock(&x->mu);
-    while (x->pipe_len == 0 && !x->eof && !x->abort_src)
-        pthread_cond_wait(&x->cv, &x->mu);
-    if (x->abort_src) {
-        pthread_mutex_unlock(&x->mu);
-        return MEDIA_READ_ABORT;
-    }
-    size_t n = x->pipe_len < cap ? x->pipe_len : cap;
-    size_t first = x->pipe_cap - x->pipe_head;
-    if (first > n)
-        first = n;
-    memcpy(out, x->pipe + x->pipe_head, first);
-    memcpy(out + first, x->pipe, n - first);
-    x->pipe_head = (x->pipe_head + n) % x->pipe_cap;
-    x->pipe_len -= n;
-    pthread_cond_broadcast(&x->cv);
-    pthread_mutex_unlock(&x->mu);
-    /* MD5 here, on the uploader's thread, while SHA-256 runs on the download's */
-    media_digest_update(x->md5, out, n);
-    return n;
-}
-
-/* Hand n bytes to the uploader, blocking while it is behind. False when it failed. */
 static bool sink_write(xfer *x, const char *p, size_t n)
 {
-    if (!x->multipart) {
-        pthread_mutex_lock(&x->mu);
-        while (n) {
-            while (x->pipe_len == x->pipe_cap && !x->abort_up)
-                pthread_cond_wait(&x->cv, &x->mu);
-            if (x->abort_up)
-                break;
-            size_t tail = (x->pipe_head + x->pipe_len) % x->pipe_cap;
-            size_t room = x->pipe_cap - x->pipe_len;
-            size_t chunk = n < room ? n : room;
-            size_t first = x->pipe_cap - tail < chunk ? x->pipe_cap - tail : chunk;
-            memcpy(x->pipe + tail, p, first);
-            memcpy(x->pipe, p + first, chunk - first);
-            x->pipe_len += chunk;
-            p += chunk;
-            n -= chunk;
-            pthread_cond_broadcast(&x->cv);
-        }
-        bool ok = !x->abort_up;
-        pthread_mutex_unlock(&x->mu);
-        return ok;
-    }
-    const size_t part = x->o->part_size;
-    while (n) {
-        if (x->filling < 0) {
-            pthread_mutex_lock(&x->mu);
-            for (;;) {
-                if (x->abort_up) {
-                    pthread_mutex_unlock(&x->mu);
-                    return false;
-                }
-                int i = x->st[0] == SLOT_FREE ? 0 : x->st[1] == SLOT_FREE ? 1 : -1;
-                if (i >= 0) {
-                    if (x->buf[i] == NULL)
-                        x->buf[i] = media_malloc(part);
-                    x->st[i] = SLOT_FILLING;
-                    x->blen[i] = 0;
-                    x->seq[i] = x->next_seq++;
-                    x->filling = i;
-                    break;
-                }
-                pthread_cond_wait(&x->cv, &x->mu);
-            }
-            pthread_mutex_unlock(&x->mu);
-        }
-        int i = x->filling;
-        size_t chunk = part - x->blen[i] < n ? part - x->blen[i] : n;
-        memcpy(x->buf[i] + x->blen[i], p, chunk); /* the FILLING slot is the download's */
-        x->blen[i] += chunk;
-        p += chunk;
-        n -= chunk;
-        if (x->blen[i] == part) {
-            pthread_mutex_lock(&x->mu);
-            x->st[i] = SLOT_READY;
-            x->filling = -1;
-            bool failed = x->abort_up;
-            pthread_cond_broadcast(&x->cv);
-            pthread_mutex_unlock(&x->mu);
-            if (failed)
-                return false;
-        }
-    }
-    return true;
+    if (media_s3_upload_write(x->up, p, n) == MEDIA_OK)
+        return true;
+    x->up_failed = true;
+    return false;
 }
 
-/* The download ended: hand over the last part (ok) or tell the uploader to abort. */
-static void sink_finish(xfer *x, bool ok)
-{
-    pthread_mutex_lock(&x->mu);
-    if (ok) {
-        if (x->multipart && x->filling >= 0)
-            x->st[x->filling] = x->blen[x->filling] ? SLOT_READY : SLOT_FREE;
-        x->filling = -1;
-        x->eof = true;
-    } else {
-        x->abort_src = true;
-    }
-    pthread_cond_broadcast(&x->cv);
-    pthread_mutex_unlock(&x->mu);
-}
-
-static void upload_failed(xfer *x)
-{
-    pthread_mutex_lock(&x->mu);
-    x->abort_up = true;
-    pthread_cond_broadcast(&x->cv);
-    pthread_mutex_unlock(&x->mu);
-}
-
-static void *uploader_single(void *arg)
-{
-    xfer *x = arg;
-    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
-    x->up_rc =
-        media_s3_put(x->s3, x->key, pipe_read, x, (uint64_t)x->declared, &po, &x->info, &x->up_err);
-    if (x->up_rc != MEDIA_OK)
-        upload_failed(x);
-    return NULL;
-}
-
-/* Wait for the first part. When the source ended within it (length unknown but small), send
- * it in one PUT from memory instead of starting a multipart upload. True when that happened
- * (x->up_rc tells how it went). */
-static bool first_part_is_whole(xfer *x)
-{
-    pthread_mutex_lock(&x->mu);
-    while (!x->abort_src && x->st[0] != SLOT_READY && x->st[1] != SLOT_READY && !x->eof)
-        pthread_cond_wait(&x->cv, &x->mu);
-    int i = x->st[0] == SLOT_READY ? 0 : x->st[1] == SLOT_READY ? 1 : -1;
-    bool whole = !x->abort_src && x->eof && i >= 0 && x->st[1 - i] != SLOT_READY &&
-                 x->blen[i] < x->o->part_size;
-    pthread_mutex_unlock(&x->mu);
-    if (!whole)
-        return false;
-    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
-    media_md5(x->buf[i], x->blen[i], x->whole_md5);
-    x->whole_put = true;
-    x->up_rc = media_s3_put_buffer(x->s3, x->key, x->buf[i], x->blen[i], &po, &x->info, &x->up_err);
-    if (x->up_rc != MEDIA_OK)
-        upload_failed(x);
-    return true;
-}
-
-/* Abort an upload of ours (never cancelled); forget it once S3 confirmed. When the abort
- * fails the upload stays recorded with the row, for the next attempt or the sweeper. */
-static void abort_upload(xfer *x, const char *upload_id)
-{
-    media_error aerr;
-    if (media_s3_multipart_abort(x->s3, x->key, upload_id, &aerr) != MEDIA_OK)
-        return;
-    if (x->hooks->upload_closed)
-        x->hooks->upload_closed(x->hooks->ud, upload_id);
-}
-
-static void *uploader_multi(void *arg)
-{
-    xfer *x = arg;
-    if (first_part_is_whole(x))
-        return NULL;
-    media_s3_put_options po = {x->type, x->o->cache_control, NULL};
-    char upload_id[256];
-    x->up_rc =
-        media_s3_multipart_create(x->s3, x->key, &po, upload_id, sizeof(upload_id), &x->up_err);
-    if (x->up_rc != MEDIA_OK) {
-        upload_failed(x);
-        return NULL;
-    }
-    /* recorded before any part is sent, so a later attempt or the sweeper can abort it even
-     * if this process dies; refused when our claim was taken over */
-    if (x->hooks->upload_opened &&
-        (x->up_rc = x->hooks->upload_opened(x->hooks->ud, upload_id, &x->up_err)) != MEDIA_OK) {
-        upload_failed(x);
-        abort_upload(x, upload_id);
-        return NULL;
-    }
-    size_t cap = 0;
-    for (;;) {
-        pthread_mutex_lock(&x->mu);
-        int i = -1;
-        for (;;) {
-            if (x->abort_src)
-                break;
-            for (int k = 0; k < 2; k++)
-                if (x->st[k] == SLOT_READY && x->seq[k] == x->up_seq)
-                    i = k;
-            if (i >= 0 || (x->eof && x->st[0] != SLOT_READY && x->st[1] != SLOT_READY))
-                break;
-            pthread_cond_wait(&x->cv, &x->mu);
-        }
-        bool stop = x->abort_src;
-        if (i >= 0 && !stop)
-            x->st[i] = SLOT_UPLOADING;
-        pthread_mutex_unlock(&x->mu);
-        if (stop) {
-            x->up_rc = media_error_set(&x->up_err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
-                                       "download failed");
-            break;
-        }
-        if (i < 0)
-            break; /* everything uploaded */
-        if (x->nparts == MEDIA_S3_MAX_PARTS) {
-            x->up_rc = media_error_set(&x->up_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
-                                       "source needs more than %d parts", MEDIA_S3_MAX_PARTS);
-            break;
-        }
-        if (x->nparts == cap) {
-            cap = cap ? cap * 2 : 16;
-            x->parts = media_realloc(x->parts, cap * sizeof(*x->parts));
-        }
-        x->up_rc =
-            media_s3_multipart_upload_part(x->s3, x->key, upload_id, (int)x->nparts + 1, x->buf[i],
-                                           x->blen[i], &x->parts[x->nparts], &x->up_err);
-        if (x->up_rc != MEDIA_OK)
-            break;
-        x->nparts++;
-        pthread_mutex_lock(&x->mu);
-        x->st[i] = SLOT_FREE;
-        x->up_seq++;
-        pthread_cond_broadcast(&x->cv);
-        pthread_mutex_unlock(&x->mu);
-    }
-    if (x->up_rc == MEDIA_OK)
-        x->up_rc = media_s3_multipart_complete(x->s3, x->key, upload_id, x->parts, x->nparts,
-                                               &x->info, &x->up_err);
-    if (x->up_rc != MEDIA_OK) {
-        upload_failed(x);
-        abort_upload(x, upload_id); /* nothing partial stays behind */
-    }
-    return NULL;
-}
-
-/* Decide the upload mode from the sniffed bytes and the declared length; start uploading. */
+/* Decide the type from the sniffed bytes, start the upload (its mode planned from the
+ * declared length) and hand it those bytes. */
 static bool start_upload(xfer *x)
 {
     if (ingest_sniff_check(x->sniff, x->sniff_len, &x->o->types, &x->type, &x->src_err) !=
@@ -345,22 +86,15 @@ static bool start_upload(xfer *x)
         x->src_failed = true;
         return false;
     }
-    x->multipart = !(x->declared >= 0 && x->declared <= x->o->single_put_max);
-    x->filling = -1;
-    if (!x->multipart) {
-        x->pipe_cap = x->o->pipe_bytes;
-        x->pipe = media_malloc(x->pipe_cap);
-        x->md5 = media_digest_new(MEDIA_DIGEST_MD5); /* fed by pipe_read */
-    }
-    x->started = true;
-    x->thread_started =
-        pthread_create(&x->thread, NULL, x->multipart ? uploader_multi : uploader_single, x) == 0;
-    if (!x->thread_started) {
+    media_s3_upload_options uo = {x->o->part_size, x->o->single_put_max, x->o->pipe_bytes, x->type,
+                                  x->o->cache_control};
+    media_s3_upload_hooks uh = {x->hooks->upload_opened, x->hooks->upload_closed, x->hooks->ud};
+    x->up = media_s3_upload_new(x->s3, x->key, x->declared, &uo, &uh, &x->src_err);
+    if (x->up == NULL) {
         x->src_failed = true;
-        media_error_set(&x->src_err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
-                        "cannot start the upload thread");
         return false;
     }
+    x->started = true;
     return sink_write(x, (const char *)x->sniff, x->sniff_len);
 }
 
@@ -636,38 +370,15 @@ static media_code curl_error(xfer *x, CURLcode cc, media_error *err)
     return media_error_set(err, code, cls, "source download failed: %s", curl_easy_strerror(cc));
 }
 
-static void copy_result(xfer *x, ingest_result *out)
+static void copy_result(xfer *x, const media_s3_upload_result *up, ingest_result *out)
 {
     uint8_t h[MEDIA_SHA256_LEN];
     media_digest_final(x->sha, h);
     media_hex(h, sizeof(h), out->sha256);
     snprintf(out->content_type, sizeof(out->content_type), "%s", x->type ? x->type : "");
     out->size_bytes = x->received;
-    snprintf(out->etag, sizeof(out->etag), "%s", x->info.etag);
-    out->parts = (int)x->nparts;
-}
-
-/* Compare what S3 stored with what was read; delete the object on a mismatch. */
-static media_code verify(xfer *x, media_error *err)
-{
-    char want[64];
-    if (x->whole_put) {
-        media_hex(x->whole_md5, sizeof(x->whole_md5), want);
-    } else if (x->multipart) {
-        media_s3_multipart_etag(x->parts, x->nparts, want);
-    } else {
-        uint8_t m[MEDIA_MD5_LEN];
-        media_digest_final(x->md5, m);
-        media_hex(m, sizeof(m), want);
-    }
-    if (strcmp(want, x->info.etag) == 0)
-        return MEDIA_OK;
-    media_error derr;
-    media_s3_delete(x->s3, x->key, &derr);
-    return media_error_set(err, MEDIA_ERR_CHECKSUM, MEDIA_CLASS_TRANSIENT,
-                           "stored object's ETag %s does not match the bytes sent (%s); object "
-                           "deleted",
-                           x->info.etag, want);
+    snprintf(out->etag, sizeof(out->etag), "%s", up->info.etag);
+    out->parts = up->parts;
 }
 
 struct ingest_source {
@@ -715,10 +426,7 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
     x->s3 = s3;
     x->key = key;
     x->declared = -1;
-    x->filling = -1;
     x->sha = media_digest_new(MEDIA_DIGEST_SHA256);
-    pthread_mutex_init(&x->mu, NULL);
-    pthread_cond_init(&x->cv, NULL);
     if (src) { /* every option is set again below; kept connections and DNS stay */
         x->h = src->h;
         curl_easy_reset(x->h);
@@ -829,7 +537,7 @@ again:
     } else if (x->via_proxy && (connect_status == 407 || x->status == 407)) {
         rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
                              "the egress proxy refused our credentials (HTTP 407)");
-    } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x->abort_up)) {
+    } else if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x->up_failed)) {
         rc = curl_error(x, cc, err);
     } else if (cc == CURLE_OK && !x->body_started &&
                ingest_classify_http_status(x->status) != MEDIA_CLASS_NONE) {
@@ -845,46 +553,40 @@ again:
                              (long long)x->declared);
     }
 
-    if (x->started) {
-        sink_finish(x, rc == MEDIA_OK && cc == CURLE_OK);
-        if (x->thread_started)
-            pthread_join(x->thread, NULL);
-        if (rc == MEDIA_OK && x->up_rc != MEDIA_OK) {
-            rc = x->up_rc;
-            out->failed_storage = true;
+    /* the whole body fit in the sniff buffer: its length is known now, one PUT */
+    if (!x->started && rc == MEDIA_OK) {
+        x->declared = x->received;
+        if (!start_upload(x)) {
+            rc = x->src_err.code;
             if (err)
-                *err = x->up_err;
-        }
-        if (rc == MEDIA_OK)
-            rc = verify(x, err);
-    } else if (rc == MEDIA_OK) {
-        /* the whole body fit in the sniff buffer: sniff it and send it in one PUT */
-        rc = ingest_sniff_check(x->sniff, x->sniff_len, &o->types, &x->type, err);
-        if (rc == MEDIA_OK) {
-            media_s3_put_options po = {x->type, o->cache_control, NULL};
-            x->md5 = media_digest_new(MEDIA_DIGEST_MD5);
-            media_digest_update(x->md5, x->sniff, x->sniff_len);
-            rc = media_s3_put_buffer(s3, key, x->sniff, x->sniff_len, &po, &x->info, err);
-            out->failed_storage = rc != MEDIA_OK;
-            if (rc == MEDIA_OK)
-                rc = verify(x, err);
+                *err = x->src_err;
         }
     }
-    if (rc == MEDIA_OK)
-        copy_result(x, out);
+    if (x->started) {
+        /* the upload's own failure, when the download stopped because of it, is the one to
+         * report (failed_storage); otherwise the download's */
+        media_s3_upload_result up;
+        media_error uerr;
+        bool input_ok = rc == MEDIA_OK && cc == CURLE_OK && !x->up_failed;
+        media_code urc = media_s3_upload_finish(x->up, input_ok, &up, &uerr);
+        x->up = NULL;
+        if (rc == MEDIA_OK && urc != MEDIA_OK) {
+            rc = urc;
+            out->failed_storage = up.storage_failed;
+            if (err)
+                *err = uerr;
+        }
+        if (rc == MEDIA_OK)
+            copy_result(x, &up, out);
+    }
 out:
+    if (x->up) /* left early: nothing of this download may be stored */
+        media_s3_upload_finish(x->up, false, NULL, NULL);
     curl_easy_setopt(x->h, CURLOPT_CONNECT_TO, NULL);
     curl_slist_free_all(x->pin);
     if (src == NULL)
         curl_easy_cleanup(x->h);
     media_digest_destroy(x->sha);
-    media_digest_destroy(x->md5);
-    free(x->pipe);
-    free(x->buf[0]);
-    free(x->buf[1]);
-    free(x->parts);
-    pthread_mutex_destroy(&x->mu);
-    pthread_cond_destroy(&x->cv);
     free(x);
     return rc;
 }
