@@ -6,7 +6,8 @@ usage: invariants.py --tenant T --prefix QUEUE_PREFIX [--wait SECONDS] [--accept
 
 Reads the stack's environment (MEDIAGATE_DATABASE_URL, MEDIAGATE_REDIS_URL, the S3 settings)
 and checks, for every media row of tenant T:
-  1. it settles: no row stays queued or fetching (waits up to --wait seconds for that);
+  1. it settles: no row stays queued or fetching, and no upload id stays recorded (the upload
+     sweeper aborts and forgets those of failed rows) (waits up to --wait seconds for that);
   2. every failed row is explainably failed: an error class and a message;
   3. no ready row without its object, and the object's size and SHA-256 are the row's;
   4. no object without a row that is ready (objects under the tenant's keys);
@@ -60,7 +61,8 @@ def main():
 
     deadline = time.time() + a.wait
     while True:
-        busy = sql(f"SELECT count(*) FROM media WHERE tenant_id = '{t}' AND status IN ('queued', 'fetching')")
+        busy = sql(f"SELECT count(*) FROM media WHERE tenant_id = '{t}'"
+                   " AND (status IN ('queued', 'fetching') OR upload_id IS NOT NULL)")
         if busy[0][0] == "0" or time.time() > deadline:
             break
         time.sleep(0.5)
