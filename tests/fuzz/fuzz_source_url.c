@@ -1,7 +1,7 @@
 /* fuzz_source_url.c - source URL checks, the SSRF address classification, CIDR lists, and
  * the URL helpers that keep credentials out of messages. */
 #include "ingest/ssrf.h"
-#include "ingest/transfer.h"
+#include "ingest/fetch.h"
 #include "media/cidr.h"
 #include "media/mem.h"
 #include "media/redact.h"

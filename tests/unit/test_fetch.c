@@ -1,7 +1,8 @@
-/* test_transfer.c - the pipeline's pure decisions: source status classes and URL checks. */
+/* test_fetch.c - the fetcher's pure parts: status classes, URL checks, pin entries, localhost
+ * names, lookup failures. */
 #include "cmocka_prelude.h"
 
-#include "ingest/transfer.h"
+#include "ingest/fetch.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
