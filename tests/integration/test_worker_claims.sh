@@ -156,4 +156,7 @@ eq "the proxy lost the reply to the dead-letter step once" "$(grep -c cut "$T/cu
 sleep 1
 eq "... and the job has one dead letter, not two" "$(redis-cli -p "$RPORT" XRANGE "$DLQ" - + | grep -c "$gone")" 1
 stop_workers
+# the job accepted through the cutting proxy lost its message with the stream: settle it, so no
+# later test's outbox sweeper inherits a job whose source is gone
+sql "UPDATE media SET status = 'failed', error_class = 'permanent', last_error = 'test over' WHERE id = '$once' AND status = 'queued'" >/dev/null
 finish
