@@ -5,6 +5,7 @@
 #include "hash.h"
 #include "mem.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -235,4 +236,9 @@ void media_base64(const uint8_t *in, size_t n, char *out)
         out[o++] = '=';
     }
     out[o] = '\0';
+}
+
+bool media_equal_ct(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
 }

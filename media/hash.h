@@ -9,6 +9,7 @@
 #ifndef MEDIA_HASH_H
 #define MEDIA_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,10 @@ media_hmac_key *media_hmac_key_new(const void *key, size_t key_len);
 void media_hmac_key_destroy(media_hmac_key *k);
 void media_hmac_key_mac(const media_hmac_key *k, const void *data, size_t len,
                         uint8_t out[MEDIA_SHA256_LEN]);
+
+/* a and b (n bytes each) are equal, compared in time that does not depend on where they
+ * differ (for MACs and tokens). */
+bool media_equal_ct(const void *a, const void *b, size_t n);
 
 /* Lower-case hex of n bytes into out, which holds 2n+1 bytes (NUL-terminated). */
 void media_hex(const uint8_t *in, size_t n, char *out);

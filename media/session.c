@@ -3,7 +3,6 @@
  */
 #include "session.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,5 +55,5 @@ bool media_session_verify(const char *token, const uint8_t key_sha256[MEDIA_SHA2
     char want[2 * MEDIA_SHA256_LEN + 1];
     mac_hex(id, key_sha256, (long long)expires, want);
     const char *got = strrchr(token, '_') + 1;
-    return CRYPTO_memcmp(want, got, 2 * MEDIA_SHA256_LEN) == 0;
+    return media_equal_ct(want, got, 2 * MEDIA_SHA256_LEN);
 }

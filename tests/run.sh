@@ -28,6 +28,9 @@ step "format check (.clang-format)"
 mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null || find media presign ingest cli tests bench -name '*.[ch]')
 clang-format --dry-run --Werror "${sources[@]}"
 
+step "adapter borders (tests/check_adapters.sh: who includes each library)"
+tests/check_adapters.sh
+
 step "build with ASan + UBSan ($BUILD)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMEDIAGATE_SANITIZE=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
