@@ -223,6 +223,138 @@ static media_code replay(media_db *db, media_queue *q, const media_dead_letter *
     return media_queue_dlq_delete(q, d->id, err);
 }
 
+static int dlq_list(int argc, char **argv)
+{
+    static const char *CMD = "dlq";
+    media_error err;
+    int rc = CLI_OK;
+    long limit = 100;
+    if (argc == 4 && strcmp(argv[2], "--limit") == 0)
+        limit = strtol(argv[3], NULL, 10);
+    else if (argc != 2)
+        return cli_fail(CMD, CLI_USAGE, "usage: dlq list [--limit N]");
+    if (limit < 1 || limit > 100000)
+        return cli_fail(CMD, CLI_USAGE, "--limit must be 1..100000");
+    media_queue *q = open_queue(CMD, &err, false);
+    if (q == NULL)
+        return CLI_FAILED;
+    char after[48] = "";
+    long shown = 0;
+    while (shown < limit) {
+        media_dead_letter *d;
+        size_t n;
+        int page = limit - shown > 500 ? 500 : (int)(limit - shown);
+        if (media_queue_dlq_list(q, after, page, &d, &n, &err) != MEDIA_OK) {
+            rc = cli_fail_err(CMD, CLI_FAILED, &err);
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            print_dead(&d[i]);
+        if (n)
+            snprintf(after, sizeof(after), "%s", d[n - 1].id);
+        shown += (long)n;
+        free(d);
+        if (n < (size_t)page)
+            break;
+    }
+    media_queue_close(q);
+    return rc;
+}
+
+static int dlq_show(int argc, char **argv)
+{
+    static const char *CMD = "dlq";
+    media_error err;
+    int rc = CLI_OK;
+    if (argc != 3)
+        return cli_fail(CMD, CLI_USAGE, "usage: dlq show ID");
+    media_queue *q = open_queue(CMD, &err, false);
+    if (q == NULL)
+        return CLI_FAILED;
+    media_dead_letter d;
+    if (media_queue_dlq_get(q, argv[2], &d, &err) != MEDIA_OK)
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    else
+        print_dead(&d);
+    media_queue_close(q);
+    return rc;
+}
+
+static int dlq_replay(int argc, char **argv)
+{
+    static const char *CMD = "dlq";
+    media_error err;
+    int rc = CLI_OK;
+    if (argc != 3)
+        return cli_fail(CMD, CLI_USAGE, "usage: dlq replay ID | --all");
+    media_db *db = cli_open_db(CMD, true);
+    if (db == NULL)
+        return CLI_FAILED;
+    media_queue *q = open_queue(CMD, &err, false);
+    if (q == NULL) {
+        media_db_close(db);
+        return CLI_FAILED;
+    }
+    long replayed = 0;
+    if (strcmp(argv[2], "--all") == 0) {
+        for (;;) {
+            media_dead_letter *d;
+            size_t n;
+            if (media_queue_dlq_list(q, NULL, 200, &d, &n, &err) != MEDIA_OK) {
+                rc = cli_fail_err(CMD, CLI_FAILED, &err);
+                break;
+            }
+            for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+                if (replay(db, q, &d[i], &err) != MEDIA_OK)
+                    rc = cli_fail_err(CMD, CLI_FAILED, &err);
+                else
+                    replayed++;
+            }
+            free(d);
+            if (n == 0 || rc != CLI_OK)
+                break;
+        }
+    } else {
+        media_dead_letter d;
+        if (media_queue_dlq_get(q, argv[2], &d, &err) != MEDIA_OK ||
+            replay(db, q, &d, &err) != MEDIA_OK)
+            rc = cli_fail_err(CMD, CLI_FAILED, &err);
+        else
+            replayed = 1;
+    }
+    printf("{\"replayed\":%ld}\n", replayed);
+    media_queue_close(q);
+    media_db_close(db);
+    return rc;
+}
+
+static int dlq_purge(int argc, char **argv)
+{
+    static const char *CMD = "dlq";
+    media_error err;
+    int rc = CLI_OK;
+    long older = 0;
+    if (argc == 4 && strcmp(argv[2], "--older-than") == 0) {
+        if (cli_parse_duration(argv[3], &older) != 0)
+            return cli_fail(CMD, CLI_USAGE, "--older-than must be a duration like 7d");
+    } else if (argc != 2) {
+        return cli_fail(CMD, CLI_USAGE, "usage: dlq purge [--older-than DURATION]");
+    }
+    media_queue *q = open_queue(CMD, &err, false);
+    if (q == NULL)
+        return CLI_FAILED;
+    long removed = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (media_queue_dlq_purge(q, now, (int64_t)older * 1000, &removed, &err) != MEDIA_OK)
+        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+    else
+        printf("{\"purged\":%ld}\n", removed);
+    media_queue_close(q);
+    return rc;
+}
+
 int cmd_dlq(int argc, char **argv)
 {
     static const char *CMD = "dlq";
@@ -239,122 +371,16 @@ int cmd_dlq(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     const char *sub = argv[1];
-    media_error err;
-    int rc = CLI_OK;
-    if (strcmp(sub, "list") == 0) {
-        long limit = 100;
-        if (argc == 4 && strcmp(argv[2], "--limit") == 0)
-            limit = strtol(argv[3], NULL, 10);
-        else if (argc != 2)
-            return cli_fail(CMD, CLI_USAGE, "usage: dlq list [--limit N]");
-        if (limit < 1 || limit > 100000)
-            return cli_fail(CMD, CLI_USAGE, "--limit must be 1..100000");
-        media_queue *q = open_queue(CMD, &err, false);
-        if (q == NULL)
-            return CLI_FAILED;
-        char after[48] = "";
-        long shown = 0;
-        while (shown < limit) {
-            media_dead_letter *d;
-            size_t n;
-            int page = limit - shown > 500 ? 500 : (int)(limit - shown);
-            if (media_queue_dlq_list(q, after, page, &d, &n, &err) != MEDIA_OK) {
-                rc = cli_fail_err(CMD, CLI_FAILED, &err);
-                break;
-            }
-            for (size_t i = 0; i < n; i++)
-                print_dead(&d[i]);
-            if (n)
-                snprintf(after, sizeof(after), "%s", d[n - 1].id);
-            shown += (long)n;
-            free(d);
-            if (n < (size_t)page)
-                break;
-        }
-        media_queue_close(q);
-        return rc;
-    }
     if ((strcmp(sub, "show") == 0 || strcmp(sub, "replay") == 0) && argc == 3 &&
         strcmp(argv[2], "--all") != 0 && !dead_letter_id_valid(argv[2]))
         return cli_fail(CMD, CLI_USAGE, "a dead letter ID looks like 1700000000000-0 (dlq list)");
-    if (strcmp(sub, "show") == 0) {
-        if (argc != 3)
-            return cli_fail(CMD, CLI_USAGE, "usage: dlq show ID");
-        media_queue *q = open_queue(CMD, &err, false);
-        if (q == NULL)
-            return CLI_FAILED;
-        media_dead_letter d;
-        if (media_queue_dlq_get(q, argv[2], &d, &err) != MEDIA_OK)
-            rc = cli_fail_err(CMD, CLI_FAILED, &err);
-        else
-            print_dead(&d);
-        media_queue_close(q);
-        return rc;
-    }
-    if (strcmp(sub, "replay") == 0) {
-        if (argc != 3)
-            return cli_fail(CMD, CLI_USAGE, "usage: dlq replay ID | --all");
-        media_db *db = cli_open_db(CMD, true);
-        if (db == NULL)
-            return CLI_FAILED;
-        media_queue *q = open_queue(CMD, &err, false);
-        if (q == NULL) {
-            media_db_close(db);
-            return CLI_FAILED;
-        }
-        long replayed = 0;
-        if (strcmp(argv[2], "--all") == 0) {
-            for (;;) {
-                media_dead_letter *d;
-                size_t n;
-                if (media_queue_dlq_list(q, NULL, 200, &d, &n, &err) != MEDIA_OK) {
-                    rc = cli_fail_err(CMD, CLI_FAILED, &err);
-                    break;
-                }
-                for (size_t i = 0; i < n && rc == CLI_OK; i++) {
-                    if (replay(db, q, &d[i], &err) != MEDIA_OK)
-                        rc = cli_fail_err(CMD, CLI_FAILED, &err);
-                    else
-                        replayed++;
-                }
-                free(d);
-                if (n == 0 || rc != CLI_OK)
-                    break;
-            }
-        } else {
-            media_dead_letter d;
-            if (media_queue_dlq_get(q, argv[2], &d, &err) != MEDIA_OK ||
-                replay(db, q, &d, &err) != MEDIA_OK)
-                rc = cli_fail_err(CMD, CLI_FAILED, &err);
-            else
-                replayed = 1;
-        }
-        printf("{\"replayed\":%ld}\n", replayed);
-        media_queue_close(q);
-        media_db_close(db);
-        return rc;
-    }
-    if (strcmp(sub, "purge") == 0) {
-        long older = 0;
-        if (argc == 4 && strcmp(argv[2], "--older-than") == 0) {
-            if (cli_parse_duration(argv[3], &older) != 0)
-                return cli_fail(CMD, CLI_USAGE, "--older-than must be a duration like 7d");
-        } else if (argc != 2) {
-            return cli_fail(CMD, CLI_USAGE, "usage: dlq purge [--older-than DURATION]");
-        }
-        media_queue *q = open_queue(CMD, &err, false);
-        if (q == NULL)
-            return CLI_FAILED;
-        long removed = 0;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        if (media_queue_dlq_purge(q, now, (int64_t)older * 1000, &removed, &err) != MEDIA_OK)
-            rc = cli_fail_err(CMD, CLI_FAILED, &err);
-        else
-            printf("{\"purged\":%ld}\n", removed);
-        media_queue_close(q);
-        return rc;
-    }
+    if (strcmp(sub, "list") == 0)
+        return dlq_list(argc, argv);
+    if (strcmp(sub, "show") == 0)
+        return dlq_show(argc, argv);
+    if (strcmp(sub, "replay") == 0)
+        return dlq_replay(argc, argv);
+    if (strcmp(sub, "purge") == 0)
+        return dlq_purge(argc, argv);
     return cli_fail(CMD, CLI_USAGE, "unknown subcommand '%s' (list, show, replay, purge)", sub);
 }
