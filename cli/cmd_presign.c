@@ -34,12 +34,14 @@ static void help(void)
            media_s3_config_help());
 }
 
-int cmd_presign(int argc, char **argv)
+typedef struct {
+    const char *method, *key, *bucket, *at, *content_type, *disposition;
+    long expires;
+} presign_args;
+
+/* Parse and check the options; CLI_OK or the usage error already printed. */
+static int parse_args(int argc, char **argv, presign_args *a)
 {
-    if (cli_wants_help(argc, argv)) {
-        help();
-        return CLI_OK;
-    }
     static const struct option opts[] = {
         {"method", required_argument, NULL, 'm'},
         {"key", required_argument, NULL, 'k'},
@@ -50,39 +52,38 @@ int cmd_presign(int argc, char **argv)
         {"disposition", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
-    const char *method = "GET", *key = NULL, *bucket = NULL, *at = NULL;
-    const char *content_type = NULL, *disposition = NULL;
-    long expires = 3600;
+    *a = (presign_args){"GET", NULL, NULL, NULL, NULL, NULL, 3600};
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            method = optarg;
+            a->method = optarg;
             break;
         case 'k':
-            key = optarg;
+            a->key = optarg;
             break;
         case 'b':
-            bucket = optarg;
+            a->bucket = optarg;
             break;
         case 'e': {
             char *end;
-            expires = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || expires < 1 || expires > MEDIA_SIGV4_MAX_EXPIRES_S)
+            a->expires = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || a->expires < 1 ||
+                a->expires > MEDIA_SIGV4_MAX_EXPIRES_S)
                 return cli_fail(CMD, CLI_USAGE, "--expires must be an integer in 1..%ld",
                                 MEDIA_SIGV4_MAX_EXPIRES_S);
             break;
         }
         case 'a':
-            at = optarg;
+            a->at = optarg;
             break;
         case 't':
-            content_type = optarg;
+            a->content_type = optarg;
             break;
         case 'd':
-            disposition = optarg;
+            a->disposition = optarg;
             break;
         case ':':
             return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
@@ -92,30 +93,40 @@ int cmd_presign(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(CMD, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-    if (strcmp(method, "GET") && strcmp(method, "PUT") && strcmp(method, "HEAD") &&
-        strcmp(method, "DELETE"))
+    if (strcmp(a->method, "GET") && strcmp(a->method, "PUT") && strcmp(a->method, "HEAD") &&
+        strcmp(a->method, "DELETE"))
         return cli_fail(CMD, CLI_USAGE, "--method must be GET, PUT, HEAD or DELETE");
-    if (key == NULL)
+    if (a->key == NULL)
         return cli_fail(CMD, CLI_USAGE, "--key is required");
-    if ((content_type || disposition) && strcmp(method, "GET") != 0)
+    if ((a->content_type || a->disposition) && strcmp(a->method, "GET") != 0)
         return cli_fail(CMD, CLI_USAGE, "--content-type and --disposition apply to GET only");
-    if (at && !media_sigv4_date_valid(at))
+    if (a->at && !media_sigv4_date_valid(a->at))
         return cli_fail(CMD, CLI_USAGE, "--at must be YYYYMMDDTHHMMSSZ (UTC)");
+    return CLI_OK;
+}
 
+int cmd_presign(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        help();
+        return CLI_OK;
+    }
+    presign_args a;
+    if (parse_args(argc, argv, &a) != CLI_OK)
+        return CLI_USAGE;
     media_error err;
     media_s3_config cfg;
     if (media_s3_config_load(&cfg, cli_env, NULL, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);
     int rc = CLI_USAGE;
     media_sigv4_signer *signer = NULL;
-    if (bucket == NULL)
-        bucket = cfg.bucket[0] ? cfg.bucket : NULL;
+    const char *bucket = a.bucket ? a.bucket : cfg.bucket[0] ? cfg.bucket : NULL;
     if (bucket == NULL) {
         cli_fail(CMD, CLI_USAGE, "MEDIAGATE_S3_BUCKET is not set (or pass --bucket)");
         goto out;
     }
     media_s3_location loc;
-    if (media_s3_locate(&cfg.public_endpoint, cfg.addressing, bucket, key, &loc, &err) !=
+    if (media_s3_locate(&cfg.public_endpoint, cfg.addressing, bucket, a.key, &loc, &err) !=
         MEDIA_OK) {
         cli_fail_err(CMD, CLI_USAGE, &err);
         goto out;
@@ -127,12 +138,9 @@ int cmd_presign(int argc, char **argv)
         goto out;
     }
     char now[17];
-    if (at == NULL) {
-        media_s3_amz_date(time(NULL), now);
-        at = now;
-    }
-    media_sigv4_presign_request req = {method,  loc.host,     loc.path,   at,
-                                       expires, content_type, disposition};
+    media_s3_amz_date(time(NULL), now);
+    media_sigv4_presign_request req = {a.method,  loc.host,       loc.path,     a.at ? a.at : now,
+                                       a.expires, a.content_type, a.disposition};
     char query[MEDIA_SIGV4_MAX_QUERY];
     if (media_sigv4_presign(signer, &req, query, sizeof(query), NULL, &err) != MEDIA_OK) {
         cli_fail_err(CMD, CLI_USAGE, &err);

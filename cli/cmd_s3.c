@@ -117,6 +117,90 @@ static bool read_into(int fd, media_s3_uploader *u, media_digest *sha, media_err
     return ok;
 }
 
+typedef struct {
+    const char *content_type, *cache_control, *bucket, *key, *path;
+    unsigned long long part_size, threshold;
+} put_args;
+
+/* Parse put's options and operands; CLI_OK or the usage error already printed. */
+static int parse_put(int argc, char **argv, put_args *a)
+{
+    static const char *CMD = "put";
+    static const struct option opts[] = {
+        {"content-type", required_argument, NULL, 't'},
+        {"cache-control", required_argument, NULL, 'c'},
+        {"part-size", required_argument, NULL, 'p'},
+        {"threshold", required_argument, NULL, 'T'},
+        {"bucket", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (put_args){"application/octet-stream", NULL, NULL, NULL, NULL, 8ull << 20, 0};
+    int ch;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (ch) {
+        case 't':
+            a->content_type = optarg;
+            break;
+        case 'c':
+            a->cache_control = optarg;
+            break;
+        case 'b':
+            a->bucket = optarg;
+            break;
+        case 'p':
+            if (cli_parse_size(optarg, &a->part_size) || a->part_size < MEDIA_S3_MIN_PART_BYTES ||
+                a->part_size > (1ull << 30))
+                return cli_fail(CMD, CLI_USAGE, "--part-size must be 5MiB..1GiB");
+            break;
+        case 'T':
+            if (cli_parse_size(optarg, &a->threshold) || a->threshold > MEDIA_S3_MAX_PUT_BYTES)
+                return cli_fail(CMD, CLI_USAGE, "--threshold must be a size up to 5GiB");
+            break;
+        case ':':
+            return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return cli_fail(CMD, CLI_USAGE, "expected KEY and FILE (or - for stdin)");
+    a->key = argv[optind];
+    a->path = argv[optind + 1];
+    if (a->threshold == 0)
+        a->threshold = a->part_size;
+    media_error err;
+    if (media_s3_key_check(a->key, &err) != MEDIA_OK)
+        return cli_fail_err(CMD, CLI_USAGE, &err);
+    return CLI_OK;
+}
+
+/* Send fd (declared: its length, -1 unknown) to the key through the one upload path. */
+static int put_fd(media_s3_client *c, const put_args *a, int fd, int64_t declared)
+{
+    static const char *CMD = "put";
+    media_s3_upload_options uo = {(size_t)a->part_size, (int64_t)a->threshold, 0, a->content_type,
+                                  a->cache_control};
+    media_error err;
+    media_s3_uploader *u = media_s3_upload_new(c, a->key, declared, &uo, NULL, &err);
+    if (u == NULL)
+        return cli_fail_err(CMD, CLI_FAILED, &err);
+    media_digest *sha = media_digest_new(MEDIA_DIGEST_SHA256);
+    media_error rerr;
+    bool read_ok = read_into(fd, u, sha, &rerr);
+    media_s3_upload_result res;
+    int rc = CLI_OK;
+    if (media_s3_upload_finish(u, read_ok, &res, &err) == MEDIA_OK)
+        print_result(a->key, (uint64_t)res.size_bytes, res.info.etag, sha);
+    else if (!read_ok && !res.storage_failed)
+        rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing was stored", rerr.message);
+    else
+        rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing partial was kept", err.message);
+    media_digest_destroy(sha);
+    return rc;
+}
+
 int cmd_put(int argc, char **argv)
 {
     static const char *CMD = "put";
@@ -135,94 +219,26 @@ int cmd_put(int argc, char **argv)
                s3_help_env());
         return CLI_OK;
     }
-    static const struct option opts[] = {
-        {"content-type", required_argument, NULL, 't'},
-        {"cache-control", required_argument, NULL, 'c'},
-        {"part-size", required_argument, NULL, 'p'},
-        {"threshold", required_argument, NULL, 'T'},
-        {"bucket", required_argument, NULL, 'b'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *content_type = "application/octet-stream", *cache_control = NULL, *bucket = NULL;
-    unsigned long long part_size = 8ull << 20, threshold = 0;
-    int ch;
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            content_type = optarg;
-            break;
-        case 'c':
-            cache_control = optarg;
-            break;
-        case 'b':
-            bucket = optarg;
-            break;
-        case 'p':
-            if (cli_parse_size(optarg, &part_size) || part_size < MEDIA_S3_MIN_PART_BYTES ||
-                part_size > (1ull << 30))
-                return cli_fail(CMD, CLI_USAGE, "--part-size must be 5MiB..1GiB");
-            break;
-        case 'T':
-            if (cli_parse_size(optarg, &threshold) || threshold > MEDIA_S3_MAX_PUT_BYTES)
-                return cli_fail(CMD, CLI_USAGE, "--threshold must be a size up to 5GiB");
-            break;
-        case ':':
-            return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind != 2)
-        return cli_fail(CMD, CLI_USAGE, "expected KEY and FILE (or - for stdin)");
-    const char *key = argv[optind], *path = argv[optind + 1];
-    if (threshold == 0)
-        threshold = part_size;
-
-    media_error err;
-    if (media_s3_key_check(key, &err) != MEDIA_OK)
-        return cli_fail_err(CMD, CLI_USAGE, &err);
+    put_args a;
+    int rc = parse_put(argc, argv, &a);
+    if (rc != CLI_OK)
+        return rc;
     int fd = 0;
-    bool is_stdin = strcmp(path, "-") == 0;
-    if (!is_stdin && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return cli_fail(CMD, CLI_USAGE, "cannot open %s: %s", path, strerror(errno));
+    bool is_stdin = strcmp(a.path, "-") == 0;
+    if (!is_stdin && (fd = open(a.path, O_RDONLY | O_CLOEXEC)) < 0)
+        return cli_fail(CMD, CLI_USAGE, "cannot open %s: %s", a.path, strerror(errno));
     struct stat st;
     bool known = !is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-
     media_s3_config cfg;
-    media_s3_client *c = open_client(CMD, bucket, &cfg);
+    media_s3_client *c = open_client(CMD, a.bucket, &cfg);
     if (c == NULL) {
-        if (!is_stdin)
-            close(fd);
-        return CLI_USAGE;
-    }
-    catch_signals();
-    media_s3_upload_options uo = {(size_t)part_size, (int64_t)threshold, 0, content_type,
-                                  cache_control};
-    media_digest *sha = media_digest_new(MEDIA_DIGEST_SHA256);
-    int rc = CLI_FAILED;
-    media_s3_uploader *u =
-        media_s3_upload_new(c, key, known ? (int64_t)st.st_size : -1, &uo, NULL, &err);
-    if (u == NULL) {
-        rc = cli_fail_err(CMD, CLI_FAILED, &err);
+        rc = CLI_USAGE;
     } else {
-        media_error rerr;
-        bool read_ok = read_into(fd, u, sha, &rerr);
-        media_s3_upload_result res;
-        if (media_s3_upload_finish(u, read_ok, &res, &err) == MEDIA_OK) {
-            print_result(key, (uint64_t)res.size_bytes, res.info.etag, sha);
-            rc = CLI_OK;
-        } else if (!read_ok && !res.storage_failed) {
-            rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing was stored", rerr.message);
-        } else {
-            rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing partial was kept",
-                          err.message);
-        }
+        catch_signals();
+        rc = put_fd(c, &a, fd, known ? (int64_t)st.st_size : -1);
+        media_s3_client_destroy(c);
+        media_s3_config_cleanup(&cfg);
     }
-    media_digest_destroy(sha);
-    media_s3_client_destroy(c);
-    media_s3_config_cleanup(&cfg);
     if (!is_stdin)
         close(fd);
     return rc;
