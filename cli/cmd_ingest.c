@@ -308,12 +308,9 @@ static void help(void)
            media_s3_config_help(), ingest_options_help());
 }
 
-int cmd_ingest(int argc, char **argv)
+/* Parse options and URLs into b; CLI_OK or the usage error already printed. */
+static int parse_args(int argc, char **argv, batch *b, long *concurrency)
 {
-    if (cli_wants_help(argc, argv)) {
-        help();
-        return CLI_OK;
-    }
     static const struct option opts[] = {
         {"tenant", required_argument, NULL, 't'},
         {"concurrency", required_argument, NULL, 'c'},
@@ -321,8 +318,8 @@ int cmd_ingest(int argc, char **argv)
         {"metadata", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
-    batch b = {.tenant = "default"};
-    long concurrency = 1;
+    b->tenant = "default";
+    *concurrency = 1;
     int ch;
     opterr = 0;
     optind = 1;
@@ -330,18 +327,18 @@ int cmd_ingest(int argc, char **argv)
         char *end;
         switch (ch) {
         case 't':
-            b.tenant = optarg;
+            b->tenant = optarg;
             break;
         case 'c':
-            concurrency = strtol(optarg, &end, 10);
-            if (*end || concurrency < 1 || concurrency > 64)
+            *concurrency = strtol(optarg, &end, 10);
+            if (*end || *concurrency < 1 || *concurrency > 64)
                 return cli_fail(CMD, CLI_USAGE, "--concurrency must be 1..64");
             break;
         case 'k':
-            b.idempotency_key = optarg;
+            b->idempotency_key = optarg;
             break;
         case 'm':
-            b.metadata = optarg;
+            b->metadata = optarg;
             break;
         case ':':
             return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
@@ -349,15 +346,70 @@ int cmd_ingest(int argc, char **argv)
             return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    b.urls = argv + optind;
-    b.count = argc - optind;
-    if (b.count == 0)
+    b->urls = argv + optind;
+    b->count = argc - optind;
+    if (b->count == 0)
         return cli_fail(CMD, CLI_USAGE, "give at least one URL");
-    if (b.idempotency_key && b.count != 1)
+    if (b->idempotency_key && b->count != 1)
         return cli_fail(CMD, CLI_USAGE, "--idempotency-key needs exactly one URL");
-    if (!media_tenant_valid(b.tenant))
+    if (!media_tenant_valid(b->tenant))
         return cli_fail(CMD, CLI_USAGE, "--tenant must be 1-63 characters of a-z 0-9 - _");
+    return CLI_OK;
+}
 
+/* The pipeline: a claimer, `concurrency` transfer threads and a finisher, joined. */
+static void run_batch(batch *b, long concurrency)
+{
+    char host[64] = "cli";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(b->owner, sizeof(b->owner), "ingest-%s-%d", host, (int)getpid());
+    ingest_claims_options co = {cli_env("MEDIAGATE_DATABASE_URL", NULL), CLAIM_LEASE_MS, NULL, NULL,
+                                NULL};
+    b->claims = ingest_claims_start(&co);
+    if (concurrency > b->count)
+        concurrency = b->count;
+    /* the done queue's producers: the claimer and every transfer thread */
+    queue_init(&b->work, (size_t)concurrency, 1);
+    queue_init(&b->done, 0, 1 + (int)concurrency);
+    pthread_t claim, finish, *threads = media_calloc((size_t)concurrency, sizeof(*threads));
+    long started = 0;
+    while (started < concurrency && pthread_create(&threads[started], NULL, transferrer, b) == 0)
+        started++;
+    /* threads that cannot start: fewer transfers is slower, not wrong; none cannot work (the
+     * transfer threads, waiting on an empty work queue, hold nothing yet) */
+    if (started == 0 || pthread_create(&claim, NULL, claimer, b) != 0) {
+        fprintf(stderr, "mediagate ingest: cannot start threads\n");
+        abort();
+    }
+    for (long i = started; i < concurrency; i++)
+        queue_done(&b->done); /* a transfer thread that never started produces nothing */
+    if (started < concurrency)
+        fprintf(stderr, "mediagate ingest: %ld of %ld transfer threads started\n", started,
+                concurrency);
+    if (pthread_create(&finish, NULL, finisher, b) != 0) {
+        fprintf(stderr, "mediagate ingest: cannot start a thread\n");
+        abort();
+    }
+    pthread_join(claim, NULL);
+    for (long i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_join(finish, NULL);
+    ingest_claims_stop(b->claims);
+    free(threads);
+    queue_destroy(&b->work);
+    queue_destroy(&b->done);
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        help();
+        return CLI_OK;
+    }
+    batch b = {0};
+    long concurrency;
+    if (parse_args(argc, argv, &b, &concurrency) != CLI_OK)
+        return CLI_USAGE;
     media_error err;
     media_s3_config s3cfg;
     ingest_options io;
@@ -391,30 +443,7 @@ int cmd_ingest(int argc, char **argv)
 
     b.s3cfg = &s3cfg;
     b.opts = &io;
-    char host[64] = "cli";
-    gethostname(host, sizeof(host) - 1);
-    snprintf(b.owner, sizeof(b.owner), "ingest-%s-%d", host, (int)getpid());
-    ingest_claims_options co = {cli_env("MEDIAGATE_DATABASE_URL", NULL), CLAIM_LEASE_MS, NULL, NULL,
-                                NULL};
-    b.claims = ingest_claims_start(&co);
-    if (concurrency > b.count)
-        concurrency = b.count;
-    /* the done queue's producers: the claimer and every transfer thread */
-    queue_init(&b.work, (size_t)concurrency, 1);
-    queue_init(&b.done, 0, 1 + (int)concurrency);
-    pthread_t claim, finish, *threads = media_calloc((size_t)concurrency, sizeof(*threads));
-    pthread_create(&claim, NULL, claimer, &b);
-    for (long i = 0; i < concurrency; i++)
-        pthread_create(&threads[i], NULL, transferrer, &b);
-    pthread_create(&finish, NULL, finisher, &b);
-    pthread_join(claim, NULL);
-    for (long i = 0; i < concurrency; i++)
-        pthread_join(threads[i], NULL);
-    pthread_join(finish, NULL);
-    ingest_claims_stop(b.claims);
-    free(threads);
-    queue_destroy(&b.work);
-    queue_destroy(&b.done);
+    run_batch(&b, concurrency);
     rc = b.setup_failed ? CLI_FAILED : b.failed ? 3 : CLI_OK;
 out:
     ingest_options_cleanup(&io);
