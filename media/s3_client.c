@@ -376,7 +376,10 @@ static media_code s3_failure(s3_xfer *x, const char *doc, size_t len, media_erro
     return mc;
 }
 
-static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err)
+/* Locate, date, hash and sign one call: its URL (carrying exactly the query that was signed)
+ * and its header list with the Authorization. Both the caller's to free, also on failure. */
+static media_code sign_call(media_s3_client *c, const s3_call *call, char **url_out,
+                            struct curl_slist **list_out, media_error *err)
 {
     media_s3_location loc;
     media_code rc = media_s3_locate(&c->endpoint, c->addressing, c->bucket, call->key, &loc, err);
@@ -415,8 +418,6 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     media_sigv4_result *sig = media_malloc(sizeof(*sig));
     char *url = NULL;
     struct curl_slist *list = NULL;
-    s3_xfer x = {.c = c, .call = call, .mem = call->body, .mem_left = call->body_len};
-    media_buf_init(&x.errbody, ERROR_BODY_MAX);
 
     rc = media_sigv4_sign(c->signer, &req, sig, err);
     if (rc != MEDIA_OK)
@@ -447,6 +448,19 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     if (call->read == NULL && call->body == NULL && strcmp(call->method, "POST") != 0)
         list = curl_slist_append(list, "Content-Type:"); /* nothing to describe */
 
+    rc = MEDIA_OK;
+out:
+    memset(sig, 0, sizeof(*sig));
+    free(sig);
+    *url_out = url;
+    *list_out = list;
+    return rc;
+}
+
+/* Every option of the shared handle for one call. */
+static void configure(media_s3_client *c, s3_call *call, s3_xfer *x, const char *url,
+                      struct curl_slist *list)
+{
     CURL *h = c->curl;
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -467,18 +481,18 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     if (c->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 
     if (strcmp(call->method, "PUT") == 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, &x);
+        curl_easy_setopt(h, CURLOPT_READDATA, x);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
                          (curl_off_t)(call->read ? call->read_len : call->body_len));
     } else if (strcmp(call->method, "POST") == 0) {
@@ -490,7 +504,19 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
     } else if (strcmp(call->method, "GET") != 0) {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
     }
+}
 
+static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err)
+{
+    char *url = NULL;
+    struct curl_slist *list = NULL;
+    s3_xfer x = {.c = c, .call = call, .mem = call->body, .mem_left = call->body_len};
+    media_buf_init(&x.errbody, ERROR_BODY_MAX);
+    media_code rc = sign_call(c, call, &url, &list, err);
+    if (rc != MEDIA_OK)
+        goto out;
+    configure(c, call, &x, url, list);
+    CURL *h = c->curl;
     if (call->info) {
         memset(call->info, 0, sizeof(*call->info));
         call->info->content_length = -1;
@@ -514,8 +540,6 @@ out:
     curl_slist_free_all(list);
     free(url);
     media_buf_cleanup(&x.errbody);
-    memset(sig, 0, sizeof(*sig));
-    free(sig);
     return rc;
 }
 
