@@ -503,42 +503,53 @@ static int on_admin(void *ud, const char *path, media_buf *body, const char **ct
     return 404;
 }
 
-static int on_req(h2o_handler_t *self, h2o_req_t *req)
-{
-    (void)self;
-    loop_thread *lt = (loop_thread *)((char *)req->conn->ctx - offsetof(loop_thread, ctx));
-    server *s = lt->srv;
+/* What every answer needs from the request, read once. */
+typedef struct {
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    char rid[80];
+    char rid[80];     /* the client's X-Request-Id when valid, else a new one */
+    char origin[256]; /* "" when absent or too long */
+    char path[1024];  /* decoded; "/?" when it cannot be a route (see below) */
+    bool get;
+} req_basics;
+
+static void read_basics(h2o_req_t *req, req_basics *b)
+{
+    clock_gettime(CLOCK_MONOTONIC, &b->t0);
     h2o_iovec_t given = header_str(req, "x-request-id");
-    if (given.len && given.len < sizeof(rid)) {
-        memcpy(rid, given.base, given.len);
-        rid[given.len] = '\0';
+    if (given.len && given.len < sizeof(b->rid)) {
+        memcpy(b->rid, given.base, given.len);
+        b->rid[given.len] = '\0';
     } else {
-        rid[0] = '\0';
+        b->rid[0] = '\0';
     }
-    if (!presign_request_id_valid(rid)) {
-        memcpy(rid, "req-", 4);
-        media_uuid7_new(rid + 4);
+    if (!presign_request_id_valid(b->rid)) {
+        memcpy(b->rid, "req-", 4);
+        media_uuid7_new(b->rid + 4);
     }
     h2o_iovec_t origin_v = header_str(req, "origin");
-    char origin[256] = "";
-    if (origin_v.len && origin_v.len < sizeof(origin)) {
-        memcpy(origin, origin_v.base, origin_v.len);
-        origin[origin_v.len] = '\0';
+    b->origin[0] = '\0';
+    if (origin_v.len && origin_v.len < sizeof(b->origin)) {
+        memcpy(b->origin, origin_v.base, origin_v.len);
+        b->origin[origin_v.len] = '\0';
     }
     /* The decoded path as a C string. One that does not fit, or holds a decoded NUL
      * ("/api/v1/media/<id>%00x"), would be cut short and could name another resource: it is
      * replaced by a path no route has, so it answers 404 no-route. */
     size_t plen = req->path_normalized.len;
-    char path[1024];
-    if (plen >= sizeof(path) || memchr(req->path_normalized.base, '\0', plen) != NULL) {
-        snprintf(path, sizeof(path), "/?");
+    if (plen >= sizeof(b->path) || memchr(req->path_normalized.base, '\0', plen) != NULL) {
+        snprintf(b->path, sizeof(b->path), "/?");
     } else {
-        memcpy(path, req->path_normalized.base, plen);
-        path[plen] = '\0';
+        memcpy(b->path, req->path_normalized.base, plen);
+        b->path[plen] = '\0';
     }
+    b->get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
+}
+
+/* Answers that need neither a credential nor a backend thread: oversized headers, health,
+ * draining readiness, the page, the API description, CORS preflight. True when answered. */
+static bool answer_static(server *s, loop_thread *lt, h2o_req_t *req, req_basics *b)
+{
+    const char *rid = b->rid, *origin = b->origin, *path = b->path;
     size_t header_bytes = 0;
     for (size_t i = 0; i < req->headers.size; i++)
         header_bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
@@ -548,32 +559,29 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         presign_problem(&r, 431, "headers-too-large", "Request headers too large", NULL, rid);
         respond(s, req, &r, rid, origin);
         presign_response_cleanup(&r);
-        access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&t0), rid);
-        return 0;
+        access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&b->t0), rid);
+        return true;
     }
-    bool get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
-    bool options = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"));
-
-    if (get && strcmp(path, "/health") == 0) {
+    if (b->get && strcmp(path, "/health") == 0) {
         inline_reply(s, req, 200, "application/json", "{\"status\":\"ok\"}\n", rid, "health",
                      origin);
-        access_log(s, lt, "GET", path, "health", 200, elapsed_s(&t0), rid);
-        return 0;
+        access_log(s, lt, "GET", path, "health", 200, elapsed_s(&b->t0), rid);
+        return true;
     }
-    if (get && strcmp(path, "/ready") == 0 && atomic_load(&s->draining)) {
+    if (b->get && strcmp(path, "/ready") == 0 && atomic_load(&s->draining)) {
         inline_reply(s, req, 503, "application/json",
                      "{\"status\":\"draining\",\"components\":{}}\n", rid, "ready", origin);
-        access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&t0), rid);
-        return 0;
+        access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&b->t0), rid);
+        return true;
     }
-    if (get && serve_page(s, lt, req, path, rid, origin, &t0))
-        return 0;
-    if (get && strcmp(path, "/api/v1/openapi.json") == 0) {
+    if (b->get && serve_page(s, lt, req, path, rid, origin, &b->t0))
+        return true;
+    if (b->get && strcmp(path, "/api/v1/openapi.json") == 0) {
         inline_reply(s, req, 200, "application/json", presign_openapi_json, rid, "openapi", origin);
-        access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&t0), rid);
-        return 0;
+        access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&b->t0), rid);
+        return true;
     }
-    if (options) { /* CORS preflight */
+    if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"))) { /* CORS */
         int status = cors_allowed(s, origin) ? 204 : 403;
         if (status == 204) {
             add_str(req, "access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
@@ -582,66 +590,65 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             add_str(req, "access-control-max-age", "600");
         }
         inline_reply(s, req, status, "application/json", "", rid, "preflight", origin);
-        access_log(s, lt, "OPTIONS", path, "preflight", status, elapsed_s(&t0), rid);
-        return 0;
+        access_log(s, lt, "OPTIONS", path, "preflight", status, elapsed_s(&b->t0), rid);
+        return true;
     }
+    return false;
+}
 
-    if (get && strcmp(path, "/ready") == 0) { /* at most one check a second (defect 6) */
-        presign_response r;
-        presign_response_init(&r);
-        bool done = presign_ready_cached(s->state, &r);
-        if (done)
-            answer_now(s, lt, req, &r, path, rid, origin, &t0);
+/* Answers from the loop's memory: a cached readiness, the fast path (a known key and a cached
+ * record), the gate for requests without a known-good key (the client address's budget,
+ * known-bad keys), and shedding when the backend queue is full. True when answered. */
+static bool answer_on_loop(server *s, loop_thread *lt, h2o_req_t *req, req_basics *b)
+{
+    presign_response r;
+    presign_response_init(&r);
+    bool done = false;
+    if (b->get && strcmp(b->path, "/ready") == 0) { /* at most one check a second (defect 6) */
+        done = presign_ready_cached(s->state, &r);
+    } else if (b->get && lt->signer && try_fast(s, lt, req, b->path, b->rid, b->origin, &b->t0)) {
         presign_response_cleanup(&r);
-        if (done)
-            return 0;
+        return true;
     } else {
-        if (get && lt->signer && try_fast(s, lt, req, path, rid, origin, &t0))
-            return 0;
-        /* no known-good key: the client address's budget, and known-bad keys, on the loop */
-        char auth[512] = "", cookie[1024] = "";
+        char auth[512] = "", cookie[1024] = "", method[16] = "";
         bool fits = cstr(header(req, H2O_TOKEN_AUTHORIZATION), auth, sizeof(auth)) &&
                     cstr(header(req, H2O_TOKEN_COOKIE), cookie, sizeof(cookie));
-        char method[16] = "";
         cstr(req->method, method, sizeof(method));
         presign_request gr = {method,
-                              path,
+                              b->path,
                               "",
                               fits && auth[0] ? auth : NULL,
                               fits && cookie[0] ? cookie : NULL,
                               NULL,
-                              rid,
+                              b->rid,
                               NULL,
                               0};
         uint8_t key[16];
         client_key(s, req, key);
-        presign_response r;
-        presign_response_init(&r);
-        bool refused = presign_gate(s->state, &gr, key, &r);
-        if (refused)
-            answer_now(s, lt, req, &r, path, rid, origin, &t0);
-        presign_response_cleanup(&r);
-        if (refused)
-            return 0;
+        done = presign_gate(s->state, &gr, key, &r);
     }
-    if (atomic_load(&s->queued) >= s->c.backend_queue_max) { /* shed load, say when to retry */
-        presign_response r;
-        presign_response_init(&r);
+    if (!done && atomic_load(&s->queued) >= s->c.backend_queue_max) { /* shed, say when */
         presign_problem(&r, 503, "overloaded", "Service overloaded",
-                        "too many requests are waiting; retry shortly", rid);
+                        "too many requests are waiting; retry shortly", b->rid);
         snprintf(r.retry_after, sizeof(r.retry_after), "1");
         snprintf(r.route, sizeof(r.route), "shed");
         media_metric_add(s->shed, 1);
-        answer_now(s, lt, req, &r, path, rid, origin, &t0);
-        presign_response_cleanup(&r);
-        return 0;
+        done = true;
     }
+    if (done)
+        answer_now(s, lt, req, &r, b->path, b->rid, b->origin, &b->t0);
+    presign_response_cleanup(&r);
+    return done;
+}
 
+/* Hand the request to a backend thread (PostgreSQL, Redis, S3); it answers on this loop. */
+static void to_backend(server *s, loop_thread *lt, h2o_req_t *req, const req_basics *b)
+{
     job *j = media_calloc(1, sizeof(*j));
     j->owner = lt;
-    j->t0 = t0;
+    j->t0 = b->t0;
     j->method = dup_iov(req->method);
-    j->path = media_strdup(path);
+    j->path = media_strdup(b->path);
     size_t q = req->query_at == SIZE_MAX ? req->path.len : req->query_at + 1;
     j->query =
         q < req->path.len ? media_strndup(req->path.base + q, req->path.len - q) : media_strdup("");
@@ -653,8 +660,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     j->idempotency_key = idem.len ? dup_iov(idem) : NULL;
     j->body = req->entity.base ? dup_iov(req->entity) : NULL;
     j->body_len = req->entity.len;
-    snprintf(j->request_id, sizeof(j->request_id), "%s", rid);
-    snprintf(j->origin, sizeof(j->origin), "%s", origin);
+    snprintf(j->request_id, sizeof(j->request_id), "%s", b->rid);
+    snprintf(j->origin, sizeof(j->origin), "%s", b->origin);
     presign_response_init(&j->res);
     req_guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
     g->req = req;
@@ -670,6 +677,17 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     s->tail = j;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    loop_thread *lt = (loop_thread *)((char *)req->conn->ctx - offsetof(loop_thread, ctx));
+    server *s = lt->srv;
+    req_basics b;
+    read_basics(req, &b);
+    if (!answer_static(s, lt, req, &b) && !answer_on_loop(s, lt, req, &b))
+        to_backend(s, lt, req, &b);
     return 0;
 }
 
@@ -784,7 +802,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     SSL_CTX *ssl_ctx = NULL;
     if (c->tls_cert[0] && (ssl_ctx = tls_context(c, err)) == NULL)
         return NULL;
-    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK) {
+    if (media_schema_require(c->store.database_url, media_migrations_latest(), err) != MEDIA_OK) {
         SSL_CTX_free(ssl_ctx);
         return NULL;
     }

@@ -6,8 +6,10 @@
  * S3 is copied into a job for the backend pool; the backend thread runs presign_handle with
  * its own connections and posts the response back to the loop that owns the request
  * (h2o_multithread queue). A request whose client went away meanwhile is dropped safely (a
- * guard in the request's pool). /health, /metrics and the OpenAPI document are answered on
- * the loop (no I/O).
+ * guard in the request's pool). /health, the page and the OpenAPI document are answered on
+ * the loop (no I/O); so are cached readiness, the fast path (a cached key and record), the
+ * gate for requests without a known-good key and load shedding. /metrics is served on the
+ * admin listener only (MEDIAGATE_ADMIN_LISTEN).
  *
  * Every response carries X-Request-Id and security headers (nosniff, frame denial,
  * no-referrer, a CSP that allows nothing); allowed CORS origins are echoed. JSON larger than
@@ -29,7 +31,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
                                      media_error *err);
 /* Begin graceful shutdown (async-signal-safe). */
 void presign_server_stop(presign_server *s);
-/* Wait until shutdown completes; frees the server. */
+/* Wait until shutdown completes: threads joined, backends, caches and metrics freed. The
+ * event-loop contexts and the server struct they point into are left to process exit
+ * (libh2o 2.2 has no complete loop teardown), so call this once, then exit. */
 void presign_server_wait(presign_server *s);
 
 /* The OpenAPI 3 document (docs/openapi.json, compiled in). */

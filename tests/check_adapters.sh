@@ -11,7 +11,7 @@ rules=(
   "libpq|libpq-fe.h|media/db.c"
   "hiredis|hiredis/|media/queue.c"
   "libh2o|h2o|presign/server.c"
-  "jansson|jansson.h|presign/api.c"
+  "jansson|jansson.h|presign/body.c"
   "OpenSSL|openssl/|media/hash.c presign/server.c"
 )
 fail=0

@@ -1,0 +1,76 @@
+/*
+ * request.h - one API request and its response as plain data, independent of the HTTP
+ * server, and the pure parsing around them: the route table, query parameters, cookies,
+ * request ids, problem+json bodies.
+ */
+#ifndef PRESIGN_REQUEST_H
+#define PRESIGN_REQUEST_H
+
+#include "media/mem.h"
+#include "media/s3_sign.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One HTTP request, copied out of the server (all strings owned by the caller). */
+typedef struct presign_request {
+    const char *method;
+    const char *path;  /* without the query */
+    const char *query; /* after '?', or "" */
+    const char *authorization;
+    const char *cookie; /* the Cookie header; only the page's session, on read routes */
+    const char *idempotency_key;
+    const char *request_id;
+    const char *body;
+    size_t body_len;
+} presign_request;
+
+/* The response the server writes. Body owned (media_buf). */
+typedef struct presign_response {
+    int status;
+    const char *content_type;
+    char location[MEDIA_SIGV4_MAX_URL];
+    char cache_control[64];
+    char allow[64];
+    char ratelimit[3][24]; /* Limit, Remaining, Reset; "" when not rate limited */
+    char retry_after[24];
+    char set_cookie[256]; /* "" when none */
+    char route[32];       /* for metrics */
+    const char *csp;      /* Content-Security-Policy; NULL: the API's (nothing allowed) */
+    media_buf body;
+} presign_response;
+
+void presign_response_init(presign_response *r);
+void presign_response_cleanup(presign_response *r);
+
+/* A request's route under /api/v1/media: the id ("" for the collection), the sub-resource
+ * ("url", "content", or ""), and whether it writes. */
+typedef struct presign_route {
+    char id[64], sub[16];
+    bool write;
+} presign_route;
+/* Match method and path; 0, or -1 with a 404/405 problem in res. res->route is set either way
+ * (the metrics label). */
+int presign_route_parse(const presign_request *req, presign_response *res, presign_route *rt);
+
+/* Fill a problem+json body: status, slug, title, detail. */
+void presign_problem(presign_response *res, int status, const char *slug, const char *title,
+                     const char *detail, const char *request_id);
+/* Is s a well-formed request id (1..64 of [A-Za-z0-9._-])? */
+bool presign_request_id_valid(const char *s);
+/* Value of cookie `name` in a Cookie header (percent-decoded) into out; false when absent,
+ * empty, undecodable or too long. */
+bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap);
+/* The browser page's session cookie (issue 15, defect 8): issued by POST /app/session for a
+ * valid API key, HttpOnly (the page's script never holds a credential), SameSite=Strict,
+ * Path=/api/v1/media, Secure with TLS or MEDIAGATE_COOKIE_SECURE. It holds a session token
+ * (media/session.h), never the key, and opens the read routes only (GET list, record, /url,
+ * /content), never a write, and only when no Authorization header is sent. */
+#define PRESIGN_SESSION_COOKIE "mediagate_session"
+/* A query parameter's state: absent, present (value decoded into out), or present but unusable
+ * (a malformed %-escape, or longer than out) — which callers answer with 400, never treat as
+ * absent. The first occurrence counts. */
+typedef enum { PRESIGN_QUERY_ABSENT, PRESIGN_QUERY_OK, PRESIGN_QUERY_BAD } presign_query_state;
+presign_query_state presign_query_get(const char *query, const char *name, char *out, size_t cap);
+
+#endif
