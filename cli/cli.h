@@ -9,6 +9,7 @@
 #ifndef MEDIAGATE_CLI_H
 #define MEDIAGATE_CLI_H
 
+#include "media/config.h"
 #include "media/error.h"
 
 #include <stdbool.h>
@@ -27,6 +28,11 @@ typedef struct cli_command {
 
 /* The process environment as a media_env_fn (the only getenv in mediagate). */
 const char *cli_env(const char *name, void *ud);
+
+/* Where the catalog and the queue are (MEDIAGATE_DATABASE_URL, _REDIS_URL, _QUEUE_PREFIX),
+ * loaded from the environment once, on first use, and passed down from here. NULL after
+ * printing "mediagate <cmd>: ..." when a value is malformed (exit 2). */
+const media_store_config *cli_store(const char *cmd);
 
 /* Print "mediagate <cmd>: <message>" to stderr as one line and return code. */
 int cli_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

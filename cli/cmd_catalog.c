@@ -25,7 +25,12 @@ static const char *DB_HELP =
 media_db *cli_open_db(const char *cmd, bool check_schema)
 {
     media_error err;
-    media_db *db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err);
+    const media_store_config *store = cli_store(cmd);
+    if (store == NULL)
+        return NULL;
+    media_db *db = media_store_config_need(store, true, false, &err) == MEDIA_OK
+                       ? media_db_connect(store->database_url, &err)
+                       : NULL;
     if (db == NULL) {
         cli_fail_err(cmd, err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED, &err);
         return NULL;
@@ -95,8 +100,13 @@ int cmd_migrate(int argc, char **argv)
     }
     media_error err;
     media_db *db = NULL;
+    const media_store_config *store = cli_store(CMD);
+    if (store == NULL)
+        return CLI_USAGE;
+    if (media_store_config_need(store, true, false, &err) != MEDIA_OK)
+        return cli_fail_err(CMD, CLI_USAGE, &err);
     for (long waited = 0;; waited++) { /* a refused connection is what waiting is for */
-        db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err);
+        db = media_db_connect(store->database_url, &err);
         if (db || err.code == MEDIA_ERR_CONFIG || waited >= wait_s)
             break;
         sleep(1);

@@ -127,6 +127,7 @@ typedef struct {
     const char *idempotency_key;
     const char *metadata;
     media_s3_config *s3cfg;
+    const media_store_config *store; /* the catalog (the CLI runs without the queue) */
     ingest_options *opts;
     ingest_claims *claims;
     char owner[128];
@@ -165,7 +166,7 @@ static bool stage_open(batch *b, ingest_context *ctx)
     ctx->owner = b->owner;
     ctx->lease_ms = CLAIM_LEASE_MS;
     ctx->shutdown = &cancelled;
-    if ((ctx->db = media_db_connect(cli_env("MEDIAGATE_DATABASE_URL", NULL), &err)) == NULL)
+    if ((ctx->db = media_db_connect(b->store->database_url, &err)) == NULL)
         goto fail;
     media_s3_client_options so;
     media_s3_client_options_init(&so);
@@ -363,8 +364,7 @@ static void run_batch(batch *b, long concurrency)
     char host[64] = "cli";
     gethostname(host, sizeof(host) - 1);
     snprintf(b->owner, sizeof(b->owner), "ingest-%s-%d", host, (int)getpid());
-    ingest_claims_options co = {cli_env("MEDIAGATE_DATABASE_URL", NULL), CLAIM_LEASE_MS, NULL, NULL,
-                                NULL};
+    ingest_claims_options co = {b->store->database_url, CLAIM_LEASE_MS, NULL, NULL, NULL};
     b->claims = ingest_claims_start(&co);
     if (concurrency > b->count)
         concurrency = b->count;
@@ -442,6 +442,7 @@ int cmd_ingest(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     b.s3cfg = &s3cfg;
+    b.store = cli_store(CMD); /* loaded and checked by cli_open_db above */
     b.opts = &io;
     run_batch(&b, concurrency);
     rc = b.setup_failed ? CLI_FAILED : b.failed ? 3 : CLI_OK;

@@ -34,8 +34,17 @@ static void on_stop_signal(int sig)
 
 static media_queue *open_queue(const char *cmd, media_error *err, bool quiet)
 {
-    const char *prefix = cli_env("MEDIAGATE_QUEUE_PREFIX", NULL);
-    media_queue_options qo = {cli_env("MEDIAGATE_REDIS_URL", NULL), prefix, 2000};
+    const media_store_config *store = cli_store(cmd);
+    if (store == NULL) {
+        media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT, "bad configuration");
+        return NULL; /* cli_store said why */
+    }
+    if (media_store_config_need(store, false, true, err) != MEDIA_OK) {
+        if (!quiet)
+            cli_fail_err(cmd, CLI_USAGE, err);
+        return NULL;
+    }
+    media_queue_options qo = {store->redis_url, store->queue_prefix, 2000};
     media_queue *q = media_queue_connect(&qo, err);
     if (q == NULL && !quiet)
         cli_fail_err(cmd, err->code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED, err);
@@ -61,7 +70,10 @@ int cmd_worker(int argc, char **argv)
     ingest_worker_config wc;
     media_s3_config s3;
     ingest_options io;
-    if (ingest_worker_config_load(&wc, cli_env, NULL, &err) != MEDIA_OK)
+    const media_store_config *store = cli_store(CMD);
+    if (store == NULL)
+        return CLI_USAGE;
+    if (ingest_worker_config_load(&wc, store, cli_env, NULL, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);
     if (media_s3_config_load(&s3, cli_env, NULL, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);
@@ -133,7 +145,10 @@ int cmd_enqueue(int argc, char **argv)
     if (bucket == NULL || bucket[0] == '\0')
         return cli_fail(CMD, CLI_USAGE, "MEDIAGATE_S3_BUCKET is not set");
     media_error err, qerr;
-    if (media_queue_url_check(cli_env("MEDIAGATE_REDIS_URL", NULL), &err) != MEDIA_OK)
+    const media_store_config *store = cli_store(CMD);
+    if (store == NULL)
+        return CLI_USAGE;
+    if (media_store_config_need(store, false, true, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);
     media_db *db = cli_open_db(CMD, true);
     if (db == NULL)
@@ -237,7 +252,7 @@ static int dlq_list(int argc, char **argv)
         return cli_fail(CMD, CLI_USAGE, "--limit must be 1..100000");
     media_queue *q = open_queue(CMD, &err, false);
     if (q == NULL)
-        return CLI_FAILED;
+        return err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED;
     char after[48] = "";
     long shown = 0;
     while (shown < limit) {
@@ -270,7 +285,7 @@ static int dlq_show(int argc, char **argv)
         return cli_fail(CMD, CLI_USAGE, "usage: dlq show ID");
     media_queue *q = open_queue(CMD, &err, false);
     if (q == NULL)
-        return CLI_FAILED;
+        return err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED;
     media_dead_letter d;
     if (media_queue_dlq_get(q, argv[2], &d, &err) != MEDIA_OK)
         rc = cli_fail_err(CMD, CLI_FAILED, &err);
@@ -293,7 +308,7 @@ static int dlq_replay(int argc, char **argv)
     media_queue *q = open_queue(CMD, &err, false);
     if (q == NULL) {
         media_db_close(db);
-        return CLI_FAILED;
+        return err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED;
     }
     long replayed = 0;
     if (strcmp(argv[2], "--all") == 0) {
@@ -342,7 +357,7 @@ static int dlq_purge(int argc, char **argv)
     }
     media_queue *q = open_queue(CMD, &err, false);
     if (q == NULL)
-        return CLI_FAILED;
+        return err.code == MEDIA_ERR_CONFIG ? CLI_USAGE : CLI_FAILED;
     long removed = 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -41,7 +41,10 @@ int cmd_serve(int argc, char **argv)
     media_error err;
     static presign_config pc;
     static media_s3_config s3;
-    if (presign_config_load(&pc, cli_env, NULL, &err) != MEDIA_OK)
+    const media_store_config *store = cli_store(CMD);
+    if (store == NULL)
+        return CLI_USAGE;
+    if (presign_config_load(&pc, store, cli_env, NULL, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);
     if (media_s3_config_load(&s3, cli_env, NULL, &err) != MEDIA_OK)
         return cli_fail_err(CMD, CLI_USAGE, &err);

@@ -43,6 +43,19 @@ const char *cli_env(const char *name, void *ud)
     return getenv(name);
 }
 
+const media_store_config *cli_store(const char *cmd)
+{
+    static media_store_config store;
+    static int state; /* 0 not loaded, 1 loaded, -1 malformed */
+    static media_error why;
+    if (state == 0)
+        state = media_store_config_load(&store, cli_env, NULL, &why) == MEDIA_OK ? 1 : -1;
+    if (state > 0)
+        return &store;
+    cli_fail_err(cmd, CLI_USAGE, &why);
+    return NULL;
+}
+
 int cli_fail(const char *cmd, int code, const char *fmt, ...)
 {
     char msg[1024];

@@ -18,8 +18,8 @@ typedef struct ingest_options {
     ingest_type_set types;      /* MEDIAGATE_ALLOWED_TYPES (the image types) */
     int64_t max_bytes;          /* MEDIAGATE_MAX_BYTES (100 MiB) */
     size_t part_size;           /* MEDIAGATE_PART_SIZE (8 MiB; >= 5 MiB) */
-    int64_t single_put_max;     /* MEDIAGATE_SINGLE_PUT_MAX (the part size) */
-    size_t pipe_bytes;          /* buffer between download and a single PUT (256 KiB) */
+    int64_t single_put_max;     /* MEDIAGATE_SINGLE_PUT_MAX (5 GiB: S3's single-PUT limit) */
+    size_t pipe_bytes;          /* buffer between download and a single PUT (1 MiB) */
     long connect_timeout_ms;    /* MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS (10000) */
     long low_speed_bytes;       /* MEDIAGATE_FETCH_LOW_SPEED_BYTES (1024 B/s ...) */
     long low_speed_time_s;      /* MEDIAGATE_FETCH_LOW_SPEED_TIME_S (... for 30 s) */

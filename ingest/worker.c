@@ -85,8 +85,8 @@ static double rand01(void)
 
 /* ---- configuration ---- */
 
-media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, void *ud,
-                                     media_error *err)
+media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_config *store,
+                                     media_env_fn env, void *ud, media_error *err)
 {
     memset(c, 0, sizeof(*c));
     media_code rc;
@@ -110,19 +110,9 @@ media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, 
                                   &c->listen_port, err);
     if (rc != MEDIA_OK)
         return rc;
-    const char *db = env("MEDIAGATE_DATABASE_URL", ud);
-    const char *redis = env("MEDIAGATE_REDIS_URL", ud);
-    if (db == NULL || db[0] == '\0' || strlen(db) >= sizeof(c->database_url))
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_DATABASE_URL is not set");
-    rc = media_queue_url_check(redis, err);
-    if (rc != MEDIA_OK)
+    if ((rc = media_store_config_need(store, true, true, err)) != MEDIA_OK)
         return rc;
-    snprintf(c->database_url, sizeof(c->database_url), "%s", db);
-    snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis);
-    const char *prefix = env("MEDIAGATE_QUEUE_PREFIX", ud);
-    snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s",
-             prefix && prefix[0] ? prefix : "mediagate");
+    c->store = *store;
     char host[64] = "worker";
     gethostname(host, sizeof(host) - 1);
     snprintf(c->name, sizeof(c->name), "%s-%d", host, (int)getpid());
@@ -346,7 +336,7 @@ static void carry_out(ingest_worker *w, media_db *db, media_queue *q, media_job 
     bool changed;
     const char *id = j->row.id;
     int64_t epoch = j->row.claim_epoch;
-    int attempts = j->row.attempts;
+    int attempts = id[0] ? j->row.attempts : job->attempt; /* the row's, once claimed */
     media_code rc = MEDIA_OK;
     switch (oc.action) {
     case INGEST_ACK:
@@ -401,111 +391,125 @@ static void carry_out(ingest_worker *w, media_db *db, media_queue *q, media_job 
     }
 }
 
-static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media_job *job)
+/* Breakers, metrics and the log line for a job that ran (or failed to start); fills the
+ * outcome's S3 wait. */
+static void record_result(ingest_worker *w, const char *host, const ingest_job *j, media_code rc,
+                          const media_error *err, int64_t t0, int64_t t1, ingest_outcome_input *in,
+                          const char *rid, const media_log_fields *extra)
 {
-    media_log_fields fields;
-    job_fields(&fields, job);
-    const media_log_fields *extra = &fields;
-    const char *rid = job->request_id;
-    media_db *db = ctx->db;
-    media_metric_add(w->mx.started, 1);
-    media_error err;
-    media_record row;
-
-    if (job->deliveries > w->c.max_deliveries) {
-        poison(w, db, q, job, extra);
-        return;
-    }
-    /* the source host's breaker is checked before a claim, so no attempt is spent on it */
-    media_code rc = media_catalog_get_any(db, job->media_id, &row, &err);
-    if (rc == MEDIA_ERR_NOT_FOUND) {
-        media_log(MEDIA_LOG_WARN, rid, extra, "no catalog row for the job; dropped");
-        ack(q, job);
-        return;
-    }
-    if (rc != MEDIA_OK) { /* catalog unreachable: hand the job back, no attempt counted */
-        atomic_store(&w->db_ok, false);
-        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable (%s); retry in 1 s",
-                  err.message);
-        reschedule(NULL, q, job, job->attempt, 1000, extra);
-        sleep_ms(500);
-        return;
-    }
-    atomic_store(&w->db_ok, true);
-    char host[256];
-    url_host(row.source_url, host, sizeof(host));
-    int64_t wait = 0;
-    bool host_open = !media_breaker_set_allow(w->hosts, host, now_ms(), &wait);
-    media_record_cleanup(&row);
-    if (host_open) {
-        reschedule(db, q, job, job->attempt, wait > 0 ? (long)wait : 1000, extra);
-        media_metric_add(w->mx.rescheduled, 1);
-        media_log(MEDIA_LOG_INFO, rid, extra,
-                  "source host breaker open; rescheduled in %lld ms without an attempt",
-                  (long long)wait);
-        return;
-    }
-
-    ingest_job j;
-    ingest_outcome_input in = {0};
-    rc = ingest_job_begin(ctx, job->media_id, job->msg_id, &j, &err);
-    if (rc == MEDIA_OK && j.skipped) {
-        media_log(MEDIA_LOG_INFO, rid, extra, "media is %s; nothing to do",
-                  media_status_name(j.row.status));
-        media_metric_add(w->mx.skipped, 1);
-        ack(q, job);
-        ingest_job_end(ctx, &j);
-        return;
-    }
-    if (rc == MEDIA_ERR_BUSY) {
-        media_log(MEDIA_LOG_INFO, rid, extra,
-                  "media is claimed by another worker; rescheduled in %ld s", err.retry_after_s);
-        media_metric_add(w->mx.rescheduled, 1);
-    }
-    int64_t t0 = now_ms(), t1 = t0;
-    if (rc == MEDIA_OK) {
-        media_log(MEDIA_LOG_INFO, rid, extra, "transfer started (claim %lld)",
-                  (long long)j.row.claim_epoch);
-        media_metric_add(w->mx.inflight, 1);
-        rc = ingest_job_transfer(ctx, &j, &err);
-        if (rc == MEDIA_OK)
-            rc = ingest_job_finish(ctx, &j, &err);
-        media_metric_add(w->mx.inflight, -1);
-        t1 = now_ms();
-    }
-    in.rc = rc;
-    in.cls = err.cls;
-    in.retry_after_s = err.retry_after_s;
-    in.failed_storage = j.res.failed_storage;
-    in.claim_lost = ingest_job_claim_lost(ctx, &j);
-    in.shutting_down = w->cancel != 0;
-    in.attempts = j.row.attempts;
     if (rc == MEDIA_OK) {
         pthread_mutex_lock(&w->mu);
         media_breaker_success(&w->s3b);
         pthread_mutex_unlock(&w->mu);
         media_breaker_set_report(w->hosts, host, true, t1);
         media_metric_add(w->mx.succeeded, 1);
-        media_metric_add(w->mx.bytes, (double)j.res.size_bytes);
+        media_metric_add(w->mx.bytes, (double)j->res.size_bytes);
         media_metric_observe(w->mx.duration, (double)(t1 - t0) / 1000.0);
         media_log(MEDIA_LOG_INFO, rid, extra, "ready: %lld bytes, %s, %lld ms",
-                  (long long)j.res.size_bytes, j.res.content_type, (long long)(t1 - t0));
-    } else if (j.res.failed_storage && err.cls != MEDIA_CLASS_PERMANENT) {
+                  (long long)j->res.size_bytes, j->res.content_type, (long long)(t1 - t0));
+    } else if (j->res.failed_storage && err->cls != MEDIA_CLASS_PERMANENT) {
         pthread_mutex_lock(&w->mu);
         media_breaker_failure(&w->s3b, t1);
-        in.s3_wait_ms = media_breaker_wait_ms(&w->s3b, t1);
+        in->s3_wait_ms = media_breaker_wait_ms(&w->s3b, t1);
         pthread_mutex_unlock(&w->mu);
     } else if (rc != MEDIA_ERR_BUSY && rc != MEDIA_ERR_DB && rc != MEDIA_ERR_CANCELLED &&
-               rc != MEDIA_ERR_FENCED && !j.res.failed_storage) {
-        media_breaker_set_report(w->hosts, host, err.cls == MEDIA_CLASS_PERMANENT, t1);
+               rc != MEDIA_ERR_FENCED && rc != MEDIA_ERR_NOT_FOUND && rc != MEDIA_ERR_CONFLICT &&
+               !j->res.failed_storage) {
+        media_breaker_set_report(w->hosts, host, err->cls == MEDIA_CLASS_PERMANENT, t1);
     }
-    ingest_outcome oc = ingest_outcome_decide(&in, &w->c.retry, rand01());
-    if (rc == MEDIA_ERR_CANCELLED && in.shutting_down)
+    if (rc == MEDIA_ERR_CANCELLED && in->shutting_down)
         media_log(MEDIA_LOG_WARN, rid, extra, "transfer cancelled by shutdown; handed back");
-    if (rc == MEDIA_ERR_DB)
+    if (rc == MEDIA_ERR_BUSY) {
+        media_log(MEDIA_LOG_INFO, rid, extra,
+                  "media is claimed by another worker; rescheduled in %ld s", err->retry_after_s);
+        media_metric_add(w->mx.rescheduled, 1);
+    }
+    if (rc == MEDIA_ERR_DB) {
         atomic_store(&w->db_ok, false);
-    carry_out(w, db, q, job, &j, oc, &err, extra);
+        media_log(MEDIA_LOG_ERROR, rid, extra, "catalog unavailable (%s); retry in 1 s",
+                  err->message);
+    }
+}
+
+/* Claim, transfer, finish: the job's one catalog read is its claim. */
+static media_code run_job(ingest_worker *w, ingest_context *ctx, media_job *job, ingest_job *j,
+                          media_error *err, int64_t *t0, int64_t *t1, const media_log_fields *extra)
+{
+    const char *rid = job->request_id;
+    media_code rc = ingest_job_begin(ctx, job->media_id, job->msg_id, j, err);
+    *t0 = *t1 = now_ms();
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        media_log(MEDIA_LOG_WARN, rid, extra, "no catalog row for the job; dropped");
+        return rc;
+    }
+    if (rc != MEDIA_ERR_DB)
+        atomic_store(&w->db_ok, true);
+    if (rc == MEDIA_OK && j->skipped) {
+        media_log(MEDIA_LOG_INFO, rid, extra, "media is %s; nothing to do",
+                  media_status_name(j->row.status));
+        media_metric_add(w->mx.skipped, 1);
+        return MEDIA_ERR_CONFLICT; /* finished before: acknowledged without work */
+    }
+    if (rc != MEDIA_OK)
+        return rc;
+    media_log(MEDIA_LOG_INFO, rid, extra, "transfer started (claim %lld)",
+              (long long)j->row.claim_epoch);
+    media_metric_add(w->mx.inflight, 1);
+    rc = ingest_job_transfer(ctx, j, err);
+    if (rc == MEDIA_OK)
+        rc = ingest_job_finish(ctx, j, err);
+    media_metric_add(w->mx.inflight, -1);
+    *t1 = now_ms();
+    return rc;
+}
+
+static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media_job *job)
+{
+    media_log_fields fields;
+    job_fields(&fields, job);
+    const media_log_fields *extra = &fields;
+    const char *rid = job->request_id;
+    media_metric_add(w->mx.started, 1);
+    if (job->deliveries > w->c.max_deliveries) {
+        poison(w, ctx->db, q, job, extra);
+        return;
+    }
+    /* the source host's breaker is checked before a claim (from the job's own URL), so no
+     * attempt is spent on it */
+    char host[256];
+    url_host(job->source_url, host, sizeof(host));
+    int64_t wait = 0;
+    if (!media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
+        reschedule(ctx->db, q, job, job->attempt, wait > 0 ? (long)wait : 1000, extra);
+        media_metric_add(w->mx.rescheduled, 1);
+        media_log(MEDIA_LOG_INFO, rid, extra,
+                  "source host breaker open; rescheduled in %lld ms without an attempt",
+                  (long long)wait);
+        return;
+    }
+    ingest_job j;
+    media_error err = {0};
+    int64_t t0, t1;
+    media_code rc = run_job(w, ctx, job, &j, &err, &t0, &t1, extra);
+    if (rc == MEDIA_ERR_NOT_FOUND) { /* no row: nothing will ever do this job */
+        ack(q, job);
+        ingest_job_end(ctx, &j);
+        return;
+    }
+    ingest_outcome_input in = {0};
+    in.rc = rc;
+    in.cls = err.cls;
+    in.retry_after_s = err.retry_after_s;
+    in.failed_storage = j.res.failed_storage;
+    in.claim_lost = ingest_job_claim_lost(ctx, &j);
+    in.shutting_down = w->cancel != 0;
+    in.attempts = j.row.id[0] ? j.row.attempts : job->attempt;
+    record_result(w, host, &j, rc, &err, t0, t1, &in, rid, extra);
+    ingest_outcome oc = ingest_outcome_decide(&in, &w->c.retry, rand01());
+    carry_out(w, ctx->db, q, job, &j, oc, &err, extra);
     ingest_job_end(ctx, &j);
+    if (rc == MEDIA_ERR_DB)
+        sleep_ms(500); /* the catalog is down: do not race through the stream meanwhile */
 }
 
 /* ---- threads ---- */
@@ -530,7 +534,7 @@ static void *job_thread(void *arg)
     free(ta);
     media_queue *q = NULL;
     media_error err;
-    media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
+    media_queue_options qo = {w->c.store.redis_url, w->c.store.queue_prefix, 2000};
     media_s3_client_options so;
     media_s3_client_options_init(&so);
     so.cancel = &slot->cancel;
@@ -542,7 +546,7 @@ static void *job_thread(void *arg)
                           .cancel = &slot->cancel,
                           .shutdown = &w->cancel};
     while (!w->stopping) {
-        if (ctx.db == NULL && (ctx.db = media_db_connect(w->c.database_url, &err)) == NULL) {
+        if (ctx.db == NULL && (ctx.db = media_db_connect(w->c.store.database_url, &err)) == NULL) {
             atomic_store(&w->db_ok, false);
             sleep_ms(1000);
             continue;
@@ -653,12 +657,12 @@ static void *keeper_thread(void *arg)
     media_queue *q = NULL;
     media_s3_client *s3 = NULL;
     media_error err;
-    media_queue_options qo = {w->c.redis_url, w->c.queue_prefix, 2000};
+    media_queue_options qo = {w->c.store.redis_url, w->c.store.queue_prefix, 2000};
     int64_t last_promote = 0, last_sweep = 0, last_stats = 0;
     int64_t sweep_every = (w->c.sweep_after_s > 10 ? w->c.sweep_after_s / 2 : 5) * 1000;
     while (!atomic_load(&w->keeper_stop)) {
         sleep_ms(100);
-        if (db == NULL && (db = media_db_connect(w->c.database_url, &err)) == NULL)
+        if (db == NULL && (db = media_db_connect(w->c.store.database_url, &err)) == NULL)
             atomic_store(&w->db_ok, false);
         if (q == NULL && (q = media_queue_connect(&qo, &err)) == NULL)
             atomic_store(&w->redis_ok, false);
@@ -710,9 +714,9 @@ static void *keeper_thread(void *arg)
 ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3_config *s3,
                                    ingest_options *o, media_error *err)
 {
-    if (media_schema_require(c->database_url, media_migrations_latest(), err) != MEDIA_OK)
+    if (media_schema_require(c->store.database_url, media_migrations_latest(), err) != MEDIA_OK)
         return NULL;
-    media_queue_options qo = {c->redis_url, c->queue_prefix, 2000};
+    media_queue_options qo = {c->store.redis_url, c->store.queue_prefix, 2000};
     media_queue *q = media_queue_connect(&qo, err);
     if (q == NULL)
         return NULL;
@@ -742,8 +746,8 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
         free(w);
         return NULL;
     }
-    ingest_claims_options co = {c->database_url, c->claim_timeout_s * 1000, c->redis_url,
-                                c->queue_prefix, c->name};
+    ingest_claims_options co = {c->store.database_url, c->claim_timeout_s * 1000,
+                                c->store.redis_url, c->store.queue_prefix, c->name};
     w->claims = ingest_claims_start(&co);
     w->threads = media_calloc((size_t)c->concurrency, sizeof(pthread_t));
     atomic_store(&w->active, c->concurrency);

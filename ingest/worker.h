@@ -41,14 +41,12 @@ typedef struct ingest_worker_config {
     long breaker_cooldown_ms;  /* MEDIAGATE_BREAKER_COOLDOWN_MS (15000) */
     char listen_host[64];      /* MEDIAGATE_WORKER_LISTEN (127.0.0.1:9464) */
     int listen_port;
-    char database_url[1024]; /* MEDIAGATE_DATABASE_URL */
-    char redis_url[512];     /* MEDIAGATE_REDIS_URL */
-    char queue_prefix[64];   /* MEDIAGATE_QUEUE_PREFIX (mediagate) */
-    char name[128];          /* consumer name: host-pid */
+    media_store_config store; /* the catalog and the queue (needs both) */
+    char name[128];           /* consumer name: host-pid */
 } ingest_worker_config;
 
-media_code ingest_worker_config_load(ingest_worker_config *c, media_env_fn env, void *ud,
-                                     media_error *err);
+media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_config *store,
+                                     media_env_fn env, void *ud, media_error *err);
 const char *ingest_worker_help(void);
 
 typedef struct ingest_worker ingest_worker;

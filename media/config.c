@@ -2,6 +2,7 @@
  * config.c - environment configuration: S3 settings and integer helpers.
  */
 #include "config.h"
+#include "queue.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -43,32 +44,11 @@ static media_code parse_endpoint(const char *name, const char *value, media_endp
     return MEDIA_OK;
 }
 
-media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err)
+/* The endpoints (the workers' and the one named in presigned URLs) and the addressing style. */
+static media_code load_endpoints(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    media_code rc = MEDIA_OK;
+    media_code rc;
     const char *v;
-
-    const char *akid = get(env, ud, "AWS_ACCESS_KEY_ID");
-    const char *secret = get(env, ud, "AWS_SECRET_ACCESS_KEY");
-    if (akid == NULL)
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "AWS_ACCESS_KEY_ID is not set");
-    if (secret == NULL)
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "AWS_SECRET_ACCESS_KEY is not set");
-
-    v = get(env, ud, "AWS_REGION");
-    if (v == NULL)
-        v = get(env, ud, "AWS_DEFAULT_REGION");
-    if (v == NULL)
-        v = "us-east-1";
-    if (strlen(v) >= sizeof(cfg->region) ||
-        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "AWS_REGION must be a region name like us-east-1");
-    snprintf(cfg->region, sizeof(cfg->region), "%s", v);
-
     const char *endpoint = get(env, ud, "MEDIAGATE_S3_ENDPOINT");
     char aws_endpoint[128];
     if (endpoint) {
@@ -107,6 +87,39 @@ media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_S3_ADDRESSING=virtual needs endpoints with DNS names, "
                                "not IP addresses");
+
+    return MEDIA_OK;
+}
+
+media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    media_code rc = MEDIA_OK;
+    const char *v;
+
+    const char *akid = get(env, ud, "AWS_ACCESS_KEY_ID");
+    const char *secret = get(env, ud, "AWS_SECRET_ACCESS_KEY");
+    if (akid == NULL)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_ACCESS_KEY_ID is not set");
+    if (secret == NULL)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_SECRET_ACCESS_KEY is not set");
+
+    v = get(env, ud, "AWS_REGION");
+    if (v == NULL)
+        v = get(env, ud, "AWS_DEFAULT_REGION");
+    if (v == NULL)
+        v = "us-east-1";
+    if (strlen(v) >= sizeof(cfg->region) ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "AWS_REGION must be a region name like us-east-1");
+    snprintf(cfg->region, sizeof(cfg->region), "%s", v);
+
+    rc = load_endpoints(cfg, env, ud, err);
+    if (rc != MEDIA_OK)
+        return rc;
 
     v = get(env, ud, "MEDIAGATE_S3_BUCKET");
     if (v) {
@@ -159,4 +172,46 @@ const char *media_s3_config_help(void)
            "  MEDIAGATE_S3_ADDRESSING       path|virtual (default path with a custom endpoint)\n"
            "  MEDIAGATE_S3_VERIFY_TLS       1|0 verify the S3 server's certificate (default 1)\n"
            "  MEDIAGATE_S3_CA_FILE          CA bundle for the S3 endpoint\n";
+}
+
+media_code media_store_config_load(media_store_config *c, media_env_fn env, void *ud,
+                                   media_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    const char *db = get(env, ud, "MEDIAGATE_DATABASE_URL");
+    const char *redis = get(env, ud, "MEDIAGATE_REDIS_URL");
+    const char *prefix = get(env, ud, "MEDIAGATE_QUEUE_PREFIX");
+    if (db && strlen(db) >= sizeof(c->database_url))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DATABASE_URL is longer than %zu bytes",
+                               sizeof(c->database_url) - 1);
+    if (redis && strlen(redis) >= sizeof(c->redis_url))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_REDIS_URL is longer than %zu bytes",
+                               sizeof(c->redis_url) - 1);
+    if (redis && media_queue_url_check(redis, err) != MEDIA_OK)
+        return MEDIA_ERR_CONFIG;
+    bool prefix_ok = prefix == NULL || strlen(prefix) < sizeof(c->queue_prefix);
+    for (const char *p = prefix; prefix_ok && p && *p; p++)
+        prefix_ok = *p > ' ' && *p < 0x7f; /* Redis keys can hold anything; logs cannot */
+    if (!prefix_ok)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_QUEUE_PREFIX must be 1-63 printable characters, no "
+                               "spaces");
+    snprintf(c->database_url, sizeof(c->database_url), "%s", db ? db : "");
+    snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis ? redis : "");
+    snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s", prefix ? prefix : "mediagate");
+    return MEDIA_OK;
+}
+
+media_code media_store_config_need(const media_store_config *c, bool need_db, bool need_redis,
+                                   media_error *err)
+{
+    if (need_db && c->database_url[0] == '\0')
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DATABASE_URL is not set");
+    if (need_redis && c->redis_url[0] == '\0')
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_REDIS_URL is not set");
+    return MEDIA_OK;
 }

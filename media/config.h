@@ -48,6 +48,23 @@ typedef struct media_s3_config {
 media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud, media_error *err);
 void media_s3_config_cleanup(media_s3_config *cfg);
 
+/* Where the catalog and the queue are. Loaded once by the CLI (media_store_config_load) next
+ * to media_s3_config and passed down: no component reads these variables itself. */
+typedef struct media_store_config {
+    char database_url[1024]; /* MEDIAGATE_DATABASE_URL; "" when unset */
+    char redis_url[512];     /* MEDIAGATE_REDIS_URL; "" when unset */
+    char queue_prefix[64];   /* MEDIAGATE_QUEUE_PREFIX (mediagate) */
+} media_store_config;
+
+/* Load; nothing is required here. MEDIA_ERR_CONFIG naming the variable for a value too long
+ * or a Redis URL that cannot work. Messages never echo a URL (it holds a password). */
+media_code media_store_config_load(media_store_config *c, media_env_fn env, void *ud,
+                                   media_error *err);
+/* What a command needs: the database URL (need_db) and/or the Redis URL (need_redis) set;
+ * MEDIA_ERR_CONFIG naming the variable otherwise. */
+media_code media_store_config_need(const media_store_config *c, bool need_db, bool need_redis,
+                                   media_error *err);
+
 /* Parse a decimal integer setting in [min, max]; unset -> def. MEDIA_ERR_CONFIG on junk. */
 media_code media_config_long(media_env_fn env, void *ud, const char *name, long def, long min,
                              long max, long *out, media_error *err);

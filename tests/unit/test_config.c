@@ -116,6 +116,41 @@ static void test_config_long(void **st)
     assert_int_equal(media_config_long(lookup, &t, "BIG", 1, 0, 100, &v, &err), MEDIA_ERR_CONFIG);
 }
 
+static void test_store_config(void **st)
+{
+    (void)st;
+    media_store_config c;
+    media_error err;
+    env_table none = {{NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &none, &err), MEDIA_OK);
+    assert_string_equal(c.queue_prefix, "mediagate");
+    assert_int_equal(media_store_config_need(&c, true, false, &err), MEDIA_ERR_CONFIG);
+    assert_string_equal(err.message, "MEDIAGATE_DATABASE_URL is not set");
+    assert_int_equal(media_store_config_need(&c, false, true, &err), MEDIA_ERR_CONFIG);
+    assert_string_equal(err.message, "MEDIAGATE_REDIS_URL is not set");
+    assert_int_equal(media_store_config_need(&c, false, false, &err), MEDIA_OK);
+
+    env_table ok = {{"MEDIAGATE_DATABASE_URL", "postgresql://u:" SECRET "@db/m",
+                     "MEDIAGATE_REDIS_URL", "redis://:" SECRET "@r:6379/0",
+                     "MEDIAGATE_QUEUE_PREFIX", "{app}:jobs", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &ok, &err), MEDIA_OK);
+    assert_int_equal(media_store_config_need(&c, true, true, &err), MEDIA_OK);
+    assert_string_equal(c.queue_prefix, "{app}:jobs");
+
+    env_table tls = {{"MEDIAGATE_REDIS_URL", "rediss://:" SECRET "@r:6380", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &tls, &err), MEDIA_ERR_CONFIG);
+    assert_null(strstr(err.message, SECRET));
+    env_table spaced = {{"MEDIAGATE_QUEUE_PREFIX", "my app", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &spaced, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "MEDIAGATE_QUEUE_PREFIX"));
+    char long_url[1100];
+    memset(long_url, 'x', sizeof(long_url) - 1);
+    long_url[sizeof(long_url) - 1] = '\0';
+    env_table big = {{"MEDIAGATE_DATABASE_URL", long_url, NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &big, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "MEDIAGATE_DATABASE_URL"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_custom_endpoint_public_endpoint_and_addressing),
         cmocka_unit_test(test_errors_name_the_variable),
         cmocka_unit_test(test_config_long),
+        cmocka_unit_test(test_store_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
