@@ -1,462 +1,23 @@
 /*
- * api.c - the /api/v1 handlers (see api.h). To add a route: add it to the route table
- * (request.c, presign_route_parse) and presign_handle's dispatch, write its handler, document
- * it in docs/openapi.json (a test calls every route listed there) and in README.
+ * api.c - a request on a backend thread (presign_handle: session, readiness, route, identity,
+ * scope, budget, then the handler) and on the event loop (presign_handle_cached). The
+ * handlers themselves are in handlers.c.
  */
 #include "api.h"
 #include "auth.h"
-#include "state.h"
-#include "media/apikey.h"
-#include "media/catalog.h"
-#include "media/db.h"
-#include "media/enqueue.h"
-#include "media/json.h"
+#include "handlers.h"
 #include "media/log.h"
-#include "media/queue.h"
 #include "media/session.h"
-#include "media/uuid.h"
 
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-/* ---- handlers ---- */
-
-static void catalog_unavailable(presign_backend *b, const presign_request *req,
-                                presign_response *res, const media_error *err)
-{
-    media_metric_add(b->st->dep_db, 1);
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "catalog error: %s", err->message);
-    presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
-    snprintf(res->retry_after, sizeof(res->retry_after), "1");
-    if (err->code == MEDIA_ERR_DB && b->db) { /* reconnect next time */
-        media_db_close(b->db);
-        b->db = NULL;
-    }
-}
-
-static void not_found(const presign_request *req, presign_response *res)
-{
-    presign_problem(res, 404, "not-found", "No such media", NULL, req->request_id);
-}
-
-static void time_text(time_t t, char *out, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The record as JSON, with a presigned url when ready. */
-static void record_body(presign_backend *b, const media_record *r, media_buf *out)
-{
-    media_record_json(r, out);
-    if (r->status != MEDIA_STATUS_READY)
-        return;
-    presign_url u;
-    media_error err;
-    if (presign_policy_url(&b->cfg->policy, b->signer, &b->s3cfg->public_endpoint,
-                           b->s3cfg->addressing, r, 0, PRESIGN_DISPOSITION_DEFAULT, time(NULL), &u,
-                           &err) != MEDIA_OK)
-        return;
-    media_metric_add(b->st->presigns, 1);
-    char at[32];
-    time_text(u.expires_at, at, sizeof(at));
-    out->len--; /* reopen the object */
-    int first = 0;
-    media_json_kv_str(out, "url", u.url, &first);
-    media_json_kv_str(out, "url_expires_at", at, &first);
-    media_buf_appends(out, "}");
-}
-
-static void handle_create(presign_backend *b, const presign_request *req, presign_response *res,
-                          const media_apikey_info *who)
-{
-    presign_create_body body;
-    const char *slug;
-    char detail[256];
-    int status =
-        presign_create_body_parse(req->body, req->body_len, &body, &slug, detail, sizeof(detail));
-    if (status) {
-        presign_problem(res, status, slug,
-                        status == 400                             ? "Request body is not valid JSON"
-                        : strcmp(slug, "invalid-source-url") == 0 ? "Invalid source_url"
-                                                                  : "Invalid request",
-                        detail, req->request_id);
-        return;
-    }
-    media_error err;
-    const char *source = body.source_url;
-    const char *meta_text = body.metadata;
-    media_db *db = presign_backend_db(b, &err);
-    media_queue *q = presign_backend_queue(b, &err);
-    media_create_request cr = {
-        who->tenant,
-        source,
-        req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
-        meta_text,
-        b->s3cfg->bucket,
-        req->request_id};
-    media_record rec;
-    memset(&rec, 0, sizeof(rec));
-    bool created = false, queued = false;
-    media_error qerr;
-    media_code rc =
-        db ? media_enqueue(db, q, &cr, &rec, &created, &queued, &qerr, &err) : MEDIA_ERR_DB;
-    presign_create_body_cleanup(&body);
-    if (rc == MEDIA_ERR_CONFLICT && err.cls == MEDIA_CLASS_PERMANENT) {
-        presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
-                        "this Idempotency-Key was used for a different request", req->request_id);
-    } else if (rc == MEDIA_ERR_INVALID) {
-        presign_problem(res, 422, "invalid-request", "Invalid request", err.message,
-                        req->request_id);
-    } else if (rc != MEDIA_OK) {
-        catalog_unavailable(b, req, res, &err);
-    } else {
-        if (created && !queued) {
-            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
-                      "job accepted, not yet queued (%s); the outbox sweeper will enqueue it",
-                      qerr.message);
-            if (b->q) {
-                media_queue_close(b->q);
-                b->q = NULL;
-            }
-        }
-        res->status = 202;
-        snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
-        record_body(b, &rec, &res->body);
-    }
-    media_record_cleanup(&rec);
-}
-
-static void handle_get(presign_backend *b, const presign_request *req, presign_response *res,
-                       const media_apikey_info *who, const char *id)
-{
-    media_error err;
-    media_record rec;
-    memset(&rec, 0, sizeof(rec));
-    uint64_t version = presign_record_version(b->st, who->tenant, id);
-    media_db *db = presign_backend_db(b, &err);
-    media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
-    if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED))
-        not_found(req, res);
-    else if (rc != MEDIA_OK)
-        catalog_unavailable(b, req, res, &err);
-    else {
-        presign_record_put(b->st, &rec, version);
-        res->status = 200;
-        record_body(b, &rec, &res->body);
-    }
-    media_record_cleanup(&rec);
-}
-
-typedef struct {
-    long expires; /* 0: the default */
-    presign_disposition disp;
-} url_args;
-
-static int url_args_parse(const presign_request *req, presign_response *res, url_args *a)
-{
-    char v[32];
-    a->expires = 0;
-    a->disp = PRESIGN_DISPOSITION_DEFAULT;
-    presign_query_state qs = presign_query_get(req->query, "expires", v, sizeof(v));
-    if (qs != PRESIGN_QUERY_ABSENT) {
-        char *end = v;
-        a->expires = qs == PRESIGN_QUERY_OK ? strtol(v, &end, 10) : 0;
-        if (qs == PRESIGN_QUERY_BAD || end == v || *end || a->expires < 1) {
-            presign_problem(res, 400, "invalid-expires", "Invalid expires",
-                            "expires must be a positive number of seconds", req->request_id);
-            return -1;
-        }
-    }
-    qs = presign_query_get(req->query, "disposition", v, sizeof(v));
-    if (qs == PRESIGN_QUERY_BAD ||
-        (qs == PRESIGN_QUERY_OK && !presign_disposition_parse(v, &a->disp))) {
-        presign_problem(res, 400, "invalid-disposition", "Invalid disposition",
-                        "disposition must be inline or attachment", req->request_id);
-        return -1;
-    }
-    return 0;
-}
-
-/* Answer /url or /content (redirect) for a record that exists and is not deleted. */
-static void url_answer(presign_state *st, media_sigv4_signer *signer, const presign_request *req,
-                       presign_response *res, const media_record *rec, const url_args *a,
-                       bool redirect)
-{
-    if (rec->status == MEDIA_STATUS_FAILED) {
-        presign_problem(res, 410, "media-failed", "Media could not be ingested", rec->last_error,
-                        req->request_id);
-        return;
-    }
-    if (rec->status != MEDIA_STATUS_READY) {
-        char detail[64];
-        snprintf(detail, sizeof(detail), "status is %s", media_status_name(rec->status));
-        presign_problem(res, 409, "media-not-ready", "Media is not ready yet", detail,
-                        req->request_id);
-        return;
-    }
-    presign_url u;
-    media_error err;
-    time_t now = time(NULL);
-    char mk[PRESIGN_HOT_KEY_MAX + 1];
-    int mkl =
-        snprintf(mk, sizeof(mk), "%s/%s|%ld|%d", rec->tenant, rec->id, a->expires, (int)a->disp);
-    bool memo_ok = mkl > 0 && (size_t)mkl < sizeof(mk);
-    memo_url m;
-    if (memo_ok && presign_hot_get(st->urls, mk, (size_t)mkl, presign_hot_now_ms(), &m) &&
-        m.signed_at == presign_policy_window_start(&st->cfg->policy, now)) {
-        /* signed earlier in this window: signing again would give these same bytes */
-        snprintf(u.url, sizeof(u.url), "%s", m.url);
-        u.signed_at = m.signed_at;
-        u.expires_at = m.expires_at;
-        u.cache_max_age_s = presign_policy_cache_max_age(m.expires_at, now);
-    } else if (presign_policy_url(&st->cfg->policy, signer, &st->s3cfg->public_endpoint,
-                                  st->s3cfg->addressing, rec, a->expires, a->disp, now, &u,
-                                  &err) != MEDIA_OK) {
-        if (err.code == MEDIA_ERR_INVALID) /* the expiry the client asked for */
-            presign_problem(res, 400, "invalid-expires", "Invalid expires", err.message,
-                            req->request_id);
-        else { /* ours: the signer's configuration (never the client's fault) */
-            media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "presign failed: %s", err.message);
-            presign_problem(res, 500, "presign-failed", "Could not presign the URL", NULL,
-                            req->request_id);
-        }
-        return;
-    } else if (memo_ok && strlen(u.url) < sizeof(m.url)) {
-        m.signed_at = u.signed_at;
-        m.expires_at = u.expires_at;
-        memcpy(m.url, u.url, strlen(u.url) + 1);
-        presign_hot_put(st->urls, mk, (size_t)mkl, &m,
-                        presign_hot_version(st->urls, mk, (size_t)mkl), presign_hot_now_ms());
-    }
-    media_metric_add(st->presigns, 1);
-    if (redirect) {
-        res->status = 302;
-        snprintf(res->location, sizeof(res->location), "%s", u.url);
-        snprintf(res->cache_control, sizeof(res->cache_control), "private, max-age=%ld",
-                 u.cache_max_age_s);
-        return;
-    }
-    char at[32];
-    time_text(u.expires_at, at, sizeof(at));
-    int first = 1;
-    res->status = 200;
-    media_buf_appends(&res->body, "{");
-    media_json_kv_str(&res->body, "url", u.url, &first);
-    media_json_kv_str(&res->body, "expires_at", at, &first);
-    media_buf_appends(&res->body, "}");
-}
-
-static void handle_url(presign_backend *b, const presign_request *req, presign_response *res,
-                       const media_apikey_info *who, const char *id, bool redirect)
-{
-    url_args a;
-    if (url_args_parse(req, res, &a) != 0)
-        return;
-    media_record rec;
-    if (presign_record_cached(b->st, who->tenant, id, &rec, true)) {
-        url_answer(b->st, b->signer, req, res, &rec, &a, redirect);
-        return;
-    }
-    media_error err;
-    memset(&rec, 0, sizeof(rec));
-    uint64_t version = presign_record_version(b->st, who->tenant, id);
-    media_db *db = presign_backend_db(b, &err);
-    media_code rc = db ? media_catalog_get(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
-    if (rc == MEDIA_ERR_NOT_FOUND || (rc == MEDIA_OK && rec.status == MEDIA_STATUS_DELETED)) {
-        not_found(req, res);
-    } else if (rc != MEDIA_OK) {
-        catalog_unavailable(b, req, res, &err);
-    } else {
-        presign_record_put(b->st, &rec, version);
-        url_answer(b->st, b->signer, req, res, &rec, &a, redirect);
-    }
-    media_record_cleanup(&rec);
-}
-
-static void handle_list(presign_backend *b, const presign_request *req, presign_response *res,
-                        const media_apikey_info *who)
-{
-    char v[64], after[64];
-    long long page = 1;
-    long size = 20;
-    media_status st, *stp = NULL;
-    presign_query_state qa = presign_query_get(req->query, "after", after, sizeof(after));
-    bool keyset = qa != PRESIGN_QUERY_ABSENT;
-    const char *bad = NULL;
-    presign_query_state qs = presign_query_get(req->query, "page", v, sizeof(v));
-    if (qs != PRESIGN_QUERY_ABSENT) {
-        char *end = v;
-        page = qs == PRESIGN_QUERY_OK ? strtoll(v, &end, 10) : 0;
-        if (end == v || *end || page < 1 || page > 1000000000)
-            bad = "page must be an integer >= 1";
-    }
-    qs = presign_query_get(req->query, "size", v, sizeof(v));
-    if (qs != PRESIGN_QUERY_ABSENT) {
-        char *end = v;
-        size = qs == PRESIGN_QUERY_OK ? strtol(v, &end, 10) : 0;
-        if (end == v || *end || size < 1 || size > 100)
-            bad = "size must be 1..100";
-    }
-    qs = presign_query_get(req->query, "status", v, sizeof(v));
-    if (qs != PRESIGN_QUERY_ABSENT) {
-        if (qs == PRESIGN_QUERY_BAD || !media_status_parse(v, &st) || st == MEDIA_STATUS_DELETED)
-            bad = "status must be queued, fetching, ready or failed";
-        stp = &st;
-    }
-    if (keyset && (qa == PRESIGN_QUERY_BAD || !media_uuid_valid(after)))
-        bad = "after must be a cursor from next_cursor";
-    if (bad) {
-        presign_problem(res, 400, "invalid-pagination", "Invalid query", bad, req->request_id);
-        return;
-    }
-    media_error err;
-    media_page p;
-    memset(&p, 0, sizeof(p));
-    media_db *db = presign_backend_db(b, &err);
-    media_code rc = db == NULL ? MEDIA_ERR_DB
-                    : keyset
-                        ? media_catalog_list_after(db, who->tenant, stp, after, (int)size, &p, &err)
-                        : media_catalog_list(db, who->tenant, stp, page, (int)size, &p, &err);
-    if (rc == MEDIA_ERR_INVALID) {
-        presign_problem(res, 400, "invalid-pagination", "Invalid query", err.message,
-                        req->request_id);
-        return;
-    }
-    if (rc != MEDIA_OK) {
-        catalog_unavailable(b, req, res, &err);
-        return;
-    }
-    media_buf *o = &res->body;
-    media_buf_appends(o, "{\"items\":[");
-    for (size_t i = 0; i < p.count; i++) {
-        if (i)
-            media_buf_appends(o, ",");
-        record_body(b, &p.items[i], o);
-    }
-    media_buf_appends(o, "]");
-    int first = 0;
-    if (!keyset) {
-        media_json_kv_int(o, "total", p.total, &first);
-        media_json_kv_int(o, "page", page, &first);
-        media_json_kv_int(o, "size", size, &first);
-        media_json_kv_int(o, "pages", (p.total + size - 1) / size, &first);
-    } else {
-        media_json_kv_int(o, "size", size, &first);
-    }
-    media_json_kv_str(o, "next_cursor", p.next_cursor[0] ? p.next_cursor : NULL, &first);
-    media_buf_appends(o, "}");
-    res->status = 200;
-    media_page_cleanup(&p);
-}
-
-static void handle_delete(presign_backend *b, const presign_request *req, presign_response *res,
-                          const media_apikey_info *who, const char *id)
-{
-    media_error err;
-    media_record rec;
-    memset(&rec, 0, sizeof(rec));
-    media_db *db = presign_backend_db(b, &err);
-    media_code rc = db ? media_catalog_soft_delete(db, who->tenant, id, &rec, &err) : MEDIA_ERR_DB;
-    if (rc == MEDIA_ERR_NOT_FOUND) {
-        not_found(req, res);
-    } else if (rc != MEDIA_OK) {
-        catalog_unavailable(b, req, res, &err);
-    } else {
-        presign_record_invalidate(b->st, who->tenant, id);
-        /* the row is deleted (so no URL is issued any more); the object goes now, and gc
-         * retries objects whose delete failed here */
-        media_s3_client *s3 = presign_backend_s3(b, &err);
-        if (s3 == NULL || media_s3_delete(s3, rec.object_key, &err) != MEDIA_OK) {
-            media_metric_add(b->st->dep_s3, 1);
-            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
-                      "object delete failed (%s); gc will remove it", err.message);
-        }
-        res->status = 204;
-    }
-    media_record_cleanup(&rec);
-}
-
-#define READY_FRESH_MS 1000
-
-static void ready_fill(const ready_cache *rc, presign_response *res)
-{
-    res->status = rc->status;
-    media_buf_appends(&res->body, rc->body);
-}
-
-bool presign_ready_cached(presign_state *st, presign_response *res)
-{
-    ready_cache *rc = &st->ready;
-    int64_t now = presign_hot_now_ms();
-    pthread_mutex_lock(&rc->mu);
-    bool fresh = rc->at_ms && now - rc->at_ms < READY_FRESH_MS;
-    bool answer = fresh || (rc->running && rc->at_ms); /* a check is on its way: the last */
-    if (answer)
-        ready_fill(rc, res);
-    else
-        rc->running = true; /* this request goes to a backend thread and checks */
-    pthread_mutex_unlock(&rc->mu);
-    if (answer)
-        snprintf(res->route, sizeof(res->route), "ready");
-    return answer;
-}
-
-static void handle_ready(presign_backend *b, const presign_request *req, presign_response *res)
-{
-    (void)req;
-    ready_cache *rc = &b->st->ready;
-    pthread_mutex_lock(&rc->mu);
-    bool fresh = rc->at_ms && presign_hot_now_ms() - rc->at_ms < READY_FRESH_MS;
-    if (fresh) { /* another request checked meanwhile */
-        ready_fill(rc, res);
-        pthread_mutex_unlock(&rc->mu);
-        return;
-    }
-    rc->running = true;
-    pthread_mutex_unlock(&rc->mu);
-    media_metric_add(b->st->ready_checks, 1);
-    media_error err;
-    media_db *db = presign_backend_db(b, &err);
-    media_db_result *r = NULL;
-    bool pg = db && media_db_query(db, "SELECT 1", 0, NULL, &r, &err) == MEDIA_OK;
-    media_db_result_free(r);
-    if (!pg && b->db) {
-        media_db_close(b->db);
-        b->db = NULL;
-    }
-    media_queue *q = presign_backend_queue(b, &err);
-    bool redis = q && media_queue_ping(q, &err) == MEDIA_OK;
-    if (!redis && b->q) {
-        media_queue_close(b->q);
-        b->q = NULL;
-    }
-    media_s3_client *s3 = presign_backend_s3(b, &err);
-    bool s3ok = s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
-    bool ok = pg && redis && s3ok;
-    pthread_mutex_lock(&rc->mu);
-    rc->status = ok ? 200 : 503;
-    snprintf(rc->body, sizeof(rc->body),
-             "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
-             "\"s3\":\"%s\"}}\n",
-             ok ? "ready" : "not_ready", pg ? "ok" : "down", redis ? "ok" : "down",
-             s3ok ? "ok" : "down");
-    rc->at_ms = presign_hot_now_ms();
-    rc->running = false;
-    ready_fill(rc, res);
-    pthread_mutex_unlock(&rc->mu);
-}
 
 bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
                            const presign_request *req, presign_response *res)
 {
     presign_route rt;
-    url_args a;
+    presign_url_args a;
     media_apikey_info who;
     media_record rec;
     uint8_t hash[MEDIA_SHA256_LEN];
@@ -468,7 +29,7 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     presign_response probe;
     presign_response_init(&probe);
     bool ok = presign_route_parse(req, &probe, &rt) == 0 && rt.sub[0] != '\0' &&
-              url_args_parse(req, &probe, &a) == 0;
+              presign_url_args_parse(req, &probe, &a) == 0;
     presign_response_cleanup(&probe);
     const char *key = NULL;
     cred_kind kind = ok ? presign_credential(req, true, kbuf, sizeof(kbuf), &key) : CRED_NONE;
@@ -480,7 +41,7 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     if (!presign_rate_take_leased(st, &who, false, res))
         return false;
     snprintf(res->route, sizeof(res->route), "media_%s", rt.sub);
-    url_answer(st, signer, req, res, &rec, &a, strcmp(rt.sub, "content") == 0);
+    presign_url_answer(st, signer, req, res, &rec, &a, strcmp(rt.sub, "content") == 0);
     return true;
 }
 
@@ -529,9 +90,12 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
         handle_session(b, req, res);
         return;
     }
+    presign_ports io;
+    presign_ports_backend(b, &io);
+    presign_handler_ctx c = {b->st, b->signer, &io};
     if (strcmp(req->path, "/ready") == 0) {
         snprintf(res->route, sizeof(res->route), "ready");
-        handle_ready(b, req, res);
+        presign_ready_check(&c, res);
         return;
     }
     presign_route rt;
@@ -549,10 +113,5 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
     }
     if (presign_rate_limit(b, req, res, &who, rt.write) != 0)
         return;
-    if (rt.id[0] == '\0')
-        rt.write ? handle_create(b, req, res, &who) : handle_list(b, req, res, &who);
-    else if (rt.sub[0] == '\0')
-        rt.write ? handle_delete(b, req, res, &who, rt.id) : handle_get(b, req, res, &who, rt.id);
-    else
-        handle_url(b, req, res, &who, rt.id, strcmp(rt.sub, "content") == 0);
+    presign_dispatch(&c, req, &rt, &who, res);
 }

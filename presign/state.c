@@ -3,6 +3,7 @@
  * state.h and api.h).
  */
 #include "state.h"
+#include "media/enqueue.h"
 #include "media/apikey.h"
 #include "media/log.h"
 #include "media/metrics.h"
@@ -140,6 +141,108 @@ media_s3_client *presign_backend_s3(presign_backend *b, media_error *err)
         b->s3 = media_s3_client_new(b->s3cfg, NULL, &o, err);
     }
     return b->s3;
+}
+
+/* ---- the real ports (ports.h) over a backend's connections ---- */
+
+/* A catalog error that means the connection is gone: drop it, the next call reconnects. */
+static media_code db_result(presign_backend *b, media_code rc)
+{
+    if (rc == MEDIA_ERR_DB && b->db) {
+        media_db_close(b->db);
+        b->db = NULL;
+    }
+    return rc;
+}
+
+static media_code port_create(void *ud, const media_create_request *req, media_record *out,
+                              bool *created, bool *queued, media_error *queue_err, media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    if (db == NULL)
+        return MEDIA_ERR_DB;
+    media_queue *q = presign_backend_queue(b, queue_err);
+    media_code rc = media_enqueue(db, q, req, out, created, queued, queue_err, err);
+    if (rc == MEDIA_OK && *created && !*queued && b->q) { /* Redis failed: reconnect next time */
+        media_queue_close(b->q);
+        b->q = NULL;
+    }
+    return db_result(b, rc);
+}
+
+static media_code port_get(void *ud, const char *tenant, const char *id, media_record *out,
+                           media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    return db ? db_result(b, media_catalog_get(db, tenant, id, out, err)) : MEDIA_ERR_DB;
+}
+
+static media_code port_list(void *ud, const char *tenant, const media_status *status,
+                            const char *after, long long page, int size, media_page *out,
+                            media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    if (db == NULL)
+        return MEDIA_ERR_DB;
+    return db_result(b, after ? media_catalog_list_after(db, tenant, status, after, size, out, err)
+                              : media_catalog_list(db, tenant, status, page, size, out, err));
+}
+
+static media_code port_soft_delete(void *ud, const char *tenant, const char *id, media_record *out,
+                                   media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    return db ? db_result(b, media_catalog_soft_delete(db, tenant, id, out, err)) : MEDIA_ERR_DB;
+}
+
+static media_code port_delete_object(void *ud, const char *key, media_error *err)
+{
+    presign_backend *b = ud;
+    media_s3_client *s3 = presign_backend_s3(b, err);
+    return s3 ? media_s3_delete(s3, key, err) : MEDIA_ERR_NETWORK;
+}
+
+static bool port_ping_db(void *ud)
+{
+    presign_backend *b = ud;
+    media_error err;
+    media_db *db = presign_backend_db(b, &err);
+    media_db_result *r = NULL;
+    media_code rc = db ? media_db_query(db, "SELECT 1", 0, NULL, &r, &err) : MEDIA_ERR_DB;
+    media_db_result_free(r);
+    return db_result(b, rc == MEDIA_OK ? MEDIA_OK : MEDIA_ERR_DB) == MEDIA_OK;
+}
+
+static bool port_ping_queue(void *ud)
+{
+    presign_backend *b = ud;
+    media_error err;
+    media_queue *q = presign_backend_queue(b, &err);
+    bool ok = q && media_queue_ping(q, &err) == MEDIA_OK;
+    if (!ok && b->q) {
+        media_queue_close(b->q);
+        b->q = NULL;
+    }
+    return ok;
+}
+
+static bool port_ping_s3(void *ud)
+{
+    presign_backend *b = ud;
+    media_error err;
+    media_s3_client *s3 = presign_backend_s3(b, &err);
+    return s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
+}
+
+void presign_ports_backend(presign_backend *b, presign_ports *out)
+{
+    *out = (presign_ports){port_create,      port_get,           port_list,
+                           port_soft_delete, port_delete_object, port_ping_db,
+                           port_ping_queue,  port_ping_s3,       b};
 }
 
 /* ---- the hot-record cache ---- */

@@ -13,6 +13,7 @@
 #include "media/db.h"
 #include "media/queue.h"
 #include "media/s3_client.h"
+#include "ports.h"
 
 #include <pthread.h>
 
@@ -71,6 +72,9 @@ struct presign_backend {
 media_db *presign_backend_db(presign_backend *b, media_error *err);
 media_queue *presign_backend_queue(presign_backend *b, media_error *err);
 media_s3_client *presign_backend_s3(presign_backend *b, media_error *err);
+
+/* The real ports (ports.h) over b's connections; ud is b. */
+void presign_ports_backend(presign_backend *b, presign_ports *out);
 
 /* The hot-record cache: ready records by tenant and id. put stores only ready records, unless
  * the record changed since version (presign_record_version, read before the catalog); a miss

@@ -1,0 +1,40 @@
+/*
+ * handlers.h - inside the front end: the /api/v1 handlers, for a request that is routed,
+ * authenticated, authorized and within its budget (api.c's presign_handle does that). They
+ * reach PostgreSQL, Redis and S3 only through ports.h, so unit tests run them with fakes.
+ */
+#ifndef PRESIGN_HANDLERS_H
+#define PRESIGN_HANDLERS_H
+
+#include "media/apikey.h"
+#include "state.h"
+
+typedef struct presign_handler_ctx {
+    presign_state *st;          /* caches, metrics, configuration (st->cfg, st->s3cfg) */
+    media_sigv4_signer *signer; /* the calling thread's */
+    const presign_ports *io;
+} presign_handler_ctx;
+
+/* The route's handler: create, list, get, delete, url or content. */
+void presign_dispatch(const presign_handler_ctx *c, const presign_request *req,
+                      const presign_route *rt, const media_apikey_info *who, presign_response *res);
+
+/* /ready: PostgreSQL, Redis and S3 checked and the result kept for a second (see
+ * presign_ready_cached in api.h); a check made meanwhile by another request answers. */
+void presign_ready_check(const presign_handler_ctx *c, presign_response *res);
+
+/* The query of /url and /content: expires (0: the policy's default) and disposition. 0, or -1
+ * with a 400 in res. */
+typedef struct presign_url_args {
+    long expires;
+    presign_disposition disp;
+} presign_url_args;
+int presign_url_args_parse(const presign_request *req, presign_response *res, presign_url_args *a);
+
+/* Answer /url (JSON) or /content (302) for a record that exists and is not deleted: 410 when
+ * it failed, 409 when not ready; a URL signed earlier in the same window is reused. */
+void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const presign_request *req,
+                        presign_response *res, const media_record *rec, const presign_url_args *a,
+                        bool redirect);
+
+#endif
