@@ -40,13 +40,18 @@ typedef struct ingest_job {
     int claim;         /* handle in the claim keeper; -1 when none */
     bool skipped;      /* the row was ready, failed or deleted: nothing to do */
     ingest_result res; /* the transfer's result */
+    /* an earlier attempt's upload S3 did not confirm aborted: the transfer does not start
+     * (a storage failure), so the old upload stays recorded until it is */
+    media_code leftovers_rc;
+    media_error leftovers_err;
 } ingest_job;
 
 /*
  * Claim media_id for this context's owner (msg_id: the job's Redis message, or NULL). Before
  * returning, abort what an earlier holder left open: the upload recorded with the row and, when
  * the row was claimed before, any other upload under its key (that holder's claim ran out, so
- * it has stopped).
+ * it has stopped). When S3 does not confirm those aborts, ingest_job_transfer fails at once as
+ * a storage failure (j->leftovers_rc), so a new upload never replaces a recorded one.
  * MEDIA_OK: claimed (j->row), or j->skipped with j->row as it is.
  * MEDIA_ERR_BUSY: another worker holds a live claim (err->retry_after_s: for how long).
  * Other errors are the catalog's. Call ingest_job_end in every case.

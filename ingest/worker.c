@@ -613,7 +613,8 @@ static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
                       err.message);
             break; /* S3 is struggling: next round */
         }
-        media_catalog_forget_upload(db, m->id, m->upload_id, &err);
+        /* not forgotten: the next round aborts it again (S3 says it is gone) and forgets it */
+        (void)media_catalog_forget_upload(db, m->id, m->upload_id, &err);
         media_metric_add(w->mx.uploads_swept, 1);
         media_log(MEDIA_LOG_INFO, m->request_id, NULL,
                   "upload sweeper aborted a multipart upload left by media %s", m->id);
@@ -621,8 +622,9 @@ static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
     media_page_cleanup(&p);
 }
 
-static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3)
+static void sweep(ingest_worker *w, media_db **dbp, media_queue *q, media_s3_client *s3)
 {
+    media_db *db = *dbp;
     media_error err;
     media_db_result *r;
     if (media_db_query(db, "SELECT pg_try_advisory_lock(" SWEEP_LOCK ")", 0, NULL, &r, &err) !=
@@ -647,7 +649,12 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
     }
     if (s3)
         sweep_uploads(w, db, s3);
-    media_db_exec(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL, NULL, &err);
+    if (media_db_exec(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL, NULL, &err) !=
+        MEDIA_OK) /* the lock is this session's: closing the connection releases it */
+    {
+        media_db_close(db);
+        *dbp = NULL;
+    }
 }
 
 static void *keeper_thread(void *arg)
@@ -672,13 +679,18 @@ static void *keeper_thread(void *arg)
         if (now - last_promote >= 500 && !w->stopping) {
             last_promote = now;
             long moved;
-            media_queue_promote_due(q, now, 100, &moved, &err);
+            if (media_queue_promote_due(q, now, 100, &moved, &err) != MEDIA_OK) {
+                atomic_store(&w->redis_ok, false); /* reconnect on the next round */
+                media_queue_close(q);
+                q = NULL;
+                continue;
+            }
         }
         if (db && now - last_sweep >= sweep_every && !w->stopping) {
             last_sweep = now;
             if (s3 == NULL)
                 s3 = media_s3_client_new(w->s3cfg, NULL, NULL, &err);
-            sweep(w, db, q, s3);
+            sweep(w, &db, q, s3);
         }
         if (now - last_stats >= 2000) {
             last_stats = now;
