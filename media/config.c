@@ -2,7 +2,7 @@
  * config.c - environment configuration: S3 settings and integer helpers.
  */
 #include "config.h"
-#include "queue.h"
+#include "redis.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -189,7 +189,7 @@ media_code media_store_config_load(media_store_config *c, media_env_fn env, void
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_REDIS_URL is longer than %zu bytes",
                                sizeof(c->redis_url) - 1);
-    if (redis && media_queue_url_check(redis, err) != MEDIA_OK)
+    if (redis && media_redis_url_check(redis, err) != MEDIA_OK)
         return MEDIA_ERR_CONFIG;
     bool prefix_ok = prefix == NULL || strlen(prefix) < sizeof(c->queue_prefix);
     for (const char *p = prefix; prefix_ok && p && *p; p++)

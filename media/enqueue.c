@@ -18,8 +18,9 @@ media_code media_enqueue_publish(media_db *db, media_queue *q, const media_recor
     job.attempt = r->attempts;
     media_code rc = media_queue_add(q, &job, err);
     if (rc == MEDIA_OK) { /* published: the sweeper is only the safety net now */
-        media_error e;
-        media_catalog_mark_published(db, r->id, 0, &e);
+        media_error e;    /* not marking is harmless: at worst the sweeper publishes it again,
+                           * and the claim makes the second message a no-op */
+        (void)media_catalog_mark_published(db, r->id, 0, &e);
     }
     return rc;
 }
@@ -33,7 +34,7 @@ media_code media_enqueue_reschedule(media_db *db, media_queue *q, const char *ms
     media_code rc = media_queue_retry_later(q, msg_id, job, now_ms + delay_ms, err);
     if (rc == MEDIA_OK && db) {
         media_error e; /* not marking is harmless: at worst the sweeper publishes it again */
-        media_catalog_mark_published(db, job->media_id, delay_ms, &e);
+        (void)media_catalog_mark_published(db, job->media_id, delay_ms, &e);
     }
     return rc;
 }

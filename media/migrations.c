@@ -140,8 +140,8 @@ media_code media_migrate(media_db *db, const media_migration *list, size_t n, in
         }
         (*applied)++;
     }
-    media_error ue;
-    media_db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, NULL, &ue);
+    media_error ue; /* a failed unlock: the session holds it until migrate closes the connection */
+    (void)media_db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, NULL, &ue);
     return rc;
 }
 

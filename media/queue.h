@@ -1,6 +1,5 @@
 /*
- * queue.h - the ingest queue on Redis Streams (hiredis; the only file that includes it is
- * queue.c).
+ * queue.h - the ingest queue on Redis Streams, over media/redis.h (the hiredis adapter).
  *
  * Keys (prefix MEDIAGATE_QUEUE_PREFIX, default "mediagate"):
  *   <p>:jobs      stream of jobs, consumer group "workers" (at-least-once delivery)
@@ -11,8 +10,7 @@
  *
  * Moving due retries back to the stream and moving a job to the dead letters are single Lua
  * scripts, so a crash between the two halves cannot lose or duplicate the job.
- * Debian 12's hiredis (0.14) has no TLS: rediss:// URLs are refused (use a TLS sidecar such
- * as stunnel next to each replica and point MEDIAGATE_REDIS_URL at it on loopback).
+ * A connection's failures and reconnects are redis.h's (rediss:// is refused there).
  *
  * Thread: a media_queue is one connection; one thread at a time.
  */
@@ -40,6 +38,10 @@ media_code media_queue_url_check(const char *url, media_error *err);
  * Redis cannot be reached. Never echoes the URL's password. Caller closes. */
 media_queue *media_queue_connect(const media_queue_options *o, media_error *err);
 void media_queue_close(media_queue *q);
+/* The queue's Redis connection (borrowed), for other users of the same server: the shared
+ * rate limiter (ratelimit.h). Same thread rules as the queue. */
+struct media_redis;
+struct media_redis *media_queue_redis(media_queue *q);
 
 typedef struct media_job {
     char msg_id[48]; /* stream entry id ("" for a job not yet in the stream) */
@@ -116,17 +118,6 @@ typedef struct media_queue_stats {
 } media_queue_stats;
 
 media_code media_queue_stats_get(media_queue *q, media_queue_stats *out, media_error *err);
-/*
- * A token bucket per key shared by every replica: capacity tokens, refilled at per_second,
- * updated atomically in Redis (Lua, Redis's own clock). Takes up to `want` tokens (at least
- * 1): *granted is how many were taken (0 = refused), *remaining the tokens left, *reset_s the
- * time until full again and *retry_after_s the time until the next token when refused.
- */
-media_code media_queue_rate_limit(media_queue *q, const char *bucket, long capacity,
-                                  double per_second, long want, long *granted, long *remaining,
-                                  long *reset_s, long *retry_after_s, media_error *err);
-
-/* PING (readiness). */
 media_code media_queue_ping(media_queue *q, media_error *err);
 
 #endif

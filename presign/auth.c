@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "media/hash.h"
 #include "media/log.h"
+#include "media/ratelimit.h"
 #include "media/session.h"
 
 #include <stdio.h>
@@ -173,8 +174,11 @@ int presign_rate_limit(presign_backend *b, const presign_request *req, presign_r
     media_queue *q = presign_backend_queue(b, &err);
     long granted = 0, remaining = 0, reset = 0, retry = 0;
     media_metric_add(st->reservations, 1);
-    if (q == NULL || media_queue_rate_limit(q, bucket, per_min, per_min / 60.0, want, &granted,
-                                            &remaining, &reset, &retry, &err) != MEDIA_OK) {
+    char key[256];
+    media_ratelimit_key(b->cfg->store.queue_prefix, bucket, key, sizeof(key));
+    if (q == NULL ||
+        media_ratelimit_reserve(media_queue_redis(q), key, per_min, per_min / 60.0, want, &granted,
+                                &remaining, &reset, &retry, &err) != MEDIA_OK) {
         /* fail open: the service keeps answering without a limiter, and says so */
         media_metric_add(st->limiter_down, 1);
         media_log(MEDIA_LOG_WARN, req->request_id, NULL,

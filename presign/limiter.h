@@ -2,7 +2,7 @@
  * limiter.h - local leases on the shared token bucket, so most requests are rate limited
  * without a network round trip.
  *
- * The budget lives in Redis (media_queue_rate_limit: one Lua call, shared by every replica).
+ * The budget lives in Redis (media/ratelimit.h: one Lua call, shared by every replica).
  * A replica that needs a token reserves `want` of them in one call and keeps the extras as a
  * lease valid for lease_ms; later requests spend leased tokens locally
  * (presign_limiter_take) until the lease runs dry or ends. The total admitted never exceeds

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 rules=(
   "libcurl|curl/|media/s3_client.c media/source_url.c ingest/fetch.c"
   "libpq|libpq-fe.h|media/db.c"
-  "hiredis|hiredis/|media/queue.c"
+  "hiredis|hiredis/|media/redis.c"
   "libh2o|h2o|presign/server.c"
   "jansson|jansson.h|presign/body.c"
   "OpenSSL|openssl/|media/hash.c presign/server.c"
