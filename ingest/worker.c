@@ -12,10 +12,12 @@
 #include "media/admin_http.h"
 #include "media/breaker.h"
 #include "media/enqueue.h"
+#include "media/lease.h"
 #include "media/log.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
 #include "media/queue.h"
+#include "media/usage.h"
 #include "media/uuid.h"
 
 #include <pthread.h>
@@ -26,8 +28,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define SWEEP_LOCK "7882826979012617589" /* pg advisory lock: "mediagat" + 1 */
 
 typedef struct {
     media_metric *started, *succeeded, *retried, *dead, *skipped, *rescheduled, *released, *left;
@@ -122,6 +122,8 @@ media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_
 const char *ingest_worker_help(void)
 {
     return "  MEDIAGATE_REDIS_URL             redis://[:password@]host[:port][/db] (required)\n"
+           "  MEDIAGATE_REDIS_SENTINELS       host:port,... of Redis Sentinels (HA)\n"
+           "  MEDIAGATE_REDIS_MASTER          the sentinels' master name (default mediagate)\n"
            "  MEDIAGATE_QUEUE_PREFIX          Redis key prefix (default mediagate)\n"
            "  MEDIAGATE_WORKER_CONCURRENCY    transfers at once per process (default 4)\n"
            "  MEDIAGATE_WORKER_LISTEN         admin port for /health /ready /metrics\n"
@@ -217,6 +219,8 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
     if (strcmp(path, "/metrics") == 0) {
         *ctype = "text/plain; version=0.0.4";
         media_metrics_render(w->m, body);
+        /* a connection per job thread, the keeper's and the claim keeper's */
+        media_usage_render(body, w->c.concurrency + 2);
         return 200;
     }
     media_buf_appends(body, "{\"status\":\"not_found\"}\n");
@@ -622,18 +626,20 @@ static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
     media_page_cleanup(&p);
 }
 
-static void sweep(ingest_worker *w, media_db **dbp, media_queue *q, media_s3_client *s3)
+/* The sweepers run on one replica at a time: the one holding the "sweeper" lease, renewed
+ * each round, lost 3 rounds after its holder stops (a second sweeper is only wasteful:
+ * publishing twice and aborting twice are harmless). */
+static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_client *s3,
+                  int64_t every_ms)
 {
-    media_db *db = *dbp;
     media_error err;
-    media_db_result *r;
-    if (media_db_query(db, "SELECT pg_try_advisory_lock(" SWEEP_LOCK ")", 0, NULL, &r, &err) !=
-        MEDIA_OK)
-        return;
-    bool mine = strcmp(media_db_result_value(r, 0, 0), "t") == 0;
-    media_db_result_free(r);
-    if (!mine)
-        return; /* another replica sweeps */
+    char key[200];
+    bool mine;
+    media_lease_key(w->c.store.queue_prefix, "sweeper", key, sizeof(key));
+    if (media_lease_take(media_queue_redis(q), key, w->c.name, (long)(3 * every_ms), &mine, &err) !=
+            MEDIA_OK ||
+        !mine)
+        return; /* another replica sweeps (or Redis is down: the promoter reconnects) */
     media_page p;
     if (media_catalog_stale_queued(db, w->c.sweep_after_s, 200, &p, &err) == MEDIA_OK) {
         for (size_t i = 0; i < p.count; i++) {
@@ -649,12 +655,6 @@ static void sweep(ingest_worker *w, media_db **dbp, media_queue *q, media_s3_cli
     }
     if (s3)
         sweep_uploads(w, db, s3);
-    if (media_db_exec(db, "SELECT pg_advisory_unlock(" SWEEP_LOCK ")", 0, NULL, NULL, &err) !=
-        MEDIA_OK) /* the lock is this session's: closing the connection releases it */
-    {
-        media_db_close(db);
-        *dbp = NULL;
-    }
 }
 
 static void *keeper_thread(void *arg)
@@ -690,7 +690,7 @@ static void *keeper_thread(void *arg)
             last_sweep = now;
             if (s3 == NULL)
                 s3 = media_s3_client_new(w->s3cfg, NULL, NULL, &err);
-            sweep(w, &db, q, s3);
+            sweep(w, db, q, s3, sweep_every);
         }
         if (now - last_stats >= 2000) {
             last_stats = now;
@@ -716,6 +716,11 @@ static void *keeper_thread(void *arg)
             media_breaker_set_counts(w->hosts, now, counts);
             media_metric_set(w->mx.hosts_open, (double)counts[MEDIA_BREAKER_OPEN]);
         }
+    }
+    if (q) { /* hand the sweeper lease over at once */
+        char key[200];
+        media_lease_key(w->c.store.queue_prefix, "sweeper", key, sizeof(key));
+        (void)media_lease_release(media_queue_redis(q), key, w->c.name, &err);
     }
     media_s3_client_destroy(s3);
     media_queue_close(q);

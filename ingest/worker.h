@@ -7,7 +7,8 @@
  * claims of running jobs and their messages, and stops a job whose claim is lost. A keeper
  * thread moves due retries back to the stream and sweeps the outbox (queued rows never
  * enqueued, stale fetching rows, multipart uploads nobody will finish: one replica at a time,
- * under a PostgreSQL advisory lock). An admin port serves /health, /ready and /metrics.
+ * under the Redis lease "<prefix>:lease:sweeper", media/lease.h). An admin port serves /health,
+ * /ready and /metrics.
  *
  * Outcomes (ingest/outcome.h, one decision table): success -> ack; finished/deleted rows ->
  * ack and skip; a row claimed by another worker -> put back until that claim runs out; a claim

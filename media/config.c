@@ -4,6 +4,7 @@
 #include "config.h"
 #include "redis.h"
 #include "mem.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -174,6 +175,48 @@ const char *media_s3_config_help(void)
            "  MEDIAGATE_S3_CA_FILE          CA bundle for the S3 endpoint\n";
 }
 
+static void wipe(char *p, size_t n)
+{
+    volatile char *v = p; /* volatile: not optimised away */
+    while (n--)
+        *v++ = 0;
+}
+
+/* MEDIAGATE_REDIS_SENTINELS (host:port,...) + MEDIAGATE_REDIS_MASTER (default "mediagate")
+ * as the redis-sentinel:// URL redis.h reads; the password and the database number come from
+ * MEDIAGATE_REDIS_URL when it is set too (its host is then unused). */
+static media_code compose_sentinel_url(const char *sentinels, const char *master, const char *redis,
+                                       char *out, size_t cap, media_error *err)
+{
+    const char *ui = NULL, *db = "0";
+    size_t ui_len = 0;
+    if (redis && strncmp(redis, "redis://", 8) == 0) {
+        const char *host = redis + 8;
+        if (media_url_userinfo(redis, &ui, &ui_len))
+            host = ui + ui_len + 1;
+        const char *slash = strchr(host, '/');
+        if (slash && slash[1])
+            db = slash + 1;
+    } else if (redis && redis[0]) {
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "with MEDIAGATE_REDIS_SENTINELS, MEDIAGATE_REDIS_URL may only "
+                               "give the password and database: redis://:password@/db");
+    }
+    int n = snprintf(out, cap, "redis-sentinel://%.*s%s%s/%s/%s", (int)ui_len, ui ? ui : "",
+                     ui ? "@" : "", sentinels, master && master[0] ? master : "mediagate", db);
+    media_code rc = MEDIA_OK;
+    if (n < 0 || (size_t)n >= cap)
+        rc = media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                             "MEDIAGATE_REDIS_SENTINELS is too long");
+    else if (media_redis_url_check(out, err) != MEDIA_OK)
+        rc = media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                             "MEDIAGATE_REDIS_SENTINELS must be host:port[,host:port...] (at "
+                             "most 8) and MEDIAGATE_REDIS_MASTER a name without spaces");
+    if (rc != MEDIA_OK)
+        wipe(out, cap);
+    return rc;
+}
+
 media_code media_store_config_load(media_store_config *c, media_env_fn env, void *ud,
                                    media_error *err)
 {
@@ -181,16 +224,11 @@ media_code media_store_config_load(media_store_config *c, media_env_fn env, void
     const char *db = get(env, ud, "MEDIAGATE_DATABASE_URL");
     const char *redis = get(env, ud, "MEDIAGATE_REDIS_URL");
     const char *prefix = get(env, ud, "MEDIAGATE_QUEUE_PREFIX");
+    const char *sentinels = get(env, ud, "MEDIAGATE_REDIS_SENTINELS");
     if (db && strlen(db) >= sizeof(c->database_url))
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_DATABASE_URL is longer than %zu bytes",
                                sizeof(c->database_url) - 1);
-    if (redis && strlen(redis) >= sizeof(c->redis_url))
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_REDIS_URL is longer than %zu bytes",
-                               sizeof(c->redis_url) - 1);
-    if (redis && media_redis_url_check(redis, err) != MEDIA_OK)
-        return MEDIA_ERR_CONFIG;
     bool prefix_ok = prefix == NULL || strlen(prefix) < sizeof(c->queue_prefix);
     for (const char *p = prefix; prefix_ok && p && *p; p++)
         prefix_ok = *p > ' ' && *p < 0x7f; /* Redis keys can hold anything; logs cannot */
@@ -198,8 +236,20 @@ media_code media_store_config_load(media_store_config *c, media_env_fn env, void
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_QUEUE_PREFIX must be 1-63 printable characters, no "
                                "spaces");
+    if (sentinels) { /* composed straight into its place: it may hold the password */
+        if (compose_sentinel_url(sentinels, get(env, ud, "MEDIAGATE_REDIS_MASTER"), redis,
+                                 c->redis_url, sizeof(c->redis_url), err) != MEDIA_OK)
+            return MEDIA_ERR_CONFIG;
+    } else {
+        if (redis && strlen(redis) >= sizeof(c->redis_url))
+            return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                                   "MEDIAGATE_REDIS_URL is longer than %zu bytes",
+                                   sizeof(c->redis_url) - 1);
+        if (redis && media_redis_url_check(redis, err) != MEDIA_OK)
+            return MEDIA_ERR_CONFIG;
+        snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis ? redis : "");
+    }
     snprintf(c->database_url, sizeof(c->database_url), "%s", db ? db : "");
-    snprintf(c->redis_url, sizeof(c->redis_url), "%s", redis ? redis : "");
     snprintf(c->queue_prefix, sizeof(c->queue_prefix), "%s", prefix ? prefix : "mediagate");
     return MEDIA_OK;
 }

@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,37 @@ static void ignore_notice(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
+/* Process-wide use, for /metrics (media_db_usage_get) */
+static _Atomic long g_open, g_busy;
+static _Atomic unsigned long long g_connects, g_statements;
+
+void media_db_usage_get(media_db_usage *u)
+{
+    u->open = atomic_load(&g_open);
+    u->busy = atomic_load(&g_busy);
+    u->connects = atomic_load(&g_connects);
+    u->statements = atomic_load(&g_statements);
+}
+
+static void finish_conn(PGconn *c)
+{
+    if (c == NULL)
+        return;
+    atomic_fetch_sub(&g_open, 1);
+    PQfinish(c);
+}
+
+/* One statement, counted; params NULL and n 0 with simple = true for a script. */
+static PGresult *exec_counted(PGconn *c, const char *sql, int n, const char *const *params,
+                              bool simple)
+{
+    atomic_fetch_add(&g_statements, 1);
+    atomic_fetch_add(&g_busy, 1);
+    PGresult *res = simple ? PQexec(c, sql) : PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    atomic_fetch_sub(&g_busy, 1);
+    return res;
+}
+
 static PGconn *open_conn(const char *url, const media_redactor *red, media_error *err)
 {
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
@@ -70,6 +102,8 @@ static PGconn *open_conn(const char *url, const media_redactor *red, media_error
         return NULL;
     }
     PQsetNoticeProcessor(c, ignore_notice, NULL);
+    atomic_fetch_add(&g_open, 1);
+    atomic_fetch_add(&g_connects, 1);
     return c;
 }
 
@@ -100,8 +134,7 @@ void media_db_close(media_db *db)
 {
     if (db == NULL)
         return;
-    if (db->conn)
-        PQfinish(db->conn);
+    finish_conn(db->conn);
     media_free_secret(db->url);
     media_redactor_cleanup(&db->red);
     free(db);
@@ -127,7 +160,7 @@ static media_code ensure_conn(media_db *db, media_error *err)
     PGconn *c = open_conn(db->url, &db->red, err);
     if (c == NULL)
         return MEDIA_ERR_DB;
-    PQfinish(db->conn);
+    finish_conn(db->conn);
     db->conn = c;
     return MEDIA_OK;
 }
@@ -157,7 +190,7 @@ static media_code run(media_db *db, const char *sql, int n, const char *const *p
     media_code rc = ensure_conn(db, err);
     if (rc != MEDIA_OK)
         return rc;
-    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *res = exec_counted(db->conn, sql, n, params, false);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);
@@ -202,7 +235,7 @@ media_code media_db_exec_script(media_db *db, const char *sql, media_error *err)
     media_code rc = ensure_conn(db, err);
     if (rc != MEDIA_OK)
         return rc;
-    PGresult *res = PQexec(db->conn, sql);
+    PGresult *res = exec_counted(db->conn, sql, 0, NULL, true);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);
@@ -229,7 +262,7 @@ void media_db_rollback(media_db *db)
     db->in_tx = false;
     if (PQstatus(db->conn) != CONNECTION_OK)
         return;
-    PGresult *res = PQexec(db->conn, "ROLLBACK");
+    PGresult *res = exec_counted(db->conn, "ROLLBACK", 0, NULL, true);
     PQclear(res);
 }
 

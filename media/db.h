@@ -52,6 +52,14 @@ media_code media_db_begin(media_db *db, media_error *err);
 media_code media_db_commit(media_db *db, media_error *err);
 void media_db_rollback(media_db *db);
 
+/* This process's use of PostgreSQL, over every media_db: connections open and running a
+ * statement now, connections made and statements sent since start (for /metrics). */
+typedef struct media_db_usage {
+    long open, busy;
+    unsigned long long connects, statements;
+} media_db_usage;
+void media_db_usage_get(media_db_usage *u);
+
 /* The SQLSTATE of the last failed statement ("" when none). */
 const char *media_db_last_sqlstate(const media_db *db);
 /* The server process id of this connection (for tests that cut it). */

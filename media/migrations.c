@@ -96,53 +96,64 @@ static bool is_applied(media_db *db, int version, bool *applied, media_error *er
     return true;
 }
 
-media_code media_migrate(media_db *db, const media_migration *list, size_t n, int *applied,
-                         media_error *err)
+/* One migration in one transaction, under a transaction-level advisory lock: one replica at a
+ * time, and the lock ends with the transaction, so it works through a transaction-pooling
+ * pgbouncer too (a session lock taken on one server connection could be "released" on
+ * another and stay held). *done: it was already applied. verify: check the applied
+ * checksums first (once per run). */
+static media_code apply_one(media_db *db, const media_migration *list, size_t n, size_t i,
+                            bool verify_first, bool *done, media_error *err)
 {
-    *applied = 0;
-    /* one replica at a time; the lock is the session's, released below or on disconnect */
-    media_code rc =
-        media_db_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, NULL, err);
+    char v[16], sum[65];
+    snprintf(v, sizeof(v), "%d", list[i].version);
+    media_migration_checksum(&list[i], sum);
+    const char *p[] = {v, list[i].name, sum};
+    media_error e;
+    media_code rc = media_db_begin(db, err);
     if (rc != MEDIA_OK)
         return rc;
-    rc = media_db_exec(db, CREATE_TABLE, 0, NULL, NULL, err);
+    rc = media_db_exec(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", 0, NULL, NULL, &e);
     if (rc == MEDIA_OK)
-        rc = verify(db, list, n, NULL, true, err);
-    for (size_t i = 0; rc == MEDIA_OK && i < n; i++) {
-        bool done;
-        if (!is_applied(db, list[i].version, &done, err)) {
-            rc = MEDIA_ERR_DB;
-            break;
-        }
-        if (done)
-            continue;
-        char v[16], sum[65];
-        snprintf(v, sizeof(v), "%d", list[i].version);
-        media_migration_checksum(&list[i], sum);
-        const char *p[] = {v, list[i].name, sum};
-        media_error e;
-        rc = media_db_begin(db, err);
-        if (rc != MEDIA_OK)
-            break;
+        rc = media_db_exec(db, CREATE_TABLE, 0, NULL, NULL, &e);
+    if (rc == MEDIA_OK && verify_first && (rc = verify(db, list, n, NULL, true, &e)) != MEDIA_OK) {
+        media_db_rollback(db);
+        if (err)
+            *err = e; /* the checksum message as it is */
+        return rc;
+    }
+    if (rc == MEDIA_OK && !is_applied(db, list[i].version, done, &e))
+        rc = MEDIA_ERR_DB;
+    if (rc == MEDIA_OK && !*done) {
         rc = media_db_exec_script(db, list[i].sql, &e);
         if (rc == MEDIA_OK)
             rc = media_db_exec(db,
                                "INSERT INTO schema_migrations (version, name, checksum) "
                                "VALUES ($1, $2, $3)",
                                3, p, NULL, &e);
-        if (rc == MEDIA_OK)
-            rc = media_db_commit(db, &e);
-        if (rc != MEDIA_OK) {
-            media_db_rollback(db);
-            media_error_set(err, rc, e.cls, "migration %s failed (rolled back): %s", list[i].name,
-                            e.message);
-            break;
-        }
-        (*applied)++;
     }
-    media_error ue; /* a failed unlock: the session holds it until migrate closes the connection */
-    (void)media_db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, NULL, &ue);
+    if (rc == MEDIA_OK)
+        rc = media_db_commit(db, &e);
+    if (rc != MEDIA_OK) {
+        media_db_rollback(db);
+        media_error_set(err, rc, e.cls, "migration %s failed (rolled back): %s", list[i].name,
+                        e.message);
+    }
     return rc;
+}
+
+media_code media_migrate(media_db *db, const media_migration *list, size_t n, int *applied,
+                         media_error *err)
+{
+    *applied = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool done = false;
+        media_code rc = apply_one(db, list, n, i, i == 0, &done, err);
+        if (rc != MEDIA_OK)
+            return rc;
+        if (!done)
+            (*applied)++;
+    }
+    return MEDIA_OK;
 }
 
 media_code media_migrate_status(media_db *db, const media_migration *list, size_t n,

@@ -4,9 +4,10 @@
  * Files: media/migrations/NNNN_name.sql, applied in version order, each inside its own
  * transaction, recorded in schema_migrations (version, name, SHA-256 checksum, time).
  * An applied migration whose checksum differs from the shipped file is an error, not a skip.
- * Concurrent runs are safe: a session-level advisory lock lets one apply while the others
- * wait, then find nothing to do. Migrations never run implicitly: serve and worker call
- * media_schema_check and refuse to start on an older schema.
+ * Concurrent runs are safe: each migration's transaction takes a transaction-level advisory
+ * lock, so one replica applies while the others wait, then find nothing to do; a lock that
+ * ends with its transaction also works through a transaction-pooling pgbouncer. Migrations never
+ * run implicitly: serve and worker call media_schema_check and refuse to start on an older schema.
  *
  * To add a migration: add media/migrations/NNNN_what.sql (next number). Nothing else.
  */

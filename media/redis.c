@@ -11,20 +11,103 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/time.h>
+
+#define MAX_SENTINELS 8
+
+typedef struct endpoint {
+    char host[256];
+    int port;
+} endpoint;
 
 struct media_redis {
     redisContext *c;
     media_redactor red; /* the URL's password, scrubbed from every message */
-    char host[256];
-    int port;
+    endpoint node;      /* the server: the URL's, or the master the sentinels name */
+    endpoint sentinels[MAX_SENTINELS];
+    size_t n_sentinels;   /* 0: a plain redis:// URL */
+    size_t next_sentinel; /* the one that answered last is asked first */
+    char master[128];
     char *password;
     int db;
     long timeout_ms;
 };
 
-static media_code parse_url(const char *url, char host[256], int *port, char **password, int *db,
-                            media_error *err)
+/* host[:port] or [v6][:port], exactly len bytes. */
+static bool parse_endpoint(const char *p, size_t len, int default_port, endpoint *e)
+{
+    const char *colon = NULL;
+    if (len > 0 && p[0] == '[') {
+        const char *close = memchr(p, ']', len);
+        if (close == NULL || close == p + 1 || (size_t)(close - p - 1) >= sizeof(e->host))
+            return false;
+        memcpy(e->host, p + 1, (size_t)(close - p - 1));
+        e->host[close - p - 1] = '\0';
+        if (close + 1 < p + len) {
+            if (close[1] != ':')
+                return false;
+            colon = close + 1;
+        }
+    } else {
+        colon = memchr(p, ':', len);
+        size_t n = colon ? (size_t)(colon - p) : len;
+        if (n == 0 || n >= sizeof(e->host))
+            return false;
+        memcpy(e->host, p, n);
+        e->host[n] = '\0';
+    }
+    e->port = default_port;
+    if (colon) {
+        char *end;
+        long v = strtol(colon + 1, &end, 10);
+        if (colon + 1 == p + len || v < 1 || v > 65535 || end != p + len)
+            return false;
+        e->port = (int)v;
+    }
+    return true;
+}
+
+static bool parse_db(const char *s, int *db)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (s[0] == '\0' || v < 0 || v > 1000 || *end)
+        return false;
+    *db = (int)v;
+    return true;
+}
+
+/* The sentinel form's rest: "h:p[,h:p...]/master[/db]" (p points after the userinfo). */
+static bool parse_sentinels(const char *p, media_redis *q)
+{
+    const char *slash = strchr(p, '/');
+    if (slash == NULL)
+        return false;
+    for (const char *a = p; a < slash;) {
+        const char *comma = memchr(a, ',', (size_t)(slash - a));
+        const char *b = comma ? comma : slash;
+        if (q->n_sentinels == MAX_SENTINELS ||
+            !parse_endpoint(a, (size_t)(b - a), 26379, &q->sentinels[q->n_sentinels]))
+            return false;
+        q->n_sentinels++;
+        a = comma ? comma + 1 : slash;
+    }
+    const char *name = slash + 1, *dbs = strchr(name, '/');
+    size_t nl = dbs ? (size_t)(dbs - name) : strlen(name);
+    if (q->n_sentinels == 0 || nl == 0 || nl >= sizeof(q->master))
+        return false;
+    for (size_t i = 0; i < nl; i++)
+        if (name[i] <= ' ' || name[i] >= 0x7f)
+            return false;
+    memcpy(q->master, name, nl);
+    q->master[nl] = '\0';
+    return dbs == NULL || dbs[1] == '\0' || parse_db(dbs + 1, &q->db);
+}
+
+#define SENTINEL_SCHEME "redis-sentinel://"
+
+static media_code parse_url(const char *url, media_redis *q, media_error *err)
 {
     if (url == NULL || url[0] == '\0')
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
@@ -35,70 +118,56 @@ static media_code parse_url(const char *url, char host[256], int *port, char **p
                                "build's hiredis 0.14; run a TLS sidecar such as stunnel next to "
                                "each replica and point MEDIAGATE_REDIS_URL at it with redis:// "
                                "on loopback (see docs/queue.md)");
-    if (strncmp(url, "redis://", 8) != 0)
+    bool sentinel = strncmp(url, SENTINEL_SCHEME, strlen(SENTINEL_SCHEME)) == 0;
+    if (!sentinel && strncmp(url, "redis://", 8) != 0)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_REDIS_URL must start with redis://");
-    const char *p = url + 8, *ui, *slash;
+                               "MEDIAGATE_REDIS_URL must start with redis:// (or "
+                               "redis-sentinel://)");
+    const char *p = url + (sentinel ? strlen(SENTINEL_SCHEME) : 8), *ui;
     size_t ui_len;
-    *password = NULL;
+    q->password = NULL;
+    q->db = 0;
     if (media_url_userinfo(url, &ui, &ui_len)) { /* split at the last '@': '@' may be in it */
         const char *colon = memchr(ui, ':', ui_len);
         const char *pw = colon ? colon + 1 : ui;
-        *password = media_strndup(pw, ui_len - (size_t)(pw - ui));
+        q->password = media_strndup(pw, ui_len - (size_t)(pw - ui));
         p = ui + ui_len + 1;
     }
-    slash = strchr(p, '/');
-    size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-    const char *colon = NULL;
-    if (p[0] == '[') {
-        const char *close = memchr(p, ']', hl);
-        if (close == NULL)
-            goto bad;
-        if ((size_t)(close - p - 1) >= 256)
-            goto bad;
-        memcpy(host, p + 1, (size_t)(close - p - 1));
-        host[close - p - 1] = '\0';
-        colon = close + 1 < p + hl && close[1] == ':' ? close + 1 : NULL;
+    bool ok;
+    if (sentinel) {
+        ok = parse_sentinels(p, q);
     } else {
-        colon = memchr(p, ':', hl);
-        size_t n = colon ? (size_t)(colon - p) : hl;
-        if (n == 0 || n >= 256)
-            goto bad;
-        memcpy(host, p, n);
-        host[n] = '\0';
+        const char *slash = strchr(p, '/');
+        size_t hl = slash ? (size_t)(slash - p) : strlen(p);
+        ok = parse_endpoint(p, hl, 6379, &q->node) &&
+             (slash == NULL || slash[1] == '\0' || parse_db(slash + 1, &q->db));
     }
-    *port = 6379;
-    if (colon) {
-        char *end;
-        long v = strtol(colon + 1, &end, 10);
-        if (v < 1 || v > 65535 || end != p + hl)
-            goto bad;
-        *port = (int)v;
-    }
-    *db = 0;
-    if (slash && slash[1]) {
-        char *end;
-        long v = strtol(slash + 1, &end, 10);
-        if (v < 0 || v > 1000 || *end)
-            goto bad;
-        *db = (int)v;
-    }
-    return MEDIA_OK;
-bad:
-    free(*password);
-    *password = NULL;
+    if (ok)
+        return MEDIA_OK;
+    media_free_secret(q->password);
+    q->password = NULL;
     return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                           "MEDIAGATE_REDIS_URL must be redis://[:password@]host[:port][/db]");
+                           sentinel ? "MEDIAGATE_REDIS_URL must be redis-sentinel://[:password@]"
+                                      "host[:port][,host[:port]...]/master-name[/db] (at most 8 "
+                                      "sentinels)"
+                                    : "MEDIAGATE_REDIS_URL must be "
+                                      "redis://[:password@]host[:port][/db]");
 }
 
 media_code media_redis_url_check(const char *url, media_error *err)
 {
-    char host[256];
-    int port, db;
-    char *pw = NULL;
-    media_code rc = parse_url(url, host, &port, &pw, &db, err);
-    free(pw);
+    media_redis q;
+    memset(&q, 0, sizeof(q));
+    media_code rc = parse_url(url, &q, err);
+    media_free_secret(q.password);
     return rc;
+}
+
+static _Atomic unsigned long long g_commands; /* media_redis_commands_total */
+
+unsigned long long media_redis_commands_total(void)
+{
+    return atomic_load(&g_commands);
 }
 
 static struct timeval tv_ms(long ms)
@@ -112,7 +181,7 @@ static media_code redis_fail(media_redis *q, const char *what, media_error *err)
     const char *why = q->c && q->c->err ? q->c->errstr : "not connected";
     media_code rc =
         media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
-                        "Redis %s:%d unavailable (%s): %s", q->host, q->port, what, why);
+                        "Redis %s:%d unavailable (%s): %s", q->node.host, q->node.port, what, why);
     if (err)
         media_redact(&q->red, err->message);
     if (q->c) {
@@ -122,9 +191,68 @@ static media_code redis_fail(media_redis *q, const char *what, media_error *err)
     return rc;
 }
 
+/* Sentinel mode: ask the sentinels, the last one that answered first, where the master is
+ * now (q->node). Sentinels are asked without a password. */
+static media_code discover(media_redis *q, media_error *err)
+{
+    for (size_t i = 0; i < q->n_sentinels; i++) {
+        size_t k = (q->next_sentinel + i) % q->n_sentinels;
+        const endpoint *s = &q->sentinels[k];
+        redisContext *c = redisConnectWithTimeout(s->host, s->port, tv_ms(q->timeout_ms));
+        if (c == NULL || c->err) {
+            if (c)
+                redisFree(c);
+            continue;
+        }
+        redisSetTimeout(c, tv_ms(q->timeout_ms));
+        atomic_fetch_add(&g_commands, 1);
+        redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", q->master);
+        bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                  r->element[0]->type == REDIS_REPLY_STRING &&
+                  r->element[1]->type == REDIS_REPLY_STRING &&
+                  strlen(r->element[0]->str) < sizeof(q->node.host) && atoi(r->element[1]->str) > 0;
+        if (ok) {
+            snprintf(q->node.host, sizeof(q->node.host), "%s", r->element[0]->str);
+            q->node.port = atoi(r->element[1]->str);
+            q->next_sentinel = k;
+        }
+        if (r)
+            freeReplyObject(r);
+        redisFree(c);
+        if (ok)
+            return MEDIA_OK;
+    }
+    return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                           "no Redis sentinel (of %zu) named a master for \"%s\"", q->n_sentinels,
+                           q->master);
+}
+
+/* Sentinel mode: the server we reached must be the master now (a sentinel's view may lag a
+ * failover by a moment); we never write to a replica. */
+static media_code check_master(media_redis *q, media_error *err)
+{
+    atomic_fetch_add(&g_commands, 1);
+    redisReply *r = redisCommand(q->c, "ROLE");
+    if (r == NULL)
+        return redis_fail(q, "ROLE", err);
+    bool master = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+                  r->element[0]->type == REDIS_REPLY_STRING &&
+                  strcmp(r->element[0]->str, "master") == 0;
+    freeReplyObject(r);
+    if (master)
+        return MEDIA_OK;
+    redisFree(q->c);
+    q->c = NULL;
+    return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                           "Redis %s:%d is not the master of \"%s\" (a failover is under way)",
+                           q->node.host, q->node.port, q->master);
+}
+
 static media_code open_conn(media_redis *q, media_error *err)
 {
-    q->c = redisConnectWithTimeout(q->host, q->port, tv_ms(q->timeout_ms));
+    if (q->n_sentinels && discover(q, err) != MEDIA_OK)
+        return MEDIA_ERR_NETWORK;
+    q->c = redisConnectWithTimeout(q->node.host, q->node.port, tv_ms(q->timeout_ms));
     if (q->c == NULL || q->c->err)
         return redis_fail(q, "connect", err);
     redisSetTimeout(q->c, tv_ms(q->timeout_ms));
@@ -148,13 +276,13 @@ static media_code open_conn(media_redis *q, media_error *err)
             return redis_fail(q, "SELECT", err);
         freeReplyObject(r);
     }
-    return MEDIA_OK;
+    return q->n_sentinels ? check_master(q, err) : MEDIA_OK;
 }
 
 media_redis *media_redis_connect(const char *url, long timeout_ms, media_error *err)
 {
     media_redis *q = media_calloc(1, sizeof(*q));
-    if (parse_url(url, q->host, &q->port, &q->password, &q->db, err) != MEDIA_OK) {
+    if (parse_url(url, q, err) != MEDIA_OK) {
         free(q);
         return NULL;
     }
@@ -188,6 +316,7 @@ static media_code run(media_redis *q, int argc, const char *const *argv, const s
     *out = NULL;
     if (q->c == NULL && open_conn(q, err) != MEDIA_OK)
         return MEDIA_ERR_NETWORK;
+    atomic_fetch_add(&g_commands, 1);
     redisReply *r = redisCommandArgv(q->c, argc, (const char **)argv, lens) /* read only */;
     if (r == NULL && (q->c->err == REDIS_ERR_EOF ||
                       (q->c->err == REDIS_ERR_IO && (errno == EPIPE || errno == ECONNRESET)))) {
@@ -197,10 +326,23 @@ static media_code run(media_redis *q, int argc, const char *const *argv, const s
         q->c = NULL;
         if (open_conn(q, err) != MEDIA_OK)
             return MEDIA_ERR_NETWORK;
+        atomic_fetch_add(&g_commands, 1);
         r = redisCommandArgv(q->c, argc, (const char **)argv, lens) /* read only */;
     }
     if (r == NULL)
         return redis_fail(q, argv[0], err);
+    if (r->type == REDIS_REPLY_ERROR &&
+        (strncmp(r->str, "READONLY", 8) == 0 || strncmp(r->str, "LOADING", 7) == 0)) {
+        /* a failover made this server a replica, or it is loading its data: transient, and
+         * the next command finds the master again (sentinel mode asks the sentinels) */
+        media_code rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                                        "Redis %s:%d cannot take %s now: %.200s", q->node.host,
+                                        q->node.port, argv[0], r->str);
+        freeReplyObject(r);
+        redisFree(q->c);
+        q->c = NULL;
+        return rc;
+    }
     if (r->type == REDIS_REPLY_ERROR) {
         media_code rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_PERMANENT,
                                         "Redis %s: %.300s", argv[0], r->str);

@@ -10,6 +10,12 @@
  * never holds the URL's password: Redis unreachable is transient (MEDIA_ERR_NETWORK), a
  * refused command permanent (MEDIA_ERR_PROTOCOL, with Redis's own text).
  *
+ * High availability: redis-sentinel://[:password@]host[:port][,host[:port]...]/master[/db]
+ * asks the sentinels (port 26379 by default, no password) where the master named `master` is,
+ * connects there and checks with ROLE that it is the master: a command never reaches a
+ * replica. A lost connection, or a READONLY/LOADING reply (the server became a replica in a
+ * failover), is a transient MEDIA_ERR_NETWORK and the next command asks the sentinels again.
+ *
  * Debian 12's hiredis (0.14) has no TLS: rediss:// URLs are refused (use a TLS sidecar such
  * as stunnel next to each replica and point MEDIAGATE_REDIS_URL at it on loopback).
  *
@@ -33,7 +39,8 @@ typedef enum {
     MEDIA_REDIS_OTHER,
 } media_redis_type;
 
-/* Parse and check redis://[:password@]host[:port][/db] without connecting. */
+/* Parse and check redis://[:password@]host[:port][/db] or the redis-sentinel:// form above,
+ * without connecting. */
 media_code media_redis_url_check(const char *url, media_error *err);
 
 /* Connect (AUTH and SELECT as the URL says). timeout_ms bounds connect and every command.
@@ -53,6 +60,9 @@ media_code media_redis_run_blocking(media_redis *r, long block_ms, const char *c
 /* Run a command given inline: MEDIA_REDIS_RUN(r, &reply, err, "XLEN", key). */
 #define MEDIA_REDIS_RUN(r, out, err, ...)                                                          \
     media_redis_run(r, (const char *const[]){__VA_ARGS__, NULL}, out, err)
+
+/* Commands this process sent (every connection; AUTH/SELECT not counted), for /metrics. */
+unsigned long long media_redis_commands_total(void);
 
 void media_redis_reply_free(media_redis_reply *reply);
 media_redis_type media_redis_type_of(const media_redis_reply *reply);

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,13 @@ static void configure(media_s3_client *c, s3_call *call, s3_xfer *x, const char 
     }
 }
 
+static _Atomic unsigned long long g_requests; /* media_s3_requests_total */
+
+unsigned long long media_s3_requests_total(void)
+{
+    return atomic_load(&g_requests);
+}
+
 static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err)
 {
     char *url = NULL;
@@ -521,6 +529,7 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
         memset(call->info, 0, sizeof(*call->info));
         call->info->content_length = -1;
     }
+    atomic_fetch_add(&g_requests, 1);
     CURLcode cc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

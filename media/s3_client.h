@@ -58,6 +58,9 @@ void media_s3_client_options_init(media_s3_client_options *opts);
 media_s3_client *media_s3_client_new(const media_s3_config *cfg, const char *bucket,
                                      const media_s3_client_options *opts, media_error *err);
 void media_s3_client_destroy(media_s3_client *c);
+
+/* Requests this process sent to S3 (every client, retries included), for /metrics. */
+unsigned long long media_s3_requests_total(void);
 /* The bucket this client works on. Borrowed. */
 const char *media_s3_client_bucket(const media_s3_client *c);
 

@@ -5,6 +5,7 @@
 #include "addr_limit.h"
 #include "media/admin_http.h"
 #include "media/log.h"
+#include "media/usage.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
 #include "media/s3_location.h"
@@ -493,6 +494,7 @@ static int on_admin(void *ud, const char *path, media_buf *body, const char **ct
     if (strcmp(path, "/metrics") == 0) {
         *ctype = "text/plain; version=0.0.4";
         media_metrics_render(s->m, body);
+        media_usage_render(body, s->c.backend_threads); /* a connection per backend thread */
         return 200;
     }
     if (strcmp(path, "/health") == 0) {

@@ -81,3 +81,15 @@ MEDIAGATE_STACK_DIR="$stack" MEDIAGATE_PORT_BASE=${MEDIAGATE_TEST_PORT_BASE:-250
 
 step "integration tests"
 MEDIAGATE_TEST_ENV="$stack/env" ctest --test-dir "$BUILD" -L integration --output-on-failure
+
+# The same catalog, serve and worker tests with every PostgreSQL connection going through
+# pgbouncer in transaction pooling mode (issue 12): nothing may keep session state across
+# transactions (migrate and the sweepers take no session locks). 4 server connections per
+# database, fewer than one serve process opens, so clients' transactions share them.
+step "integration tests through pgbouncer (transaction pooling, 4 server connections)"
+MEDIAGATE_STACK_DIR="$stack" MEDIAGATE_POOL_SIZE=4 deploy/local/pgbouncer.sh
+MEDIAGATE_TEST_ENV="$stack/pooler.env" ctest --test-dir "$BUILD" --output-on-failure \
+  -R '^integration_(c_catalog|test_catalog_cli|test_serve|test_worker|test_worker_claims)$'
+logins=$(grep -c 'login attempt' "$stack/pgbouncer/pgbouncer.log" || true)
+echo "pgbouncer: $logins client logins"
+[ "$logins" -gt 0 ] || { echo "the pooled run never reached pgbouncer" >&2; exit 1; }

@@ -13,6 +13,8 @@ PKGS=(
   libh2o-evloop-dev libcmocka-dev
   # local stack: PostgreSQL, Redis, Ceph RADOS Gateway
   postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
+  # the connection pooler (deploy/local/pgbouncer.sh, the pooled test run)
+  pgbouncer
   # independent clients used by the tests
   curl awscli python3-boto3 procps time openssl
   # the browser test: Debian's Chromium, driven over its DevTools protocol

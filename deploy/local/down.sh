@@ -29,6 +29,7 @@ stop() { # stop <name> [signal]: signal, wait up to 15 s, then SIGKILL
 }
 # the scaled-out service (replicas.sh) first: it is the stack's client
 MEDIAGATE_STACK_DIR="$STATE" "$here/replicas.sh" stop || true
+stop pgbouncer   # a client of PostgreSQL
 stop radosgw     # clients first, the monitor last
 stop ceph-osd
 stop ceph-mon

@@ -773,6 +773,14 @@ static void test_connection_lost_mid_operation_writes_nothing(void **st)
     /* hold the tenant row so the INSERT's foreign-key check waits inside its statement */
     pgtest_exec(other, "BEGIN; SELECT 1 FROM tenants WHERE id = 'lossy' FOR UPDATE");
     int pid = media_db_backend_pid(db);
+    char *server_pid = pgtest_scalar(db, "SELECT pg_backend_pid()");
+    bool pooled = atoi(server_pid) != pid; /* a pooler answers for the server */
+    free(server_pid);
+    if (pooled) { /* which server connection runs the INSERT is the pooler's choice */
+        pgtest_exec(other, "ROLLBACK");
+        media_db_close(other);
+        skip();
+    }
     create_result res;
     pthread_t t;
     pthread_create(&t, NULL, blocked_create, &res);

@@ -106,7 +106,7 @@ for pw in 's3cr%zzet' 's3cr@et' 'p%40ss@w%25rd' ; do
   not_contains "... (decoded either)" "$(cat "$T/err")" "w%rd"
 done
 contains "a password with a raw '@' is read as the password, not as part of the host" \
-  "$(MEDIAGATE_DATABASE_URL="postgresql://mediagate:s3cr@et@$DBHP" "$MG" migrate 2>&1)" "password authentication failed"
+  "$(MEDIAGATE_DATABASE_URL="postgresql://mediagate:s3cr@et@$DBHP" "$MG" migrate 2>&1)" "authentication failed"
 MEDIAGATE_REDIS_URL="redis://:s3cr@et@127.0.0.1:9/0" timeout 5 "$MG" worker >/dev/null 2>"$T/err"
 contains "Redis down with an '@' in its password: the host is named right" "$(cat "$T/err")" "127.0.0.1:9"
 not_contains "... and the password is not printed" "$(cat "$T/err")" "s3cr"

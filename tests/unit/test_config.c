@@ -151,9 +151,42 @@ static void test_store_config(void **st)
     assert_non_null(strstr(err.message, "MEDIAGATE_DATABASE_URL"));
 }
 
+/* issue 12: Redis Sentinel settings become the redis-sentinel:// URL the adapter reads; the
+ * password and database come from MEDIAGATE_REDIS_URL; bad lists are refused, never echoed. */
+static void test_store_config_sentinels(void **st)
+{
+    (void)st;
+    media_store_config c;
+    media_error err;
+    env_table plain = {{"MEDIAGATE_REDIS_SENTINELS", "127.0.0.1:26379,[::1]:26380,s3", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &plain, &err), MEDIA_OK);
+    assert_string_equal(c.redis_url, "redis-sentinel://127.0.0.1:26379,[::1]:26380,s3/mediagate/0");
+    env_table full = {{"MEDIAGATE_REDIS_SENTINELS", "a:1,b:2", "MEDIAGATE_REDIS_MASTER", "jobs",
+                       "MEDIAGATE_REDIS_URL", "redis://:" SECRET "@/3", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &full, &err), MEDIA_OK);
+    assert_string_equal(c.redis_url, "redis-sentinel://:" SECRET "@a:1,b:2/jobs/3");
+    env_table bad_list = {{"MEDIAGATE_REDIS_SENTINELS", "a:1,,b:2", "MEDIAGATE_REDIS_URL",
+                           "redis://:" SECRET "@/0", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &bad_list, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "MEDIAGATE_REDIS_SENTINELS must be"));
+    assert_null(strstr(err.message, SECRET));
+    env_table bad_port = {{"MEDIAGATE_REDIS_SENTINELS", "a:0", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &bad_port, &err), MEDIA_ERR_CONFIG);
+    env_table bad_master = {
+        {"MEDIAGATE_REDIS_SENTINELS", "a:1", "MEDIAGATE_REDIS_MASTER", "my master", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &bad_master, &err), MEDIA_ERR_CONFIG);
+    env_table nine = {{"MEDIAGATE_REDIS_SENTINELS", "a,b,c,d,e,f,g,h,i", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &nine, &err), MEDIA_ERR_CONFIG);
+    env_table host_too = {
+        {"MEDIAGATE_REDIS_SENTINELS", "a:1", "MEDIAGATE_REDIS_URL", "http://x", NULL}};
+    assert_int_equal(media_store_config_load(&c, lookup, &host_too, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "may only give the password"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_config_sentinels),
         cmocka_unit_test(test_minimal_config_defaults_to_aws),
         cmocka_unit_test(test_custom_endpoint_public_endpoint_and_addressing),
         cmocka_unit_test(test_errors_name_the_variable),

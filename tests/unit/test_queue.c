@@ -20,6 +20,32 @@ static void test_urls(void **st)
     assert_int_equal(media_queue_url_check("redis://:pw@h:99999", &err), MEDIA_ERR_CONFIG);
     assert_null(strstr(err.message, "pw"));
     assert_int_equal(media_queue_url_check(NULL, &err), MEDIA_ERR_CONFIG);
+    /* Redis Sentinel (issue 12) */
+    assert_int_equal(media_queue_url_check("redis-sentinel://h1:26379,h2/mymaster", &err),
+                     MEDIA_OK);
+    assert_int_equal(media_queue_url_check("redis-sentinel://:pw@[::1]:1,h:2/m/4", &err), MEDIA_OK);
+    assert_int_equal(media_queue_url_check("redis-sentinel://h1:26379", &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_queue_url_check("redis-sentinel:///m", &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_queue_url_check("redis-sentinel://h:1//0", &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_queue_url_check("redis-sentinel://:pw@h:1/m/x", &err), MEDIA_ERR_CONFIG);
+    assert_null(strstr(err.message, "pw"));
+    assert_int_equal(media_queue_url_check("redis-sentinel://h:1,h:99999/m", &err),
+                     MEDIA_ERR_CONFIG);
+    assert_int_equal(media_queue_url_check("redis-sentinel://[::1/m", &err), MEDIA_ERR_CONFIG);
+}
+
+/* Sentinel mode with no sentinel answering: a transient error naming the master, no password.
+ * (127.0.0.1:1 and :2 refuse at once.) */
+static void test_sentinels_unreachable(void **st)
+{
+    (void)st;
+    media_error err;
+    media_queue_options o = {"redis-sentinel://:s3cret@127.0.0.1:1,127.0.0.1:2/jobs/0", NULL, 500};
+    assert_null(media_queue_connect(&o, &err));
+    assert_int_equal(err.code, MEDIA_ERR_NETWORK);
+    assert_int_equal(err.cls, MEDIA_CLASS_TRANSIENT);
+    assert_non_null(strstr(err.message, "no Redis sentinel (of 2) named a master for \"jobs\""));
+    assert_null(strstr(err.message, "s3cret"));
 }
 
 /* issue 15, defect 5: a password containing '@' is never read as part of the host, and never
@@ -41,6 +67,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_urls),
+        cmocka_unit_test(test_sentinels_unreachable),
         cmocka_unit_test(test_password_with_at_signs_stays_out_of_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
