@@ -15,6 +15,8 @@ PKGS=(
   postgresql redis-server ceph-mon ceph-osd radosgw ceph-common
   # the connection pooler (deploy/local/pgbouncer.sh, the pooled test run)
   pgbouncer
+  # Redis high availability (tests/faults/test_redis_sentinel.sh)
+  redis-sentinel
   # independent clients used by the tests
   curl awscli python3-boto3 procps time openssl
   # the browser test: Debian's Chromium, driven over its DevTools protocol
