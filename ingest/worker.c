@@ -91,7 +91,21 @@ media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_
     memset(c, 0, sizeof(*c));
     media_code rc;
 #define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
-    LONG("MEDIAGATE_WORKER_CONCURRENCY", 4, 1, 256, c->concurrency);
+    /* a connection per job thread and one for each keeper: MEDIAGATE_DB_CONNECTIONS bounds
+     * them (the default concurrency, 4, shrinks to fit) */
+    long pool = store->db_connections;
+    if (pool > 0 && pool < 3)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DB_CONNECTIONS (%ld) is below a worker's 3 (one job "
+                               "thread and two keepers)",
+                               pool);
+    LONG("MEDIAGATE_WORKER_CONCURRENCY", pool > 0 ? (pool - 2 < 4 ? pool - 2 : 4) : 4, 1, 256,
+         c->concurrency);
+    if (pool > 0 && c->concurrency + 2 > pool)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_WORKER_CONCURRENCY (%ld) + 2 keepers exceeds "
+                               "MEDIAGATE_DB_CONNECTIONS (%ld): each holds a PostgreSQL connection",
+                               (long)c->concurrency, pool);
     LONG("MEDIAGATE_CLAIM_TIMEOUT_S", 60, 1, 86400, c->claim_timeout_s);
     LONG("MEDIAGATE_MAX_DELIVERIES", 5, 1, 1000, c->max_deliveries);
     LONG("MEDIAGATE_RETRY_ATTEMPTS", 3, 1, 100, c->retry.max_attempts);
@@ -123,6 +137,8 @@ const char *ingest_worker_help(void)
 {
     return "  MEDIAGATE_REDIS_URL             redis://[:password@]host[:port][/db] (required)\n"
            "  MEDIAGATE_REDIS_SENTINELS       host:port,... of Redis Sentinels (HA)\n"
+           "  MEDIAGATE_DB_CONNECTIONS        PostgreSQL connections per process (at least\n"
+           "                                  concurrency + 2)\n"
            "  MEDIAGATE_REDIS_MASTER          the sentinels' master name (default mediagate)\n"
            "  MEDIAGATE_QUEUE_PREFIX          Redis key prefix (default mediagate)\n"
            "  MEDIAGATE_WORKER_CONCURRENCY    transfers at once per process (default 4)\n"

@@ -225,6 +225,9 @@ media_code media_store_config_load(media_store_config *c, media_env_fn env, void
     const char *redis = get(env, ud, "MEDIAGATE_REDIS_URL");
     const char *prefix = get(env, ud, "MEDIAGATE_QUEUE_PREFIX");
     const char *sentinels = get(env, ud, "MEDIAGATE_REDIS_SENTINELS");
+    if (media_config_long(env, ud, "MEDIAGATE_DB_CONNECTIONS", 0, 0, 10000, &c->db_connections,
+                          err) != MEDIA_OK)
+        return MEDIA_ERR_CONFIG;
     if (db && strlen(db) >= sizeof(c->database_url))
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_DATABASE_URL is longer than %zu bytes",

@@ -19,7 +19,15 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
 #define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     LONG("MEDIAGATE_THREADS", cores > 0 ? cores : 1, 1, 256, c->threads);
-    LONG("MEDIAGATE_BACKEND_THREADS", 4L * c->threads, 1, 1024, c->backend_threads);
+    /* a connection per backend thread: MEDIAGATE_DB_CONNECTIONS sizes them, or bounds them */
+    long pool = store->db_connections;
+    LONG("MEDIAGATE_BACKEND_THREADS", pool > 0 ? pool : 4L * c->threads, 1, 1024,
+         c->backend_threads);
+    if (pool > 0 && c->backend_threads > pool)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_BACKEND_THREADS (%ld) exceeds MEDIAGATE_DB_CONNECTIONS "
+                               "(%ld): each backend thread holds a PostgreSQL connection",
+                               (long)c->backend_threads, pool);
     LONG("MEDIAGATE_BODY_MAX_BYTES", 65536, 1024, 16L << 20, c->body_max_bytes);
     LONG("MEDIAGATE_HEADER_MAX_BYTES", 16384, 1024, 1L << 20, c->header_max_bytes);
     LONG("MEDIAGATE_RATE_READ_PER_MIN", 1200, 1, 100000000, c->rate_read_per_min);
@@ -94,6 +102,8 @@ const char *presign_config_help(void)
            "  MEDIAGATE_THREADS                event loops (default: the core count)\n"
            "  MEDIAGATE_BACKEND_THREADS        threads doing PostgreSQL/Redis/S3 I/O (4 x loops)\n"
            "  MEDIAGATE_DATABASE_URL           PostgreSQL URL (required)\n"
+           "  MEDIAGATE_DB_CONNECTIONS         PostgreSQL connections per process (default: one\n"
+           "                                   per backend thread; sets their default)\n"
            "  MEDIAGATE_REDIS_URL              Redis URL (required; queue and rate limits)\n"
            "  MEDIAGATE_REDIS_SENTINELS        host:port,... of Redis Sentinels (HA; then\n"
            "                                   MEDIAGATE_REDIS_URL gives only password and db)\n"

@@ -175,7 +175,7 @@ static int setup(void **state)
     world *w = calloc(1, sizeof(*w));
     media_error err;
     env_table none = {{NULL}};
-    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t"};
+    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 0};
     assert_int_equal(presign_config_load(&w->cfg, &store, lookup, &none, &err), MEDIA_OK);
     env_table s3 = {{"AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "secret",
                      "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:9", "MEDIAGATE_S3_BUCKET", "bkt",
@@ -228,6 +228,26 @@ static void has(presign_response *r, const char *needle)
 {
     if (strstr(body_of(r), needle) == NULL)
         fail_msg("body %s lacks %s", body_of(r), needle);
+}
+
+/* MEDIAGATE_DB_CONNECTIONS sizes serve's backend threads (a connection each) and refuses
+ * more threads than connections (issue 11, item 5; issue 12). */
+static void test_connection_budget_sizes_backend_threads(void **state)
+{
+    (void)state;
+    presign_config c;
+    media_error err;
+    env_table none = {{NULL}};
+    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 12};
+    assert_int_equal(presign_config_load(&c, &store, lookup, &none, &err), MEDIA_OK);
+    assert_int_equal(c.backend_threads, 12);
+    env_table fewer = {{"MEDIAGATE_BACKEND_THREADS", "5", NULL}};
+    assert_int_equal(presign_config_load(&c, &store, lookup, &fewer, &err), MEDIA_OK);
+    assert_int_equal(c.backend_threads, 5);
+    env_table more = {{"MEDIAGATE_BACKEND_THREADS", "13", NULL}};
+    assert_int_equal(presign_config_load(&c, &store, lookup, &more, &err), MEDIA_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "MEDIAGATE_BACKEND_THREADS (13) exceeds "
+                                        "MEDIAGATE_DB_CONNECTIONS (12)"));
 }
 
 static void test_create(void **state)
@@ -411,6 +431,7 @@ static void test_ready_reports_each_dependency(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_connection_budget_sizes_backend_threads),
         cmocka_unit_test_setup_teardown(test_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_is_tenant_scoped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_and_content, setup, teardown),
