@@ -195,6 +195,36 @@ media_code media_catalog_tenant_ensure(media_db *db, const char *tenant, media_e
                          NULL, err);
 }
 
+/* An earlier request used this idempotency key: the same payload returns its record,
+ * another payload conflicts. */
+static media_code existing_for_key(media_db *db, const media_create_request *req,
+                                   const char *metadata, media_record *out, media_error *err)
+{
+    media_db_result *r;
+    const char *q[] = {req->tenant, req->source_url, req->idempotency_key, metadata};
+    media_code rc =
+        media_db_query(db,
+                       "SELECT " COLS ", request_sha256 = " FINGERPRINT(
+                           "$2", "$4") " FROM media WHERE tenant_id = $1 AND idempotency_key = $3",
+                       4, q, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0) { /* deleted by gc between the two statements */
+        media_db_result_free(r);
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_TRANSIENT,
+                               "idempotency key changed concurrently; retry");
+    }
+    const char *same_v = media_db_result_value(r, 0, NCOLS);
+    bool same = same_v && strcmp(same_v, "t") == 0;
+    if (same)
+        parse_row(r, 0, out);
+    media_db_result_free(r);
+    if (!same)
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                               "idempotency key already used for a different request");
+    return MEDIA_OK;
+}
+
 media_code media_catalog_create(media_db *db, const media_create_request *req, media_record *out,
                                 bool *created, media_error *err)
 {
@@ -256,29 +286,7 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
         *created = true;
         return MEDIA_OK;
     }
-    /* an earlier request used this key: the same payload returns it, another conflicts */
-    media_db_result *r;
-    const char *q[] = {req->tenant, req->source_url, req->idempotency_key, metadata};
-    rc = media_db_query(db,
-                        "SELECT " COLS ", request_sha256 = " FINGERPRINT(
-                            "$2", "$4") " FROM media WHERE tenant_id = $1 AND idempotency_key = $3",
-                        4, q, &r, err);
-    if (rc != MEDIA_OK)
-        return rc;
-    if (media_db_result_rows(r) == 0) { /* deleted by gc between the two statements */
-        media_db_result_free(r);
-        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_TRANSIENT,
-                               "idempotency key changed concurrently; retry");
-    }
-    const char *same_v = media_db_result_value(r, 0, NCOLS);
-    bool same = same_v && strcmp(same_v, "t") == 0;
-    if (same)
-        parse_row(r, 0, out);
-    media_db_result_free(r);
-    if (!same)
-        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
-                               "idempotency key already used for a different request");
-    return MEDIA_OK;
+    return existing_for_key(db, req, metadata, out, err);
 }
 
 media_code media_catalog_get(media_db *db, const char *tenant, const char *id, media_record *out,

@@ -11,6 +11,49 @@
 #include <string.h>
 #include <unistd.h>
 
+/* MEDIAGATE_LISTEN (host:port) and MEDIAGATE_ADMIN_LISTEN (host:port or off). */
+static media_code load_listeners(presign_config *c, media_env_fn env, void *ud, media_error *err)
+{
+    const char *listen = env("MEDIAGATE_LISTEN", ud);
+    if (listen == NULL || listen[0] == '\0')
+        listen = "127.0.0.1:8080";
+    const char *colon = strrchr(listen, ':');
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(c->listen_host) ||
+        *end || port < 1 || port > 65535)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_LISTEN must be host:port");
+    snprintf(c->listen_host, sizeof(c->listen_host), "%.*s", (int)(colon - listen), listen);
+    c->listen_port = (int)port;
+    const char *admin = env("MEDIAGATE_ADMIN_LISTEN", ud);
+    if (admin == NULL || admin[0] == '\0')
+        admin = "127.0.0.1:9465";
+    if (strcmp(admin, "off") == 0)
+        return MEDIA_OK; /* admin_port 0: no admin listener */
+    return media_admin_parse_listen("MEDIAGATE_ADMIN_LISTEN", admin, c->admin_host, &c->admin_port,
+                                    err);
+}
+
+/* MEDIAGATE_TLS_CERT and MEDIAGATE_TLS_KEY: both or neither; TLS implies Secure cookies. */
+static media_code load_tls(presign_config *c, media_env_fn env, void *ud, media_error *err)
+{
+    const char *cert = env("MEDIAGATE_TLS_CERT", ud), *key = env("MEDIAGATE_TLS_KEY", ud);
+    bool has_cert = cert && cert[0], has_key = key && key[0];
+    if (has_cert != has_key)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_TLS_CERT and MEDIAGATE_TLS_KEY go together");
+    if ((has_cert && strlen(cert) >= sizeof(c->tls_cert)) ||
+        (has_key && strlen(key) >= sizeof(c->tls_key)))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_TLS_CERT / MEDIAGATE_TLS_KEY path too long");
+    snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", has_cert ? cert : "");
+    snprintf(c->tls_key, sizeof(c->tls_key), "%s", has_key ? key : "");
+    if (has_cert)
+        c->cookie_secure = true;
+    return MEDIA_OK;
+}
+
 media_code presign_config_load(presign_config *c, const media_store_config *store, media_env_fn env,
                                void *ud, media_error *err)
 {
@@ -50,24 +93,7 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
          c->policy.max_expires_s);
     LONG("MEDIAGATE_PRESIGN_WINDOW_S", 300, 1, 86400, c->policy.window_s);
 #undef LONG
-    const char *listen = env("MEDIAGATE_LISTEN", ud);
-    if (listen == NULL || listen[0] == '\0')
-        listen = "127.0.0.1:8080";
-    const char *colon = strrchr(listen, ':');
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(c->listen_host) ||
-        *end || port < 1 || port > 65535)
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_LISTEN must be host:port");
-    snprintf(c->listen_host, sizeof(c->listen_host), "%.*s", (int)(colon - listen), listen);
-    c->listen_port = (int)port;
-    const char *admin = env("MEDIAGATE_ADMIN_LISTEN", ud);
-    if (admin == NULL || admin[0] == '\0')
-        admin = "127.0.0.1:9465";
-    if (strcmp(admin, "off") != 0 &&
-        (rc = media_admin_parse_listen("MEDIAGATE_ADMIN_LISTEN", admin, c->admin_host,
-                                       &c->admin_port, err)) != MEDIA_OK)
+    if ((rc = load_listeners(c, env, ud, err)) != MEDIA_OK)
         return rc;
     if ((rc = media_store_config_need(store, true, true, err)) != MEDIA_OK)
         return rc;
@@ -78,19 +104,8 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
         return rc;
     const char *cors = env("MEDIAGATE_CORS_ORIGINS", ud);
     snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", cors ? cors : "");
-    const char *cert = env("MEDIAGATE_TLS_CERT", ud), *key = env("MEDIAGATE_TLS_KEY", ud);
-    bool has_cert = cert && cert[0], has_key = key && key[0];
-    if (has_cert != has_key)
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_TLS_CERT and MEDIAGATE_TLS_KEY go together");
-    if ((has_cert && strlen(cert) >= sizeof(c->tls_cert)) ||
-        (has_key && strlen(key) >= sizeof(c->tls_key)))
-        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_TLS_CERT / MEDIAGATE_TLS_KEY path too long");
-    snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", has_cert ? cert : "");
-    snprintf(c->tls_key, sizeof(c->tls_key), "%s", has_key ? key : "");
-    if (has_cert)
-        c->cookie_secure = true;
+    if ((rc = load_tls(c, env, ud, err)) != MEDIA_OK)
+        return rc;
     return MEDIA_OK;
 }
 
