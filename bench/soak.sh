@@ -26,12 +26,14 @@ STACK=$(mktemp -u /tmp/mediagate-soak-stack.XXXXXX)
 W=$(mktemp -d /tmp/mediagate-soak.XXXXXX)
 pids=()
 cleanup() {
+  local rc=$?
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh >/dev/null 2>&1 || true
-  rm -rf "$W"
+  if [ "$rc" = 0 ]; then rm -rf "$W"; else echo "soak.sh failed ($rc): its logs are kept in $W" >&2; fi
 }
 trap cleanup EXIT
+trap 'echo "soak.sh: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=29000 MEDIAGATE_OSD_BACKEND=bluestore deploy/local/up.sh >/dev/null
 source "$STACK/env"
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 MEDIAGATE_QUEUE_PREFIX=soak
@@ -71,11 +73,16 @@ sample() {
   for n in "${names[@]}"; do
     pid=${PROC[$n]}
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+    if [ ! -d "/proc/$pid" ] && [ -z "${GONE[$n]:-}" ]; then
+      GONE[$n]=$t
+      echo "soak: $n (pid $pid) is gone at ${t} s" >&2
+    fi
+    fds=$( (ls "/proc/$pid/fd" 2>/dev/null || true) | wc -l)
     line+=",${rss:-0},$fds"
   done
   echo "$line"
 }
+declare -A GONE=()
 header="seconds"; for n in "${names[@]}"; do header+=",${n}_rss_kb,${n}_fds"; done
 echo "$header" >"$W/samples.csv"
 
@@ -150,6 +157,8 @@ PY
   echo "presign: $(awk '/requests in/ {print $1, "requests"}' "$W/wrk.out"), $(awk '/^Requests\/sec/ {print int($2), "req/s"}' "$W/wrk.out"), latency p99 $(awk '$1 == "99%" {print $2}' "$W/wrk.out"), non-2xx: $(awk '/Non-2xx/ {print $NF}' "$W/wrk.out" | grep . || echo 0);"
   echo "reads: $reads rounds (list, record, /content); deletes: $deletes."
   echo "Ingest tenant at the end: $counts."
+  gone="none"; [ "${#GONE[@]}" -gt 0 ] && gone=$(for n in "${!GONE[@]}"; do printf '%s at %s s; ' "$n" "${GONE[$n]}"; done)
+  echo "Processes gone during the run: $gone"
   echo
   echo "Invariant checker at the end:"
   echo
