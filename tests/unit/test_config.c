@@ -1,24 +1,13 @@
 /* test_config.c - S3 configuration from a table, errors naming the variable, no secrets. */
 #include "cmocka_prelude.h"
 
+#include "env_table.h"
+
 #include "media/config.h"
 
 #include <string.h>
 
 #define SECRET "s3cr3t-value-never-echoed"
-
-typedef struct {
-    const char *pairs[32];
-} env_table;
-
-static const char *lookup(const char *name, void *ud)
-{
-    env_table *t = ud;
-    for (int i = 0; t->pairs[i]; i += 2)
-        if (strcmp(t->pairs[i], name) == 0)
-            return t->pairs[i + 1];
-    return NULL;
-}
 
 static void test_minimal_config_defaults_to_aws(void **st)
 {
@@ -26,7 +15,7 @@ static void test_minimal_config_defaults_to_aws(void **st)
     env_table t = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET, NULL}};
     media_s3_config c;
     media_error err;
-    assert_int_equal(media_s3_config_load(&c, lookup, &t, &err), MEDIA_OK);
+    assert_int_equal(media_s3_config_load(&c, env_table_lookup, &t, &err), MEDIA_OK);
     assert_string_equal(c.region, "us-east-1");
     assert_string_equal(c.endpoint.host, "s3.us-east-1.amazonaws.com");
     assert_true(c.endpoint.https);
@@ -45,7 +34,7 @@ static void test_custom_endpoint_public_endpoint_and_addressing(void **st)
                     "http://127.0.0.1:7480", "MEDIAGATE_S3_PUBLIC_ENDPOINT",
                     "https://cdn.example.com", "MEDIAGATE_S3_BUCKET", "media", NULL}};
     media_s3_config c;
-    assert_int_equal(media_s3_config_load(&c, lookup, &t, NULL), MEDIA_OK);
+    assert_int_equal(media_s3_config_load(&c, env_table_lookup, &t, NULL), MEDIA_OK);
     assert_int_equal(c.addressing, MEDIA_S3_ADDRESSING_PATH);
     assert_int_equal(c.endpoint.port, 7480);
     assert_string_equal(c.public_endpoint.host, "cdn.example.com");
@@ -59,7 +48,7 @@ static void expect_error(env_table *t, const char *names_var)
 {
     media_s3_config c;
     media_error err;
-    assert_int_equal(media_s3_config_load(&c, lookup, t, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_s3_config_load(&c, env_table_lookup, t, &err), MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, names_var));
     assert_null(strstr(err.message, SECRET));
 }
@@ -96,7 +85,7 @@ static void test_errors_name_the_variable(void **st)
     long_token[MEDIA_SESSION_TOKEN_MAX] = '\0';
     media_s3_config c;
     media_error err;
-    assert_int_equal(media_s3_config_load(&c, lookup, &longtok, &err), MEDIA_OK);
+    assert_int_equal(media_s3_config_load(&c, env_table_lookup, &longtok, &err), MEDIA_OK);
     assert_int_equal(strlen(c.session_token), MEDIA_SESSION_TOKEN_MAX);
     media_s3_config_cleanup(&c);
 }
@@ -107,13 +96,16 @@ static void test_config_long(void **st)
     env_table t = {{"N", "42", "J", "4x2", "BIG", "99999", NULL}};
     long v;
     media_error err;
-    assert_int_equal(media_config_long(lookup, &t, "N", 1, 0, 100, &v, &err), MEDIA_OK);
+    assert_int_equal(media_config_long(env_table_lookup, &t, "N", 1, 0, 100, &v, &err), MEDIA_OK);
     assert_int_equal(v, 42);
-    assert_int_equal(media_config_long(lookup, &t, "UNSET", 7, 0, 100, &v, &err), MEDIA_OK);
+    assert_int_equal(media_config_long(env_table_lookup, &t, "UNSET", 7, 0, 100, &v, &err),
+                     MEDIA_OK);
     assert_int_equal(v, 7);
-    assert_int_equal(media_config_long(lookup, &t, "J", 1, 0, 100, &v, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_config_long(env_table_lookup, &t, "J", 1, 0, 100, &v, &err),
+                     MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "J must be"));
-    assert_int_equal(media_config_long(lookup, &t, "BIG", 1, 0, 100, &v, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_config_long(env_table_lookup, &t, "BIG", 1, 0, 100, &v, &err),
+                     MEDIA_ERR_CONFIG);
 }
 
 static void test_store_config(void **st)
@@ -122,7 +114,7 @@ static void test_store_config(void **st)
     media_store_config c;
     media_error err;
     env_table none = {{NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &none, &err), MEDIA_OK);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &none, &err), MEDIA_OK);
     assert_string_equal(c.queue_prefix, "mediagate");
     assert_int_equal(media_store_config_need(&c, true, false, &err), MEDIA_ERR_CONFIG);
     assert_string_equal(err.message, "MEDIAGATE_DATABASE_URL is not set");
@@ -133,21 +125,22 @@ static void test_store_config(void **st)
     env_table ok = {{"MEDIAGATE_DATABASE_URL", "postgresql://u:" SECRET "@db/m",
                      "MEDIAGATE_REDIS_URL", "redis://:" SECRET "@r:6379/0",
                      "MEDIAGATE_QUEUE_PREFIX", "{app}:jobs", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &ok, &err), MEDIA_OK);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &ok, &err), MEDIA_OK);
     assert_int_equal(media_store_config_need(&c, true, true, &err), MEDIA_OK);
     assert_string_equal(c.queue_prefix, "{app}:jobs");
 
     env_table tls = {{"MEDIAGATE_REDIS_URL", "rediss://:" SECRET "@r:6380", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &tls, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &tls, &err), MEDIA_ERR_CONFIG);
     assert_null(strstr(err.message, SECRET));
     env_table spaced = {{"MEDIAGATE_QUEUE_PREFIX", "my app", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &spaced, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &spaced, &err),
+                     MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_QUEUE_PREFIX"));
     char long_url[1100];
     memset(long_url, 'x', sizeof(long_url) - 1);
     long_url[sizeof(long_url) - 1] = '\0';
     env_table big = {{"MEDIAGATE_DATABASE_URL", long_url, NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &big, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &big, &err), MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_DATABASE_URL"));
 }
 
@@ -159,27 +152,31 @@ static void test_store_config_sentinels(void **st)
     media_store_config c;
     media_error err;
     env_table plain = {{"MEDIAGATE_REDIS_SENTINELS", "127.0.0.1:26379,[::1]:26380,s3", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &plain, &err), MEDIA_OK);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &plain, &err), MEDIA_OK);
     assert_string_equal(c.redis_url, "redis-sentinel://127.0.0.1:26379,[::1]:26380,s3/mediagate/0");
     env_table full = {{"MEDIAGATE_REDIS_SENTINELS", "a:1,b:2", "MEDIAGATE_REDIS_MASTER", "jobs",
                        "MEDIAGATE_REDIS_URL", "redis://:" SECRET "@/3", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &full, &err), MEDIA_OK);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &full, &err), MEDIA_OK);
     assert_string_equal(c.redis_url, "redis-sentinel://:" SECRET "@a:1,b:2/jobs/3");
     env_table bad_list = {{"MEDIAGATE_REDIS_SENTINELS", "a:1,,b:2", "MEDIAGATE_REDIS_URL",
                            "redis://:" SECRET "@/0", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &bad_list, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &bad_list, &err),
+                     MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_REDIS_SENTINELS must be"));
     assert_null(strstr(err.message, SECRET));
     env_table bad_port = {{"MEDIAGATE_REDIS_SENTINELS", "a:0", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &bad_port, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &bad_port, &err),
+                     MEDIA_ERR_CONFIG);
     env_table bad_master = {
         {"MEDIAGATE_REDIS_SENTINELS", "a:1", "MEDIAGATE_REDIS_MASTER", "my master", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &bad_master, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &bad_master, &err),
+                     MEDIA_ERR_CONFIG);
     env_table nine = {{"MEDIAGATE_REDIS_SENTINELS", "a,b,c,d,e,f,g,h,i", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &nine, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &nine, &err), MEDIA_ERR_CONFIG);
     env_table host_too = {
         {"MEDIAGATE_REDIS_SENTINELS", "a:1", "MEDIAGATE_REDIS_URL", "http://x", NULL}};
-    assert_int_equal(media_store_config_load(&c, lookup, &host_too, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &host_too, &err),
+                     MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "may only give the password"));
 }
 

@@ -3,6 +3,8 @@
  * the queue and S3. (The same routes against the real servers: tests/integration.) */
 #include "cmocka_prelude.h"
 
+#include "env_table.h"
+
 #include "media/uuid.h"
 #include "presign/handlers.h"
 
@@ -147,19 +149,6 @@ static bool f_ping_s3(void *ud)
 /* ---- the handler context: real state, signer and configuration; fake ports ---- */
 
 typedef struct {
-    const char *pairs[16];
-} env_table;
-
-static const char *lookup(const char *name, void *ud)
-{
-    env_table *t = ud;
-    for (int i = 0; t->pairs[i]; i += 2)
-        if (strcmp(t->pairs[i], name) == 0)
-            return t->pairs[i + 1];
-    return NULL;
-}
-
-typedef struct {
     presign_config cfg;
     media_s3_config s3;
     media_metrics *m;
@@ -176,11 +165,11 @@ static int setup(void **state)
     media_error err;
     env_table none = {{NULL}};
     media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 0};
-    assert_int_equal(presign_config_load(&w->cfg, &store, lookup, &none, &err), MEDIA_OK);
+    assert_int_equal(presign_config_load(&w->cfg, &store, env_table_lookup, &none, &err), MEDIA_OK);
     env_table s3 = {{"AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "secret",
                      "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:9", "MEDIAGATE_S3_BUCKET", "bkt",
                      NULL}};
-    if (media_s3_config_load(&w->s3, lookup, &s3, &err) != MEDIA_OK)
+    if (media_s3_config_load(&w->s3, env_table_lookup, &s3, &err) != MEDIA_OK)
         fail_msg("s3 config: %s", err.message);
     w->m = media_metrics_new();
     w->st = presign_state_new(&w->cfg, &w->s3, w->m);
@@ -239,13 +228,14 @@ static void test_connection_budget_sizes_backend_threads(void **state)
     media_error err;
     env_table none = {{NULL}};
     media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 12};
-    assert_int_equal(presign_config_load(&c, &store, lookup, &none, &err), MEDIA_OK);
+    assert_int_equal(presign_config_load(&c, &store, env_table_lookup, &none, &err), MEDIA_OK);
     assert_int_equal(c.backend_threads, 12);
     env_table fewer = {{"MEDIAGATE_BACKEND_THREADS", "5", NULL}};
-    assert_int_equal(presign_config_load(&c, &store, lookup, &fewer, &err), MEDIA_OK);
+    assert_int_equal(presign_config_load(&c, &store, env_table_lookup, &fewer, &err), MEDIA_OK);
     assert_int_equal(c.backend_threads, 5);
     env_table more = {{"MEDIAGATE_BACKEND_THREADS", "13", NULL}};
-    assert_int_equal(presign_config_load(&c, &store, lookup, &more, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(presign_config_load(&c, &store, env_table_lookup, &more, &err),
+                     MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_BACKEND_THREADS (13) exceeds "
                                         "MEDIAGATE_DB_CONNECTIONS (12)"));
 }

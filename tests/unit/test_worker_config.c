@@ -2,30 +2,19 @@
  * (MEDIAGATE_DB_CONNECTIONS) bounds its threads (issue 11, item 5; issue 12). */
 #include "cmocka_prelude.h"
 
+#include "env_table.h"
+
 #include "ingest/worker.h"
 
 #include <string.h>
 
-typedef struct {
-    const char *pairs[16];
-} env_table;
-
-static const char *lookup(const char *name, void *ud)
-{
-    env_table *t = ud;
-    for (int i = 0; t->pairs[i]; i += 2)
-        if (strcmp(t->pairs[i], name) == 0)
-            return t->pairs[i + 1];
-    return NULL;
-}
-
 static media_code load(env_table *t, ingest_worker_config *c, media_error *err)
 {
     media_store_config store;
-    media_code rc = media_store_config_load(&store, lookup, t, err);
+    media_code rc = media_store_config_load(&store, env_table_lookup, t, err);
     if (rc != MEDIA_OK)
         return rc;
-    return ingest_worker_config_load(c, &store, lookup, t, err);
+    return ingest_worker_config_load(c, &store, env_table_lookup, t, err);
 }
 
 #define STORE "MEDIAGATE_DATABASE_URL", "postgresql://h/db", "MEDIAGATE_REDIS_URL", "redis://h:1/0"
