@@ -34,7 +34,7 @@ typedef struct {
     media_metric *failed[3]; /* permanent, transient, rate_limited */
     media_metric *bytes, *duration, *inflight;
     media_metric *q_depth, *q_pending, *q_delayed, *q_dead;
-    media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept;
+    media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept, *ready;
 } worker_metrics;
 
 /* One job thread's stop flag: set on shutdown (past the grace) or when its claim is lost. */
@@ -199,6 +199,8 @@ static void make_metrics(ingest_worker *w)
     x->q_delayed =
         media_metrics_gauge(m, "mediagate_queue_delayed", "Jobs waiting for a retry", NULL);
     x->q_dead = media_metrics_gauge(m, "mediagate_queue_dead_letters", "Dead letters", NULL);
+    x->ready = media_metrics_gauge(m, "mediagate_ready",
+                                   "1 when the last readiness check passed, else 0", NULL);
     x->s3_breaker = media_metrics_gauge(m, "mediagate_breaker_state",
                                         "Circuit breaker state: 0 closed, 1 open, 2 half-open",
                                         "breaker=\"s3\"");
@@ -224,6 +226,7 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
         pthread_mutex_unlock(&w->mu);
         bool db = atomic_load(&w->db_ok), redis = atomic_load(&w->redis_ok);
         bool ready = db && redis && s3 != MEDIA_BREAKER_OPEN && !w->stopping;
+        media_metric_set(w->mx.ready, ready ? 1 : 0);
         media_buf_appendf(body,
                           "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
                           "\"s3\":\"%s\"},\"stopping\":%s}\n",

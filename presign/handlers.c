@@ -391,6 +391,7 @@ void presign_ready_check(const presign_handler_ctx *c, presign_response *res)
     bool redis = c->io->ping_queue(c->io->ud);
     bool s3ok = c->io->ping_s3(c->io->ud);
     bool ok = pg && redis && s3ok;
+    media_metric_set(c->st->ready_gauge, ok ? 1 : 0);
     pthread_mutex_lock(&rc->mu);
     rc->status = ok ? 200 : 503;
     snprintf(rc->body, sizeof(rc->body),

@@ -67,6 +67,8 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
     st->key_lookups =
         media_metrics_counter(m, "mediagate_apikey_lookups_total",
                               "API keys looked up in PostgreSQL (cache misses)", NULL);
+    st->ready_gauge = media_metrics_gauge(m, "mediagate_ready",
+                                          "1 when the last readiness check passed, else 0", NULL);
     st->ready_checks = media_metrics_counter(m, "mediagate_ready_checks_total",
                                              "Readiness checks of PostgreSQL, Redis and S3", NULL);
     return st;

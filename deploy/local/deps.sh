@@ -17,6 +17,8 @@ PKGS=(
   pgbouncer
   # Redis high availability (tests/faults/test_redis_sentinel.sh)
   redis-sentinel
+  # promtool: the alert rules and the metrics lint (tests/integration/test_observability.sh)
+  prometheus
   # independent clients used by the tests
   curl awscli python3-boto3 procps time openssl
   # the browser test: Debian's Chromium, driven over its DevTools protocol
