@@ -120,7 +120,7 @@ while [ $(($(date +%s) - start)) -lt "$SECS" ]; do
 done
 wait "$LOAD" || true
 sample $(($(date +%s) - start)) >>"$W/samples.csv"
-for p in "${aux[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+for p in "${aux[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
 sleep 5
 invariants=$(python3 tests/faults/invariants.py --tenant soak --prefix soak --wait 120 2>&1 | tail -n 5 || true)
 reads=$(wc -l <"$W/reads" 2>/dev/null || echo 0) deletes=$(wc -l <"$W/deletes" 2>/dev/null || echo 0)
