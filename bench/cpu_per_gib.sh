@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# cpu_per_gib.sh - mediagate's own CPU per GiB ingested, next to the floor its hashes set
+# (issue 14, item 2). Measures; asserts nothing.
+#
+# Builds the release binary and bench_hash (build-bench), starts its own stack (ports 28xxx,
+# bluestore) and a local source on 127.0.0.2 serving a 200 MiB file, then CPU_RUNS (3) times
+# ingests it with `mediagate ingest` (multipart, MEDIAGATE_PART_SIZE default 8 MiB) under
+# /usr/bin/time: user + system seconds of the mediagate process per GiB, median of the runs.
+# The floor: bench_hash's CPU seconds per GiB for MD5 + SHA-256 over the same bytes in 64 KiB
+# updates (the two digests every ingest must compute), measured in the same run.
+# Writes bench/results/cpu-per-gib-<date>.md.
+set -Eeuo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+RUNS=${CPU_RUNS:-3} MIB=${CPU_MIB:-200}
+COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- media ingest presign cli || echo "+changes")
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=ON >/dev/null
+cmake --build build-bench -j"$(nproc)" --target mediagate bench_hash >/dev/null
+MG=$repo/build-bench/mediagate
+STACK=$(mktemp -u /tmp/mediagate-cpu-stack.XXXXXX)
+W=$(mktemp -d /tmp/mediagate-cpu.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh >/dev/null 2>&1 || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=28000 MEDIAGATE_OSD_BACKEND=bluestore deploy/local/up.sh >/dev/null
+source "$STACK/env"
+export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 MEDIAGATE_LOG_LEVEL=warn MEDIAGATE_MAX_BYTES=$((1 << 30))
+"$MG" migrate >/dev/null
+mkdir -p "$W/root"
+(printf '\xff\xd8\xff\xe0'; head -c $((MIB << 20)) /dev/urandom) >"$W/root/big.jpg"
+python3 tests/tools/source_server.py --bind 127.0.0.2 --port 28001 --root "$W/root" >"$W/source.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.2/28001) 2>/dev/null && break; sleep 0.1; done
+floor=$(build-bench/bench/bench_hash 1024)
+per=()
+for i in $(seq 1 "$RUNS"); do
+  /usr/bin/time -f '%U %S %e' -o "$W/time.$i" "$MG" ingest --tenant cpu "http://127.0.0.2:28001/f/big.jpg?run=$i" >"$W/out.$i"
+  grep -q '"status":"ready"' "$W/out.$i" || { echo "run $i did not end ready: $(cat "$W/out.$i")" >&2; exit 1; }
+  per+=("$(awk -v mib="$MIB" '{printf "%.3f %.2f", ($1 + $2) * 1024 / mib, $3}' "$W/time.$i")")
+done
+stamp=$(date +%Y%m%d-%H%M)
+out=bench/results/cpu-per-gib-$stamp.md
+python3 - "$floor" "$MIB" "$RUNS" "$COMMIT" "${per[@]}" >"$out" <<'PY'
+import statistics, sys
+floor = dict(kv.split("=") for kv in sys.argv[1].split())
+mib, runs, commit = sys.argv[2], sys.argv[3], sys.argv[4]
+cpu = [float(p.split()[0]) for p in sys.argv[5:]]
+wall = [float(p.split()[1]) for p in sys.argv[5:]]
+f = float(floor["floor_s_per_gib"]); m = statistics.median(cpu)
+print("# mediagate CPU per GiB ingested\n")
+print("Command: `bench/cpu_per_gib.sh` (CPU_MIB=%s, CPU_RUNS=%s), commit %s, release build; one %s MiB" % (mib, runs, commit, mib))
+print("source (local, Content-Length) into Ceph RGW by multipart, on the same 2-core machine.\n")
+print("| | CPU s per GiB |")
+print("|---|---|")
+print("| floor: MD5 %.3f + SHA-256 %.3f (bench_hash, 64 KiB updates) | %.3f |" % (
+    float(floor["md5_s_per_gib"]), float(floor["sha256_s_per_gib"]), f))
+print("| mediagate ingest, user + system, median of %d (%s; wall %s s) | %.3f |" % (
+    len(cpu), ", ".join("%.3f" % c for c in cpu), ", ".join("%.1f" % w for w in wall), m))
+print("\nRatio to the floor: %.2fx (target <= 1.25x)." % (m / f))
+PY
+cat "$out"
