@@ -13,29 +13,15 @@ set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 RUNS=${CPU_RUNS:-3} MIB=${CPU_MIB:-200}
-COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- media ingest presign cli || echo "+changes")
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=ON >/dev/null
-cmake --build build-bench -j"$(nproc)" --target mediagate bench_hash >/dev/null
-MG=$repo/build-bench/mediagate
-STACK=$(mktemp -u /tmp/mediagate-cpu-stack.XXXXXX)
-W=$(mktemp -d /tmp/mediagate-cpu.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh >/dev/null 2>&1 || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=28000 MEDIAGATE_OSD_BACKEND=bluestore deploy/local/up.sh >/dev/null
-source "$STACK/env"
+source bench/lib.sh
+bench_start cpu build-bench ON mediagate bench_hash
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 MEDIAGATE_LOG_LEVEL=warn MEDIAGATE_MAX_BYTES=$((1 << 30))
 "$MG" migrate >/dev/null
 mkdir -p "$W/root"
 (printf '\xff\xd8\xff\xe0'; head -c $((MIB << 20)) /dev/urandom) >"$W/root/big.jpg"
 python3 tests/tools/source_server.py --bind 127.0.0.2 --port 28001 --root "$W/root" >"$W/source.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.2/28001) 2>/dev/null && break; sleep 0.1; done
+bench_wait_port 127.0.0.2 28001
 floor=$(build-bench/bench/bench_hash 1024)
 per=()
 for i in $(seq 1 "$RUNS"); do

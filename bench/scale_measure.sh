@@ -23,22 +23,8 @@ set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 N=${SCALE_N:-2000} J=${SCALE_J:-200} Q=${SCALE_Q:-20000}
-COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- media ingest presign cli || echo "+changes")
-cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
-cmake --build build-plain -j"$(nproc)" --target mediagate >/dev/null
-MG=$repo/build-plain/mediagate
-STACK=$(mktemp -u /tmp/mediagate-scale-stack.XXXXXX)
-W=$(mktemp -d /tmp/mediagate-scale.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh >/dev/null 2>&1 || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-MEDIAGATE_STACK_DIR=$STACK MEDIAGATE_PORT_BASE=28000 MEDIAGATE_OSD_BACKEND=bluestore deploy/local/up.sh >/dev/null
-source "$STACK/env"
+source bench/lib.sh
+bench_start scale build-plain OFF mediagate
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 MEDIAGATE_QUEUE_PREFIX=scale
 export MEDIAGATE_RATE_READ_PER_MIN=100000000 MEDIAGATE_RATE_WRITE_PER_MIN=100000000
 export MEDIAGATE_RATE_ANON_PER_MIN=100000000 MEDIAGATE_LOG_LEVEL=warn
@@ -57,8 +43,8 @@ SERVE=$!; pids+=($!)
 MEDIAGATE_RECORD_CACHE_S=0 MEDIAGATE_LISTEN=127.0.0.1:28110 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28111 \
   "$MG" serve 2>"$W/serve-cold.log" & COLD=$!; pids+=($!)
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:28102 "$MG" worker 2>"$W/worker.log" & WORKER=$!; pids+=($!)
-for port in 28100 28110 28102; do for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done; done
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.2/28001) 2>/dev/null && break; sleep 0.1; done
+for port in 28100 28110 28102; do bench_wait_port 127.0.0.1 "$port"; done
+bench_wait_port 127.0.0.2 28001
 read -r PG_PID _ <"$STACK/pids/postgres"
 REDIS_PORT=${MEDIAGATE_REDIS_URL##*:}; REDIS_PORT=${REDIS_PORT%%/*}
 
