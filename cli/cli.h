@@ -58,6 +58,7 @@ int cmd_healthcheck(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
+int cmd_webhooks(int argc, char **argv);
 int cmd_enqueue(int argc, char **argv);
 int cmd_dlq(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);

@@ -55,13 +55,15 @@ int cmd_worker(int argc, char **argv)
 {
     static const char *CMD = "worker";
     if (cli_wants_help(argc, argv)) {
-        printf("usage: mediagate worker\n\n"
-               "Run ingest jobs from the Redis queue until SIGTERM/SIGINT: stop taking jobs,\n"
-               "finish in-flight transfers within the grace period, leave the rest for another\n"
-               "worker, exit 0. A second signal exits at once. Serves /health, /ready and\n"
-               "/metrics on MEDIAGATE_WORKER_LISTEN. Logs are JSON lines on stderr.\n\n"
-               "environment:\n  MEDIAGATE_DATABASE_URL          PostgreSQL URL (required)\n%s%s%s",
-               ingest_worker_help(), media_s3_config_help(), ingest_options_help());
+        printf(
+            "usage: mediagate worker\n\n"
+            "Run ingest jobs from the Redis queue until SIGTERM/SIGINT: stop taking jobs,\n"
+            "finish in-flight transfers within the grace period, leave the rest for another\n"
+            "worker, exit 0. A second signal exits at once. Serves /health, /ready and\n"
+            "/metrics on MEDIAGATE_WORKER_LISTEN. Logs are JSON lines on stderr.\n\n"
+            "environment:\n  MEDIAGATE_DATABASE_URL          PostgreSQL URL (required)\n%s%s%s%s",
+            ingest_worker_help(), ingest_notify_help(), media_s3_config_help(),
+            ingest_options_help());
         return CLI_OK;
     }
     if (argc > 1)
@@ -157,7 +159,7 @@ int cmd_enqueue(int argc, char **argv)
     media_queue *q = open_queue(CMD, &qerr, true); /* Redis down is not a failure here */
     char request_id[48] = "cli-";
     media_uuid7_new(request_id + 4);
-    media_create_request req = {tenant, argv[optind], key, metadata, bucket, request_id};
+    media_create_request req = {tenant, argv[optind], key, metadata, bucket, request_id, NULL};
     media_record rec;
     bool created, queued;
     memset(&rec, 0, sizeof(rec));

@@ -22,6 +22,7 @@ static const cli_command commands[] = {
     {"worker", "run ingest jobs from the Redis queue", cmd_worker},
     {"enqueue", "accept an ingest job into the queue (the catalog row is the outbox)", cmd_enqueue},
     {"dlq", "list, show, replay or purge dead-lettered jobs", cmd_dlq},
+    {"webhooks", "list webhook deliveries and their dead letters; replay one", cmd_webhooks},
     {"put", "upload a file or stdin to a key (multipart when large or unknown)", cmd_put},
     {"get", "write an object to stdout", cmd_get},
     {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads},

@@ -511,3 +511,51 @@ media_code ingest_fetch(const ingest_options *o, ingest_source *src, const char 
         curl_easy_cleanup(x->h);
     return rc;
 }
+
+static bool discard(void *ud, const char *data, size_t n, int64_t declared)
+{
+    (void)ud, (void)data, (void)n, (void)declared;
+    return true;
+}
+
+media_code ingest_post(const ingest_options *o, const ingest_post_request *req, int *status,
+                       media_error *err)
+{
+    *status = 0;
+    media_code rc = ingest_url_check(req->url, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    ingest_options po = *o; /* shares the allow-list and the proxies (read-only here) */
+    po.max_redirects = 0;
+    po.max_bytes = 64 * 1024;
+    po.deadline_s = req->timeout_s;
+    if (po.connect_timeout_ms > req->timeout_s * 1000)
+        po.connect_timeout_ms = req->timeout_s * 1000;
+    ingest_fetch_sink sink = {discard, NULL};
+    fetch f = {.o = &po, .sink = &sink, .declared = -1};
+    fetch *x = &f;
+    x->h = curl_new();
+    configure(x);
+    struct curl_slist *hdrs = NULL;
+    for (const char *const *h = req->headers; h && *h; h++)
+        hdrs = curl_slist_append(hdrs, *h);
+    hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, req->body);
+    curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+    curl_easy_setopt(x->h, CURLOPT_USERAGENT, "mediagate/0.1 (webhooks)");
+    long connect_status = 0;
+    CURLcode cc = perform(x, req->url, &connect_status, &rc, err);
+    if (rc == MEDIA_OK && cc == CURLE_TOO_MANY_REDIRECTS) /* the 3xx is the answer */
+        rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                             "answered HTTP %ld; redirects are not followed", x->status);
+    else if (rc == MEDIA_OK)
+        rc = judge(x, cc, connect_status, err);
+    *status = (int)x->status;
+    if (rc != MEDIA_OK && err && x->status >= 300)
+        err->http_status = (int)x->status;
+    curl_easy_cleanup(x->h);
+    curl_slist_free_all(hdrs);
+    curl_slist_free_all(x->pin);
+    return rc;
+}

@@ -64,6 +64,23 @@ media_code ingest_fetch(const ingest_options *o, ingest_source *src, const char 
                         volatile sig_atomic_t *shutdown, ingest_fetch_result *out,
                         media_error *err);
 
+/* One POST (webhook deliveries, ingest/notify.h): the same guard as a source download — the
+ * target resolved once, every address checked, the request pinned to the checked address, the
+ * connect-time check, the egress proxies — but no redirect is followed (a 3xx is the answer)
+ * and at most 64 KiB of the answer is read. headers: "Name: value" strings, NULL-terminated. */
+typedef struct ingest_post_request {
+    const char *url;
+    const char *const *headers;
+    const char *body;
+    size_t len;
+    long timeout_s; /* the whole request */
+} ingest_post_request;
+/* MEDIA_OK for a 2xx answer; otherwise the error (err->http_status the receiver's status when
+ * it answered). *status gets the answer's status (0 when none). A refused target:
+ * MEDIA_ERR_INVALID (permanent), nothing sent. */
+media_code ingest_post(const ingest_options *o, const ingest_post_request *req, int *status,
+                       media_error *err);
+
 /* Pure: the CURLOPT_CONNECT_TO entry that pins host:port (as written in the URL; an IPv6
  * literal in brackets) to the checked address addr: "host:port:ip:port" ("[ip]" for IPv6).
  * False when it does not fit in cap or addr is neither IPv4 nor IPv6. */

@@ -8,6 +8,7 @@
 #include "worker.h"
 #include "claims.h"
 #include "job.h"
+#include "notify.h"
 #include "outcome.h"
 #include "media/admin_http.h"
 #include "media/breaker.h"
@@ -19,6 +20,7 @@
 #include "media/queue.h"
 #include "media/usage.h"
 #include "media/uuid.h"
+#include "media/webhook.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -61,7 +63,12 @@ struct ingest_worker {
     job_slot *slots;
     media_breaker s3b;
     media_breaker_set *hosts;
+    ingest_notifier *notifier;
 };
+
+/* threads besides the job threads that hold a PostgreSQL connection: the keeper, the claim
+ * keeper and the webhook sender */
+#define WORKER_KEEPERS 3
 
 static int64_t now_ms(void)
 {
@@ -91,19 +98,21 @@ media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_
     memset(c, 0, sizeof(*c));
     media_code rc;
 #define LONG(name, def, min, max, dst) MEDIA_CONFIG_LONG(env, ud, name, def, min, max, dst, err)
-    /* a connection per job thread and one for each keeper: MEDIAGATE_DB_CONNECTIONS bounds
-     * them (the default concurrency, 4, shrinks to fit) */
+    /* a connection per job thread and one for each keeper (the keeper, the claim keeper, the
+     * webhook sender): MEDIAGATE_DB_CONNECTIONS bounds them (the default concurrency, 4,
+     * shrinks to fit) */
     long pool = store->db_connections;
-    if (pool > 0 && pool < 3)
+    if (pool > 0 && pool < 1 + WORKER_KEEPERS)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_DB_CONNECTIONS (%ld) is below a worker's 3 (one job "
-                               "thread and two keepers)",
-                               pool);
-    LONG("MEDIAGATE_WORKER_CONCURRENCY", pool > 0 ? (pool - 2 < 4 ? pool - 2 : 4) : 4, 1, 256,
+                               "MEDIAGATE_DB_CONNECTIONS (%ld) is below a worker's %d (one job "
+                               "thread and %d keepers)",
+                               pool, 1 + WORKER_KEEPERS, WORKER_KEEPERS);
+    LONG("MEDIAGATE_WORKER_CONCURRENCY",
+         pool > 0 ? (pool - WORKER_KEEPERS < 4 ? pool - WORKER_KEEPERS : 4) : 4, 1, 256,
          c->concurrency);
-    if (pool > 0 && c->concurrency + 2 > pool)
+    if (pool > 0 && c->concurrency + WORKER_KEEPERS > pool)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
-                               "MEDIAGATE_WORKER_CONCURRENCY (%ld) + 2 keepers exceeds "
+                               "MEDIAGATE_WORKER_CONCURRENCY (%ld) + 3 keepers exceeds "
                                "MEDIAGATE_DB_CONNECTIONS (%ld): each holds a PostgreSQL connection",
                                (long)c->concurrency, pool);
     LONG("MEDIAGATE_CLAIM_TIMEOUT_S", 60, 1, 86400, c->claim_timeout_s);
@@ -118,6 +127,8 @@ media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_
     LONG("MEDIAGATE_BREAKER_FAILURES", 5, 1, 1000, c->breaker_failures);
     LONG("MEDIAGATE_BREAKER_COOLDOWN_MS", 15000, 100, 3600000, c->breaker_cooldown_ms);
 #undef LONG
+    if ((rc = ingest_notify_config_load(&c->notify, env, ud, err)) != MEDIA_OK)
+        return rc;
     const char *listen = env("MEDIAGATE_WORKER_LISTEN", ud);
     rc = media_admin_parse_listen("MEDIAGATE_WORKER_LISTEN",
                                   listen && listen[0] ? listen : "127.0.0.1:9464", c->listen_host,
@@ -138,7 +149,7 @@ const char *ingest_worker_help(void)
     return "  MEDIAGATE_REDIS_URL             redis://[:password@]host[:port][/db] (required)\n"
            "  MEDIAGATE_REDIS_SENTINELS       host:port,... of Redis Sentinels (HA)\n"
            "  MEDIAGATE_DB_CONNECTIONS        PostgreSQL connections per process (at least\n"
-           "                                  concurrency + 2)\n"
+           "                                  concurrency + 3)\n"
            "  MEDIAGATE_REDIS_MASTER          the sentinels' master name (default mediagate)\n"
            "  MEDIAGATE_QUEUE_PREFIX          Redis key prefix (default mediagate)\n"
            "  MEDIAGATE_WORKER_CONCURRENCY    transfers at once per process (default 4)\n"
@@ -238,8 +249,8 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
     if (strcmp(path, "/metrics") == 0) {
         *ctype = "text/plain; version=0.0.4";
         media_metrics_render(w->m, body);
-        /* a connection per job thread, the keeper's and the claim keeper's */
-        media_usage_render(body, w->c.concurrency + 2);
+        /* a connection per job thread, the keeper's, the claim keeper's and the sender's */
+        media_usage_render(body, w->c.concurrency + WORKER_KEEPERS);
         return 200;
     }
     media_buf_appends(body, "{\"status\":\"not_found\"}\n");
@@ -674,6 +685,10 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
     }
     if (s3)
         sweep_uploads(w, db, s3);
+    size_t pruned = 0; /* delivered webhooks kept a week, dead letters as long as the queue's */
+    if (media_webhook_prune(db, 7 * 86400L, w->c.dlq_retention_s, &pruned, &err) == MEDIA_OK &&
+        pruned)
+        media_log(MEDIA_LOG_INFO, NULL, NULL, "pruned %zu old webhook deliveries", pruned);
 }
 
 static void *keeper_thread(void *arg)
@@ -794,6 +809,7 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
         pthread_create(&w->threads[i], NULL, job_thread, ta);
     }
     pthread_create(&w->keeper, NULL, keeper_thread, w);
+    w->notifier = ingest_notifier_start(&c->notify, c->store.database_url, o, w->m);
     media_log(MEDIA_LOG_INFO, NULL, NULL, "worker %s started: %d transfers, admin on %s:%d",
               c->name, c->concurrency, c->listen_host, c->listen_port);
     return w;
@@ -823,6 +839,7 @@ void ingest_worker_wait(ingest_worker *w)
     for (int i = 0; i < w->c.concurrency; i++)
         pthread_join(w->threads[i], NULL);
     ingest_claims_stop(w->claims);
+    ingest_notifier_stop(w->notifier);
     atomic_store(&w->keeper_stop, true);
     pthread_join(w->keeper, NULL);
     media_admin_http_stop(w->admin);

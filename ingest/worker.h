@@ -21,12 +21,16 @@
  * Shutdown (ingest_worker_stop, from SIGTERM/SIGINT): stop taking jobs, let in-flight ones
  * finish within the grace period, then cancel the rest (multipart uploads aborted, rows
  * released, messages put back for another worker).
+ *
+ * Webhooks: a sender thread (ingest/notify.h) delivers the events the jobs' transitions
+ * recorded; a job never waits for it.
  */
 #ifndef INGEST_WORKER_H
 #define INGEST_WORKER_H
 
 #include "media/config.h"
 #include "media/error.h"
+#include "notify.h"
 #include "options.h"
 #include "retry.h"
 
@@ -42,8 +46,9 @@ typedef struct ingest_worker_config {
     long breaker_cooldown_ms;  /* MEDIAGATE_BREAKER_COOLDOWN_MS (15000) */
     char listen_host[64];      /* MEDIAGATE_WORKER_LISTEN (127.0.0.1:9464) */
     int listen_port;
-    media_store_config store; /* the catalog and the queue (needs both) */
-    char name[128];           /* consumer name: host-pid */
+    ingest_notify_config notify; /* the webhook sender (MEDIAGATE_WEBHOOK_*) */
+    media_store_config store;    /* the catalog and the queue (needs both) */
+    char name[128];              /* consumer name: host-pid */
 } ingest_worker_config;
 
 media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_config *store,

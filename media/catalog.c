@@ -16,17 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define COLS                                                                                       \
-    "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
-    "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
-    "request_id, " TS("created_at") ", " TS("updated_at") ", " TS("next_attempt_at") ", " TS(      \
-        "ready_at") ", " TS("deleted_at") ", claim_owner, claim_epoch, upload_id"
-#define NCOLS 25
+#define COLS  MEDIA_RECORD_COLS
+#define NCOLS MEDIA_RECORD_NCOLS
 
 /* the fingerprint of a create request: source URL and canonical (jsonb) metadata */
-#define FINGERPRINT(url, meta)                                                                     \
-    "encode(sha256(convert_to(" url " || chr(10) || " meta "::jsonb::text, 'UTF8')), 'hex')"
+#define FINGERPRINT(url, meta, cb)                                                                 \
+    "encode(sha256(convert_to(" url " || chr(10) || " meta "::jsonb::text"                         \
+    " || coalesce(chr(10) || " cb ", ''), 'UTF8')), 'hex')"
+
+/* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
+ * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
+ * row change and its deliveries commit together. One per subscribed endpoint, one for the
+ * row's callback_url; each with a snapshot of the row as the event left it. */
+#define EVENTS(ev)                                                                                 \
+    ", ev AS (INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, url, event, media_id,"   \
+    " record) SELECT gen_random_uuid(), m.tenant_id, e.id, e.url, '" ev "', m.id, to_jsonb(m)"     \
+    " FROM m JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND '" ev "' = ANY (e.events)"  \
+    " UNION ALL SELECT gen_random_uuid(), m.tenant_id, NULL, m.callback_url, '" ev "', m.id,"      \
+    " to_jsonb(m) FROM m WHERE m.callback_url IS NOT NULL) SELECT " COLS " FROM m"
 
 static const char *const status_names[] = {"queued", "fetching", "ready", "failed", "deleted"};
 
@@ -51,6 +58,7 @@ void media_record_cleanup(media_record *r)
     free(r->idempotency_key);
     free(r->metadata);
     free(r->last_error);
+    free(r->callback_url);
     memset(r, 0, sizeof(*r));
 }
 
@@ -97,7 +105,7 @@ static void copy(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-static void parse_row(const media_db_result *r, int row, media_record *m)
+void media_record_parse_row(const media_db_result *r, int row, media_record *m)
 {
     memset(m, 0, sizeof(*m));
     const char *v;
@@ -130,6 +138,7 @@ static void parse_row(const media_db_result *r, int row, media_record *m)
     v = media_db_result_value(r, row, 23);
     m->claim_epoch = v ? strtoll(v, NULL, 10) : 0;
     copy(m->upload_id, sizeof(m->upload_id), media_db_result_value(r, row, 24));
+    m->callback_url = media_strdup(media_db_result_value(r, row, 25));
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
@@ -142,7 +151,7 @@ static media_code query_one(media_db *db, const char *sql, int n, const char *co
         return rc;
     *found = media_db_result_rows(r) > 0;
     if (*found && out)
-        parse_row(r, 0, out);
+        media_record_parse_row(r, 0, out);
     media_db_result_free(r);
     return MEDIA_OK;
 }
@@ -175,6 +184,8 @@ int media_record_json(const media_record *m, media_buf *b)
     }
     if (m->request_id[0])
         rc |= media_json_kv_str(b, "request_id", m->request_id, &first);
+    if (m->callback_url)
+        rc |= media_json_kv_str(b, "callback_url", m->callback_url, &first);
     rc |= media_json_kv_str(b, "created_at", m->created_at, &first);
     rc |= media_json_kv_str(b, "updated_at", m->updated_at, &first);
     if (m->ready_at[0])
@@ -201,12 +212,13 @@ static media_code existing_for_key(media_db *db, const media_create_request *req
                                    const char *metadata, media_record *out, media_error *err)
 {
     media_db_result *r;
-    const char *q[] = {req->tenant, req->source_url, req->idempotency_key, metadata};
-    media_code rc =
-        media_db_query(db,
-                       "SELECT " COLS ", request_sha256 = " FINGERPRINT(
-                           "$2", "$4") " FROM media WHERE tenant_id = $1 AND idempotency_key = $3",
-                       4, q, &r, err);
+    const char *q[] = {req->tenant, req->source_url, req->idempotency_key, metadata,
+                       req->callback_url};
+    media_code rc = media_db_query(
+        db,
+        "SELECT " COLS ", request_sha256 = " FINGERPRINT(
+            "$2", "$4", "$5::text") " FROM media WHERE tenant_id = $1 AND idempotency_key = $3",
+        5, q, &r, err);
     if (rc != MEDIA_OK)
         return rc;
     if (media_db_result_rows(r) == 0) { /* deleted by gc between the two statements */
@@ -217,11 +229,40 @@ static media_code existing_for_key(media_db *db, const media_create_request *req
     const char *same_v = media_db_result_value(r, 0, NCOLS);
     bool same = same_v && strcmp(same_v, "t") == 0;
     if (same)
-        parse_row(r, 0, out);
+        media_record_parse_row(r, 0, out);
     media_db_result_free(r);
     if (!same)
         return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
                                "idempotency key already used for a different request");
+    return MEDIA_OK;
+}
+
+/* A callback_url is a URL a worker could reach (the SSRF guard decides at connect time), and
+ * its deliveries are signed with the tenant's callback secret, which must exist first. */
+static media_code check_callback(media_db *db, const media_create_request *req, media_error *err)
+{
+    const char *cb = req->callback_url;
+    if (cb[0] == '\0' || strlen(cb) > MEDIA_SOURCE_URL_MAX_BYTES || !media_utf8_valid(cb))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "callback_url must be 1..%d bytes of UTF-8",
+                               MEDIA_SOURCE_URL_MAX_BYTES);
+    media_error why;
+    if (media_source_url_check(cb, &why) != MEDIA_OK)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "callback_url: %s",
+                               why.message);
+    const char *p[] = {req->tenant};
+    media_db_result *r;
+    media_code rc = media_db_query(
+        db, "SELECT callback_secret IS NOT NULL FROM tenants WHERE id = $1", 1, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    const char *v = media_db_result_rows(r) ? media_db_result_value(r, 0, 0) : NULL;
+    bool has = v && strcmp(v, "t") == 0;
+    media_db_result_free(r);
+    if (!has)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "callback_url needs the tenant's callback signing secret: create "
+                               "it first (POST /api/v1/webhooks/callback-secret)");
     return MEDIA_OK;
 }
 
@@ -251,22 +292,24 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
                                "metadata is larger than %d bytes", MEDIA_METADATA_MAX_BYTES);
     if (!media_s3_bucket_name_valid(req->bucket))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "invalid bucket");
+    if (req->callback_url && check_callback(db, req, err) != MEDIA_OK)
+        return err->code;
 
     char id[MEDIA_UUID_STR], key[MEDIA_OBJECT_KEY_MAX];
     media_uuid7_new(id);
     media_object_key(req->tenant, id, key);
     const char *p[] = {id,          req->tenant, req->source_url, req->idempotency_key, metadata,
-                       req->bucket, key,         req->request_id};
+                       req->bucket, key,         req->request_id, req->callback_url};
     media_error e;
     bool found;
     media_code rc = query_one(
         db,
         "INSERT INTO media (id, tenant_id, source_url, idempotency_key, request_sha256, metadata,"
-        " bucket, object_key, request_id) VALUES ($1, $2, $3, $4, " FINGERPRINT(
-            "$3",
-            "$5") ", $5::jsonb, $6, $7, $8) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING"
-                  " RETURNING " COLS,
-        8, p, out, &found, &e);
+        " bucket, object_key, request_id, callback_url) VALUES ($1, $2, $3, $4, " FINGERPRINT(
+            "$3", "$5",
+            "$9::text") ", $5::jsonb, $6, $7, $8, $9) ON CONFLICT (tenant_id, idempotency_key)"
+                        " DO NOTHING RETURNING " COLS,
+        9, p, out, &found, &e);
     if (rc != MEDIA_OK) {
         const char *state = media_db_last_sqlstate(db);
         if (strcmp(state, "23503") == 0)
@@ -376,7 +419,7 @@ media_code media_catalog_claim(media_db *db, const char *id, const char *owner, 
         media_db_result_free(r);
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     }
-    parse_row(r, 0, out);
+    media_record_parse_row(r, 0, out);
     const char *left = media_db_result_value(r, 0, NCOLS);
     long left_s = left ? strtol(left, NULL, 10) : 0;
     media_db_result_free(r);
@@ -490,10 +533,11 @@ media_code media_catalog_mark_ready(media_db *db, const char *id, int64_t epoch,
     bool found;
     media_code rc = query_one(
         db,
-        "UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3, sha256 = $4,"
-        " etag = $5, ready_at = now(), updated_at = now(), error_class = NULL, last_error = NULL,"
-        " http_status = NULL, upload_id = NULL, " UNCLAIM
-        " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $6 RETURNING " COLS,
+        "WITH m AS (UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3,"
+        " sha256 = $4, etag = $5, ready_at = now(), updated_at = now(), error_class = NULL,"
+        " last_error = NULL, http_status = NULL, upload_id = NULL, " UNCLAIM
+        " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $6 RETURNING *)" EVENTS(
+            "media.ready"),
         6, p, out, &found, err);
     if (rc != MEDIA_OK)
         return rc;
@@ -530,10 +574,10 @@ media_code media_catalog_mark_failed(media_db *db, const char *id, int64_t epoch
     bool found;
     media_code rc = query_one(
         db,
-        "UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
+        "WITH m AS (UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
         " http_status = $4, updated_at = now(), " UNCLAIM " WHERE id = $1 AND (status = 'queued'"
         " OR (status = 'fetching' AND (claim_epoch = $5 OR claim_expires_at IS NULL"
-        " OR claim_expires_at <= now()))) RETURNING " COLS,
+        " OR claim_expires_at <= now()))) RETURNING *)" EVENTS("media.failed"),
         5, p, out, &found, err);
     if (rc != MEDIA_OK)
         return rc;
@@ -633,11 +677,12 @@ media_code media_catalog_soft_delete(media_db *db, const char *tenant, const cha
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     const char *p[] = {id, tenant};
     bool found;
-    media_code rc = query_one(db,
-                              "UPDATE media SET status = 'deleted', deleted_at = now(),"
-                              " updated_at = now() WHERE id = $1 AND tenant_id = $2"
-                              " AND status <> 'deleted' RETURNING " COLS,
-                              2, p, out, &found, err);
+    media_code rc = query_one(
+        db,
+        "WITH m AS (UPDATE media SET status = 'deleted',"
+        " deleted_at = now(), updated_at = now() WHERE id = $1"
+        " AND tenant_id = $2 AND status <> 'deleted' RETURNING *)" EVENTS("media.deleted"),
+        2, p, out, &found, err);
     if (rc == MEDIA_OK && !found)
         rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     return rc;
@@ -656,7 +701,7 @@ static void fill_page(media_db_result *r, media_page *out)
     out->count = (size_t)media_db_result_rows(r);
     out->items = media_calloc(out->count ? out->count : 1, sizeof(media_record));
     for (size_t i = 0; i < out->count; i++)
-        parse_row(r, (int)i, &out->items[i]);
+        media_record_parse_row(r, (int)i, &out->items[i]);
 }
 
 /* $1 tenant, $2 status (NULL: all but deleted), $3 limit, $4 offset */

@@ -77,7 +77,24 @@ typedef struct media_record {
     char claim_owner[128]; /* "" when none */
     int64_t claim_epoch;   /* fencing token of the latest claim (0: never claimed) */
     char upload_id[256];   /* multipart upload opened for this row and not yet closed, or "" */
+    char *callback_url;    /* owned; NULL when none (webhook delivery per request) */
 } media_record;
+
+/* The columns of a media row in media_record_parse_row's order, as SQL over a relation with
+ * the media table's columns (the table, a CTE over it, a jsonb_populate_record of it). */
+#define MEDIA_RECORD_TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define MEDIA_RECORD_COLS                                                                          \
+    "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
+    "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
+    "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url"
+#define MEDIA_RECORD_TIMES                                                                         \
+    MEDIA_RECORD_TS("created_at")                                                                  \
+    ", " MEDIA_RECORD_TS("updated_at") ", " MEDIA_RECORD_TS(                                       \
+        "next_attempt_at") ", " MEDIA_RECORD_TS("ready_at") ", " MEDIA_RECORD_TS("deleted_at")
+#define MEDIA_RECORD_NCOLS 26
+/* Fill *out from row `row` of a result whose first MEDIA_RECORD_NCOLS columns are
+ * MEDIA_RECORD_COLS. */
+void media_record_parse_row(const media_db_result *r, int row, media_record *out);
 
 void media_record_cleanup(media_record *r);
 /* Append the record as one JSON object (the API and CLI representation). 0 or -1. */
@@ -100,14 +117,16 @@ typedef struct media_create_request {
     const char *idempotency_key; /* NULL: none */
     const char *metadata;        /* JSON object text; NULL: {} */
     const char *bucket;
-    const char *request_id; /* NULL: none */
+    const char *request_id;   /* NULL: none */
+    const char *callback_url; /* NULL: none; needs the tenant's callback secret (webhook.h) */
 } media_create_request;
 
 /*
  * Create a queued row. With an idempotency key, the same tenant + key returns the existing
  * row (*created = false) when the payload (source URL + metadata) is the same, and
  * MEDIA_ERR_CONFLICT when it differs. MEDIA_ERR_NOT_FOUND for an unknown tenant;
- * MEDIA_ERR_INVALID for metadata that is not a JSON object or oversize fields.
+ * MEDIA_ERR_INVALID for metadata that is not a JSON object or oversize fields, and for a
+ * callback_url that is not a fetchable URL or whose tenant has no callback secret yet.
  */
 media_code media_catalog_create(media_db *db, const media_create_request *req, media_record *out,
                                 bool *created, media_error *err);

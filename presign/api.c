@@ -8,6 +8,7 @@
 #include "handlers.h"
 #include "media/log.h"
 #include "media/session.h"
+#include "webhooks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,10 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
 {
     if (strcmp(req->path, "/app/session") == 0) {
         handle_session(b, req, res);
+        return;
+    }
+    if (presign_webhooks_route(req->path)) {
+        presign_webhooks_handle(b, req, res);
         return;
     }
     presign_ports io;

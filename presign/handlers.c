@@ -82,7 +82,8 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
         req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
         meta_text,
         c->st->s3cfg->bucket,
-        req->request_id};
+        req->request_id,
+        body.callback_url};
     media_record rec;
     memset(&rec, 0, sizeof(rec));
     bool created = false, queued = false;

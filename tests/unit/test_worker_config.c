@@ -30,20 +30,28 @@ static void test_connection_budget_bounds_threads(void **st)
     assert_int_equal(c.store.db_connections, 0);
     env_table small = {{STORE, "MEDIAGATE_DB_CONNECTIONS", "4", NULL}};
     assert_int_equal(load(&small, &c, &err), MEDIA_OK);
-    assert_int_equal(c.concurrency, 2); /* the default shrinks to fit 4 connections */
+    assert_int_equal(c.concurrency, 1); /* the default shrinks to fit 4 connections */
     env_table big = {{STORE, "MEDIAGATE_DB_CONNECTIONS", "50", NULL}};
     assert_int_equal(load(&big, &c, &err), MEDIA_OK);
     assert_int_equal(c.concurrency, 4);
     env_table over = {
-        {STORE, "MEDIAGATE_DB_CONNECTIONS", "6", "MEDIAGATE_WORKER_CONCURRENCY", "5", NULL}};
+        {STORE, "MEDIAGATE_DB_CONNECTIONS", "7", "MEDIAGATE_WORKER_CONCURRENCY", "5", NULL}};
     assert_int_equal(load(&over, &c, &err), MEDIA_ERR_CONFIG);
-    assert_non_null(strstr(err.message, "MEDIAGATE_WORKER_CONCURRENCY (5) + 2 keepers exceeds "
-                                        "MEDIAGATE_DB_CONNECTIONS (6)"));
-    env_table tiny = {{STORE, "MEDIAGATE_DB_CONNECTIONS", "2", NULL}};
+    assert_non_null(strstr(err.message, "MEDIAGATE_WORKER_CONCURRENCY (5) + 3 keepers exceeds "
+                                        "MEDIAGATE_DB_CONNECTIONS (7)"));
+    env_table tiny = {{STORE, "MEDIAGATE_DB_CONNECTIONS", "3", NULL}};
     assert_int_equal(load(&tiny, &c, &err), MEDIA_ERR_CONFIG);
     env_table junk = {{STORE, "MEDIAGATE_DB_CONNECTIONS", "lots", NULL}};
     assert_int_equal(load(&junk, &c, &err), MEDIA_ERR_CONFIG);
     assert_non_null(strstr(err.message, "MEDIAGATE_DB_CONNECTIONS"));
+    env_table hooks = {
+        {STORE, "MEDIAGATE_WEBHOOK_ATTEMPTS", "3", "MEDIAGATE_WEBHOOK_TIMEOUT_S", "2", NULL}};
+    assert_int_equal(load(&hooks, &c, &err), MEDIA_OK);
+    assert_int_equal(c.notify.retry.max_attempts, 3);
+    assert_int_equal(c.notify.timeout_s, 2);
+    assert_int_equal(c.notify.retry.base_ms, 5000);
+    env_table badhook = {{STORE, "MEDIAGATE_WEBHOOK_TIMEOUT_S", "0", NULL}};
+    assert_int_equal(load(&badhook, &c, &err), MEDIA_ERR_CONFIG);
 }
 
 int main(void)
