@@ -61,7 +61,7 @@ def main():
     pg_cores = (cold * o.cold_pg_cpu_ms + jobs * o.job_pg_cpu_ms) / o.core_ms_per_s
     s3_writes = jobs * o.job_s3
     s3_reads = o.presign_rps  # every URL handed out is (at most) one client GET, straight to S3
-    direct = o.serve * o.backend_threads + o.workers * (o.concurrency + 2)
+    direct = o.serve * o.backend_threads + o.workers * (o.concurrency + 3)
     busy = stmts * o.stmt_ms / 1000.0  # Little's law: server connections busy at once
     pooled = max(4, math.ceil(busy * 2))  # twice the mean, for bursts
     serve_cores = (hot * o.hot_cpu_ms + cold * o.cold_cpu_ms) / o.core_ms_per_s
@@ -76,7 +76,7 @@ def main():
     print("PostgreSQL")
     print("  statements/s            %10.0f" % stmts)
     print("  CPU                     %10.1f cores (measured PostgreSQL CPU per operation)" % pg_cores)
-    print("  connections, direct     %10d   (serve x backend threads + worker x (concurrency + 2))" % direct)
+    print("  connections, direct     %10d   (serve x backend threads + worker x (concurrency + 3))" % direct)
     print("  connections, pooled     %10d   (pgbouncer transaction mode: ~%.1f busy at once x 2)" % (pooled, busy))
     print("Redis")
     print("  commands/s              %10.0f   (%.0f of them rate-limit reservations)" % (redis, rate_limit))

@@ -39,7 +39,7 @@ contains "edited migration: says so" "$(cat "$T/err")" "never be edited"
 "$MG" migrate --status >"$T/out"; eq "edited migration: --status exits 1" "$?" 1
 contains "edited migration: --status shows MODIFIED" "$(cat "$T/out")" "MODIFIED"
 # repair: start this database over (what an operator does is restore the shipped file)
-sql "DROP TABLE media, api_keys, tenants, schema_migrations; DROP TYPE media_status"
+sql "DROP TABLE webhook_deliveries, webhook_endpoints, media, api_keys, tenants, schema_migrations; DROP TYPE media_status, webhook_delivery_status"
 "$MG" migrate >/dev/null; eq "migrate re-applies after repair" "$?" 0
 
 # API keys
