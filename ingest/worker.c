@@ -13,6 +13,7 @@
 #include "media/admin_http.h"
 #include "media/breaker.h"
 #include "media/enqueue.h"
+#include "media/events.h"
 #include "media/lease.h"
 #include "media/log.h"
 #include "media/metrics.h"
@@ -312,6 +313,16 @@ static void send_dead_letter(ingest_worker *w, media_queue *q, const media_job *
     count_failure(w, cause->cls);
 }
 
+/* Tell waiting reads on every replica that the row left fetching (a hint: they re-read it;
+ * lost, they answer at their deadline). */
+static void announce(ingest_worker *w, media_queue *q, const char *id)
+{
+    media_error e;
+    if (media_events_publish(media_queue_redis(q), w->c.store.queue_prefix, id, &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_DEBUG, NULL, NULL, "media event for %s not published: %s", id,
+                  e.message);
+}
+
 static void ack(media_queue *q, media_job *job)
 {
     media_error e;
@@ -343,6 +354,8 @@ static void poison(ingest_worker *w, media_db *db, media_queue *q, media_job *jo
     bool changed;
     media_code rc = media_catalog_mark_failed(db, job->media_id, 0, &cause, &r, &changed, &e);
     media_record_cleanup(&r);
+    if (rc == MEDIA_OK && changed)
+        announce(w, q, job->media_id);
     if (rc == MEDIA_ERR_FENCED) { /* a live worker has it: not poison, just slow */
         reschedule(db, q, job, job->attempt, w->c.claim_timeout_s * 1000, extra);
         media_metric_add(w->mx.rescheduled, 1);
@@ -403,6 +416,8 @@ static void carry_out(ingest_worker *w, media_db *db, media_queue *q, media_job 
     case INGEST_DEAD_LETTER:
         rc = media_catalog_mark_failed(db, id, epoch, cause, &r, &changed, &e);
         media_record_cleanup(&r);
+        if (rc == MEDIA_OK && changed)
+            announce(w, q, id);
         if (rc == MEDIA_OK) {
             media_log(MEDIA_LOG_ERROR, rid, extra, "failed after %d attempt(s) (%s): %s", attempts,
                       media_error_class_name(cause->cls), cause->message);
@@ -541,6 +556,8 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     record_result(w, host, &j, rc, &err, t0, t1, &in, rid, extra);
     ingest_outcome oc = ingest_outcome_decide(&in, &w->c.retry, rand01());
     carry_out(w, ctx->db, q, job, &j, oc, &err, extra);
+    if (rc == MEDIA_OK)
+        announce(w, q, j.row.id);
     ingest_job_end(ctx, &j);
     if (rc == MEDIA_ERR_DB)
         sleep_ms(500); /* the catalog is down: do not race through the stream meanwhile */

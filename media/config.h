@@ -55,7 +55,7 @@ typedef struct media_store_config {
     char redis_url[512];     /* MEDIAGATE_REDIS_URL; "" when unset */
     char queue_prefix[64];   /* MEDIAGATE_QUEUE_PREFIX (mediagate) */
     /* MEDIAGATE_DB_CONNECTIONS: the most PostgreSQL connections one process opens (its pool:
-     * each serve backend thread, each worker job thread and the worker's two keepers hold
+     * each serve backend thread, each worker job thread and the worker's three keepers hold
      * one); 0 (unset): as many as those threads. serve and worker size their threads from it
      * and refuse thread counts that would exceed it. */
     long db_connections;

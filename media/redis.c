@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <poll.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/time.h>
 
 #define MAX_SENTINELS 8
@@ -379,6 +380,34 @@ media_code media_redis_run_blocking(media_redis *q, long block_ms, const char *c
     if (q->c)
         redisSetTimeout(q->c, tv_ms(q->timeout_ms));
     return rc;
+}
+
+media_code media_redis_next_push(media_redis *q, long wait_ms, media_redis_reply **out,
+                                 media_error *err)
+{
+    *out = NULL;
+    if (q->c == NULL)
+        return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                               "Redis subscription is not connected");
+    void *reply = NULL;
+    if (redisGetReplyFromReader(q->c, &reply) == REDIS_OK && reply == NULL) {
+        struct pollfd p = {.fd = q->c->fd, .events = POLLIN};
+        int n = poll(&p, 1, (int)wait_ms);
+        if (n == 0 || (n < 0 && errno == EINTR))
+            return MEDIA_OK; /* nothing pushed meanwhile */
+        if (n > 0 && redisBufferRead(q->c) == REDIS_OK)
+            (void)redisGetReplyFromReader(q->c, &reply);
+    }
+    if (q->c->err) {
+        if (reply)
+            freeReplyObject(reply);
+        redisFree(q->c);
+        q->c = NULL;
+        return media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
+                               "Redis subscription lost");
+    }
+    *out = reply;
+    return MEDIA_OK;
 }
 
 /* A media_redis_reply is a redisReply; these are its read-only views. */

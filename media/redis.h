@@ -57,6 +57,12 @@ media_code media_redis_run(media_redis *r, const char *const *argv, media_redis_
  * is stretched by block_ms for this command only. */
 media_code media_redis_run_blocking(media_redis *r, long block_ms, const char *const *argv,
                                     media_redis_reply **out, media_error *err);
+/* On a connection that sent SUBSCRIBE (with media_redis_run, which returns its confirmation):
+ * wait up to wait_ms for the next message Redis pushes. MEDIA_OK with *out the message (an
+ * array: "message", channel, payload; free it), or *out NULL when none came in time. A lost
+ * connection is MEDIA_ERR_NETWORK: connect and subscribe again. */
+media_code media_redis_next_push(media_redis *r, long wait_ms, media_redis_reply **out,
+                                 media_error *err);
 /* Run a command given inline: MEDIA_REDIS_RUN(r, &reply, err, "XLEN", key). */
 #define MEDIA_REDIS_RUN(r, out, err, ...)                                                          \
     media_redis_run(r, (const char *const[]){__VA_ARGS__, NULL}, out, err)

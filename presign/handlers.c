@@ -111,11 +111,32 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
     media_record_cleanup(&rec);
 }
 
+int presign_wait_parse(const presign_request *req, presign_response *res, long *wait_s)
+{
+    char v[16];
+    *wait_s = 0;
+    presign_query_state qs = presign_query_get(req->query, "wait", v, sizeof(v));
+    if (qs == PRESIGN_QUERY_ABSENT)
+        return 0;
+    char *end = NULL;
+    long s = qs == PRESIGN_QUERY_OK ? strtol(v, &end, 10) : -1;
+    if (qs != PRESIGN_QUERY_OK || end == v || *end || s < 0 || s > PRESIGN_WAIT_MAX_S) {
+        presign_problem(res, 400, "invalid-query", "Invalid query",
+                        "wait is a whole number of seconds, 0..30", req->request_id);
+        return -1;
+    }
+    *wait_s = s;
+    return 0;
+}
+
 static void handle_get(const presign_handler_ctx *c, const presign_request *req,
                        presign_response *res, const media_apikey_info *who, const char *id)
 {
     media_error err;
     media_record rec;
+    long wait_s;
+    if (presign_wait_parse(req, res, &wait_s) != 0)
+        return;
     memset(&rec, 0, sizeof(rec));
     uint64_t version = presign_record_version(c->st, who->tenant, id);
     media_code rc = c->io->get(c->io->ud, who->tenant, id, &rec, &err);
@@ -127,6 +148,11 @@ static void handle_get(const presign_handler_ctx *c, const presign_request *req,
         presign_record_put(c->st, &rec, version);
         res->status = 200;
         record_body(c, &rec, &res->body);
+        bool pending = rec.status == MEDIA_STATUS_QUEUED || rec.status == MEDIA_STATUS_FETCHING;
+        if (pending && wait_s > 0 && !req->waited) { /* the server parks it (no thread) */
+            res->wait_ms = wait_s * 1000;
+            snprintf(res->wait_id, sizeof(res->wait_id), "%s", rec.id);
+        }
     }
     media_record_cleanup(&rec);
 }
@@ -338,6 +364,7 @@ static void handle_delete(const presign_handler_ctx *c, const presign_request *r
         catalog_unavailable(c, req, res, &err);
     } else {
         presign_record_invalidate(c->st, who->tenant, id);
+        c->io->announce(c->io->ud, id); /* waiting reads of it answer now */
         /* the row is deleted (so no URL is issued any more); the object goes now, and gc
          * retries objects whose delete failed here */
         if (c->io->delete_object(c->io->ud, rec.object_key, &err) != MEDIA_OK) {

@@ -19,6 +19,15 @@ typedef struct presign_handler_ctx {
 void presign_dispatch(const presign_handler_ctx *c, const presign_request *req,
                       const presign_route *rt, const media_apikey_info *who, presign_response *res);
 
+/* GET /api/v1/media/{id}?wait=S (issue 13, item 2): 0 <= S <= PRESIGN_WAIT_MAX_S. While the
+ * record is queued or fetching, the handler answers with the record and asks the server to
+ * park the request (res->wait_ms, res->wait_id): no thread waits; the server wakes it when a
+ * media event for the id arrives (media/events.h, from any replica) or S passes, and asks
+ * again with req->waited set, which answers with the record as it is then. 0, or -1 with a
+ * 400 in res. */
+#define PRESIGN_WAIT_MAX_S 30
+int presign_wait_parse(const presign_request *req, presign_response *res, long *wait_s);
+
 /* /ready: PostgreSQL, Redis and S3 checked and the result kept for a second (see
  * presign_ready_cached in api.h); a check made meanwhile by another request answers. */
 void presign_ready_check(const presign_handler_ctx *c, presign_response *res);

@@ -35,6 +35,9 @@ typedef struct presign_ports {
     bool (*ping_db)(void *ud);
     bool (*ping_queue)(void *ud);
     bool (*ping_s3)(void *ud);
+    /* The record left queued/fetching or was deleted: wake waiting reads on every replica
+     * (media/events.h; best effort). */
+    void (*announce)(void *ud, const char *id);
     void *ud;
 } presign_ports;
 

@@ -23,6 +23,7 @@ typedef struct presign_request {
     const char *request_id;
     const char *body;
     size_t body_len;
+    bool waited; /* a waiting read woken or timed out: answer now, never park again */
 } presign_request;
 
 /* The response the server writes. Body owned (media_buf). */
@@ -37,6 +38,9 @@ typedef struct presign_response {
     char set_cookie[256]; /* "" when none */
     char route[32];       /* for metrics */
     const char *csp;      /* Content-Security-Policy; NULL: the API's (nothing allowed) */
+    long wait_ms;         /* > 0: a waiting read; park it until wait_id changes or this long
+                             passes, then ask again with waited (body: the answer until then) */
+    char wait_id[40];
     media_buf body;
 } presign_response;
 

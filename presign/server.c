@@ -4,12 +4,14 @@
 #include "server.h"
 #include "addr_limit.h"
 #include "media/admin_http.h"
+#include "media/events.h"
 #include "media/log.h"
 #include "media/usage.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
 #include "media/s3_location.h"
 #include "media/uuid.h"
+#include "waiters.h"
 
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -46,6 +48,9 @@ typedef struct {
     h2o_accept_ctx_t accept;
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t receiver;
+    h2o_multithread_receiver_t wakes; /* media events for the parked waiting reads */
+    presign_waiters *waiters;         /* touched on this loop's thread only */
+    atomic_bool accepting_wakes;
     h2o_socket_t *listener;
     int fd; /* bound and listening; wrapped by the loop thread itself */
     pthread_t tid;
@@ -68,9 +73,18 @@ struct job {
     char request_id[80];
     char origin[256];
     struct timespec t0;
+    int64_t read_ms; /* when it was last handed to a backend (a waiting read's "since") */
+    bool waited;     /* a waiting read asked again: answer now */
+    bool counted;    /* counted in waiting_reads */
     presign_response res;
     job *next;
 };
+
+/* A media id from the events listener, for one loop. */
+typedef struct {
+    h2o_multithread_message_t msg; /* first */
+    char id[40];
+} wake_msg;
 
 struct presign_server {
     presign_config c;
@@ -90,6 +104,9 @@ struct presign_server {
     atomic_int inflight;
     atomic_int queued; /* jobs waiting for a backend thread (bounded: backend_queue_max) */
     media_metric *shed;
+    media_metric *waiting; /* gauge: waiting reads parked or on their way */
+    atomic_int waiting_reads;
+    media_events_listener *events;
     volatile sig_atomic_t stopping;
     atomic_bool draining, closing, done;
 };
@@ -291,6 +308,101 @@ static void job_free(job *j)
     free(j);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Append j to the backend queue (any thread). */
+static void enqueue_job(server *s, job *j)
+{
+    j->read_ms = mono_ms();
+    j->next = NULL;
+    atomic_fetch_add(&s->queued, 1);
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = j;
+    else
+        s->head = j;
+    s->tail = j;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A parked waiting read woke (its record changed, or its deadline passed): the backend reads
+ * the record again and answers with it now. */
+static void ask_again(server *s, job *j)
+{
+    presign_response_cleanup(&j->res);
+    presign_response_init(&j->res);
+    j->waited = true;
+    enqueue_job(s, j);
+}
+
+#define WAKE_BATCH 64
+/* Every parked read of id ("*": all) on this loop asks again. */
+static void wake_parked(loop_thread *lt, const char *id)
+{
+    void *out[WAKE_BATCH];
+    size_t n;
+    do {
+        n = presign_waiters_wake(lt->waiters, id, mono_ms(), out, WAKE_BATCH);
+        for (size_t i = 0; i < n; i++)
+            ask_again(lt->srv, out[i]);
+    } while (n == WAKE_BATCH);
+}
+
+static void on_wakes(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    loop_thread *lt = H2O_STRUCT_FROM_MEMBER(loop_thread, wakes, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        wake_msg *m = (wake_msg *)msg;
+        wake_parked(lt, m->id);
+        free(m);
+    }
+}
+
+/* The events listener's callback (its own thread): a record changed somewhere; every loop
+ * wakes the reads parked on it (and remembers the id for reads on their way to be parked). */
+static void on_media_event(void *ud, const char *id)
+{
+    server *s = ud;
+    if (atomic_load(&s->waiting_reads) == 0)
+        return; /* nobody waits, and nobody is reading to wait (counted before the read) */
+    for (int i = 0; i < s->c.threads; i++) {
+        loop_thread *lt = &s->loops[i];
+        if (!atomic_load(&lt->accepting_wakes))
+            continue;
+        wake_msg *m = media_calloc(1, sizeof(*m));
+        snprintf(m->id, sizeof(m->id), "%s", id);
+        h2o_multithread_send_message(&lt->wakes, &m->msg);
+    }
+}
+
+/* The backend answered a waiting read that should wait: park it on its loop. True when parked
+ * or sent again; false when it is to be answered now (no room, or shutting down). */
+static bool park(server *s, job *j)
+{
+    if (atomic_load(&s->closing))
+        return false;
+    switch (presign_waiters_park(j->owner->waiters, j->res.wait_id, j->read_ms,
+                                 mono_ms() + j->res.wait_ms, j)) {
+    case PRESIGN_PARKED:
+        return true;
+    case PRESIGN_WOKEN: /* it changed while we read it: read again */
+        ask_again(s, j);
+        return true;
+    case PRESIGN_FULL:
+        break;
+    }
+    return false;
+}
+
 static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     (void)receiver;
@@ -300,6 +412,12 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         h2o_linklist_unlink(&msg->link);
         job *j = (job *)msg;
         server *s = j->owner->srv;
+        if (j->res.wait_ms > 0 && j->guard && park(s, j))
+            continue;
+        if (j->counted) {
+            atomic_fetch_sub(&s->waiting_reads, 1);
+            media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
+        }
         if (j->guard) {
             j->guard->job = NULL;
             respond(s, j->guard->req, &j->res, j->request_id, j->origin);
@@ -330,14 +448,26 @@ static void *backend_thread(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (j == NULL)
             break;
-        presign_request pr = {j->method,        j->path,   j->query,
-                              j->authorization, j->cookie, j->idempotency_key,
-                              j->request_id,    j->body,   j->body_len};
+        presign_request pr = {
+            j->method,          j->path,       j->query, j->authorization, j->cookie,
+            j->idempotency_key, j->request_id, j->body,  j->body_len,      j->waited};
+        /* a read that may wait is counted before it reads, so an event published after the
+         * read finds it counted (on_media_event) and wakes it */
+        bool may_wait = !j->waited && !j->counted && strstr(j->query, "wait=") != NULL;
+        if (may_wait) {
+            j->counted = true;
+            atomic_fetch_add(&s->waiting_reads, 1);
+        }
         if (b)
             presign_handle(b, &pr, &j->res);
         else
             presign_problem(&j->res, 503, "unavailable", "Service unavailable", NULL,
                             j->request_id);
+        if (may_wait && j->res.wait_ms == 0) { /* answered at once: not a waiter after all */
+            j->counted = false;
+            atomic_fetch_sub(&s->waiting_reads, 1);
+        }
+        media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
         h2o_multithread_send_message(&j->owner->receiver, &j->msg);
     }
     presign_backend_destroy(b);
@@ -413,7 +543,8 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
         !cstr(header(req, H2O_TOKEN_COOKIE), cookie, sizeof(cookie)))
         return false;
     presign_request pr = {
-        "GET", path, query, auth[0] ? auth : NULL, cookie[0] ? cookie : NULL, NULL, rid, NULL, 0};
+        "GET", path, query, auth[0] ? auth : NULL, cookie[0] ? cookie : NULL, NULL, rid,
+        NULL,  0,    false};
     presign_response r;
     presign_response_init(&r);
     bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
@@ -624,7 +755,8 @@ static bool answer_on_loop(server *s, loop_thread *lt, h2o_req_t *req, req_basic
                               NULL,
                               b->rid,
                               NULL,
-                              0};
+                              0,
+                              false};
         uint8_t key[16];
         client_key(s, req, key);
         done = presign_gate(s->state, &gr, key, &r);
@@ -670,15 +802,7 @@ static void to_backend(server *s, loop_thread *lt, h2o_req_t *req, const req_bas
     g->job = j;
     j->guard = g;
     atomic_fetch_add(&s->inflight, 1);
-    atomic_fetch_add(&s->queued, 1);
-    pthread_mutex_lock(&s->mu);
-    if (s->tail)
-        s->tail->next = j;
-    else
-        s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    enqueue_job(s, j);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -736,6 +860,9 @@ static int listen_fd(const presign_config *c, media_error *err)
     return fd;
 }
 
+/* Parked waiting reads per event loop; past it a waiting read answers at once. */
+#define WAITING_READS_PER_LOOP 10000
+
 static void *loop_main(void *arg)
 {
     loop_thread *lt = arg;
@@ -750,17 +877,38 @@ static void *loop_main(void *arg)
     lt->signer = presign_signer_new(s->s3, &err); /* NULL: every request takes the backend */
     lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
     h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
+    h2o_multithread_register_receiver(lt->queue, &lt->wakes, on_wakes);
+    lt->waiters = presign_waiters_new(WAITING_READS_PER_LOOP);
+    atomic_store(&lt->accepting_wakes, true);
     lt->listener = h2o_evloop_socket_create(lt->ctx.loop, lt->fd, H2O_SOCKET_FLAG_DONT_READ);
     lt->listener->data = lt;
     h2o_socket_read_start(lt->listener, on_accept);
     while (!atomic_load(&s->done)) {
         h2o_evloop_run(lt->ctx.loop, 100);
+        void *out[WAKE_BATCH];
+        size_t n;
+        do { /* waiting reads whose time is up answer with the record as it is now */
+            n = presign_waiters_expired(lt->waiters, mono_ms(), out, WAKE_BATCH);
+            for (size_t i = 0; i < n; i++)
+                ask_again(s, out[i]);
+        } while (n == WAKE_BATCH);
+        if (atomic_load(&s->closing) && presign_waiters_count(lt->waiters))
+            wake_parked(lt, "*"); /* shutting down: every waiting read answers now */
         if (atomic_load(&s->closing) && lt->listener) { /* stop accepting; keep serving */
             h2o_socket_read_stop(lt->listener);
             h2o_socket_close(lt->listener);
             lt->listener = NULL;
         }
     }
+    atomic_store(&lt->accepting_wakes, false);
+    void *left[WAKE_BATCH];
+    size_t n; /* reads still parked when the server stops: their clients are gone with it */
+    while ((n = presign_waiters_wake(lt->waiters, "*", mono_ms(), left, WAKE_BATCH)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            job_free(left[i]);
+            atomic_fetch_sub(&s->inflight, 1);
+        }
+    presign_waiters_destroy(lt->waiters);
     media_sigv4_signer_destroy(lt->signer);
     lt->signer = NULL;
     return NULL;
@@ -818,6 +966,8 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
     s->shed =
         media_metrics_counter(s->m, "mediagate_http_shed_total",
                               "Requests answered 503 because the backend queue was full", NULL);
+    s->waiting = media_metrics_gauge(s->m, "mediagate_http_waiting_reads",
+                                     "GET ?wait= requests parked until their record changes", NULL);
     s->ssl_ctx = ssl_ctx;
     if (ssl_ctx && c->hsts_max_age_s > 0)
         snprintf(s->hsts, sizeof(s->hsts), "max-age=%ld", c->hsts_max_age_s);
@@ -875,6 +1025,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
         pthread_create(&s->backends[i], NULL, backend_thread, s);
     for (int i = 0; i < c->threads; i++)
         pthread_create(&s->loops[i].tid, NULL, loop_main, &s->loops[i]);
+    if (c->store.redis_url[0]) /* waiting reads wake on any replica's events */
+        s->events =
+            media_events_listen(c->store.redis_url, c->store.queue_prefix, on_media_event, s);
     media_log(MEDIA_LOG_INFO, NULL, NULL,
               "serving %s on %s:%d (%d loops, %d backend threads); admin on %s:%d",
               ssl_ctx ? "HTTPS (h2, http/1.1)" : "HTTP/1.1", c->listen_host, c->listen_port,
@@ -902,6 +1055,8 @@ void presign_server_wait(presign_server *s)
               "draining: /ready answers 503; closing listeners in %ld s", s->c.drain_delay_s);
     sleep_ms(s->c.drain_delay_s * 1000);
     atomic_store(&s->closing, true);
+    media_events_listener_stop(s->events); /* parked reads answer now (the loops see closing) */
+    s->events = NULL;
     for (int i = 0; i < 300 && atomic_load(&s->inflight) > 0; i++)
         sleep_ms(100); /* in-flight requests finish (30 s at most) */
     sleep_ms(200);     /* let the loops flush the last responses */

@@ -4,6 +4,7 @@
  */
 #include "state.h"
 #include "media/enqueue.h"
+#include "media/events.h"
 #include "media/apikey.h"
 #include "media/log.h"
 #include "media/metrics.h"
@@ -240,11 +241,22 @@ static bool port_ping_s3(void *ud)
     return s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
 }
 
+static void port_announce(void *ud, const char *id)
+{
+    presign_backend *b = ud;
+    media_error err;
+    media_queue *q = presign_backend_queue(b, &err);
+    if (q == NULL || media_events_publish(media_queue_redis(q), b->cfg->store.queue_prefix, id,
+                                          &err) != MEDIA_OK)
+        media_log(MEDIA_LOG_DEBUG, NULL, NULL, "media event for %s not published: %s", id,
+                  err.message);
+}
+
 void presign_ports_backend(presign_backend *b, presign_ports *out)
 {
-    *out = (presign_ports){port_create,      port_get,           port_list,
-                           port_soft_delete, port_delete_object, port_ping_db,
-                           port_ping_queue,  port_ping_s3,       b};
+    *out = (presign_ports){
+        port_create,  port_get,        port_list,    port_soft_delete, port_delete_object,
+        port_ping_db, port_ping_queue, port_ping_s3, port_announce,    b};
 }
 
 /* ---- the hot-record cache ---- */

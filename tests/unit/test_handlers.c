@@ -23,6 +23,7 @@ typedef struct {
     int object_deletes;
     char last_deleted_key[MEDIA_OBJECT_KEY_MAX];
     char last_bucket[64];
+    char announced[64]; /* the last id announced to waiting reads */
 } fake;
 
 static media_record *find(fake *f, const char *tenant, const char *id)
@@ -145,6 +146,11 @@ static bool f_ping_s3(void *ud)
 {
     return !((fake *)ud)->s3_down;
 }
+static void f_announce(void *ud, const char *id)
+{
+    fake *f = ud;
+    snprintf(f->announced, sizeof(f->announced), "%s", id);
+}
 
 /* ---- the handler context: real state, signer and configuration; fake ports ---- */
 
@@ -176,7 +182,7 @@ static int setup(void **state)
     w->signer = presign_signer_new(&w->s3, &err);
     assert_non_null(w->signer);
     w->io = (presign_ports){f_create,  f_get,        f_list,    f_soft_delete, f_delete_object,
-                            f_ping_db, f_ping_queue, f_ping_s3, &w->f};
+                            f_ping_db, f_ping_queue, f_ping_s3, f_announce,    &w->f};
     w->c = (presign_handler_ctx){w->st, w->signer, &w->io};
     *state = w;
     return 0;
@@ -200,8 +206,8 @@ static const media_apikey_info BOB = {.id = "k-bob", .tenant = "bob", .scopes = 
 static void run(world *w, const media_apikey_info *who, const char *method, const char *path,
                 const char *query, const char *body, presign_response *res)
 {
-    presign_request req = {method,     path, query ? query : "",     "Bearer x", NULL, NULL,
-                           "req-test", body, body ? strlen(body) : 0};
+    presign_request req = {method,     path, query ? query : "",      "Bearer x", NULL, NULL,
+                           "req-test", body, body ? strlen(body) : 0, false};
     presign_response_init(res);
     presign_route rt;
     if (presign_route_parse(&req, res, &rt) == 0)
@@ -378,6 +384,7 @@ static void test_list_and_delete(void **state)
     assert_int_equal(r.status, 204);
     assert_int_equal(w->f.object_deletes, 1);
     assert_string_equal(w->f.last_deleted_key, a->object_key);
+    assert_string_equal(w->f.announced, a->id); /* waiting reads of it are woken */
     presign_response_cleanup(&r);
     w->f.s3_down = false;
 
@@ -386,6 +393,52 @@ static void test_list_and_delete(void **state)
     presign_response_cleanup(&r);
     run(w, &ALICE, "DELETE", path, NULL, NULL, &r);
     assert_int_equal(r.status, 404);
+    presign_response_cleanup(&r);
+}
+
+/* GET ?wait=S: a queued or fetching record asks the server to park the request; anything
+ * else (finished, asked again, no wait) answers at once; a bad S is a 400. */
+static void test_waiting_read(void **state)
+{
+    world *w = *state;
+    media_record *q = add(&w->f, "alice", MEDIA_STATUS_QUEUED);
+    media_record *d = add(&w->f, "alice", MEDIA_STATUS_READY);
+    char pq[96], pd[96];
+    snprintf(pq, sizeof(pq), "/api/v1/media/%s", q->id);
+    snprintf(pd, sizeof(pd), "/api/v1/media/%s", d->id);
+    presign_response r;
+    run(w, &ALICE, "GET", pq, "wait=5", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.wait_ms, 5000);
+    assert_string_equal(r.wait_id, q->id);
+    has(&r, "\"status\":\"queued\""); /* the answer if nothing changes */
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "GET", pq, NULL, NULL, &r);
+    assert_int_equal(r.wait_ms, 0);
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "GET", pd, "wait=30", NULL, &r); /* ready: nothing to wait for */
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.wait_ms, 0);
+    presign_response_cleanup(&r);
+    static const char *const bad[] = {"wait=31", "wait=-1", "wait=x", "wait=", "wait=1.5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        run(w, &ALICE, "GET", pq, bad[i], NULL, &r);
+        assert_int_equal(r.status, 400);
+        assert_int_equal(r.wait_ms, 0);
+        presign_response_cleanup(&r);
+    }
+    run(w, &BOB, "GET", pq, "wait=5", NULL, &r); /* another tenant's: 404, never parked */
+    assert_int_equal(r.status, 404);
+    assert_int_equal(r.wait_ms, 0);
+    presign_response_cleanup(&r);
+    presign_request again = {"GET", pq,         "wait=5", "Bearer x", NULL,
+                             NULL,  "req-test", NULL,     0,          true};
+    presign_response_init(&r);
+    presign_route rt;
+    assert_int_equal(presign_route_parse(&again, &r, &rt), 0);
+    presign_dispatch(&w->c, &again, &rt, &ALICE, &r);
+    assert_int_equal(r.status, 200); /* asked again after a wake: answers, never parks twice */
+    assert_int_equal(r.wait_ms, 0);
     presign_response_cleanup(&r);
 }
 
@@ -426,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_is_tenant_scoped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_and_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ready_reports_each_dependency, setup, teardown),
     };
