@@ -4,6 +4,7 @@
  */
 #include "fetch.h"
 #include "media/log.h"
+#include "media/trace.h"
 #include "media/mem.h"
 #include "media/source_url.h"
 
@@ -315,6 +316,24 @@ struct ingest_source {
     CURL *h;
 };
 
+/* The thread's trace context as traceparent/tracestate headers (W3C: propagated to every
+ * request made for a traced job), appended to list. */
+static struct curl_slist *trace_headers(struct curl_slist *list)
+{
+    const media_trace *t = media_trace_current();
+    char tp[MEDIA_TRACEPARENT_LEN + 1], line[MEDIA_TRACESTATE_MAX + 16];
+    media_trace_header(t, tp);
+    if (tp[0]) {
+        snprintf(line, sizeof(line), "traceparent: %s", tp);
+        list = curl_slist_append(list, line);
+    }
+    if (tp[0] && t->state[0]) {
+        snprintf(line, sizeof(line), "tracestate: %s", t->state);
+        list = curl_slist_append(list, line);
+    }
+    return list;
+}
+
 static CURL *curl_new(void)
 {
     CURL *h = curl_easy_init();
@@ -497,10 +516,14 @@ media_code ingest_fetch(const ingest_options *o, ingest_source *src, const char 
         curl_easy_reset(x->h);
 
     configure(x);
+    struct curl_slist *hdrs = trace_headers(NULL);
+    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
     long connect_status = 0;
     CURLcode cc = perform(x, url, &connect_status, &rc, err);
     if (rc == MEDIA_OK)
         rc = judge(x, cc, connect_status, err);
+    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
     out->status = (int)x->status;
     out->declared = x->declared;
     out->received = x->received;
@@ -540,6 +563,7 @@ media_code ingest_post(const ingest_options *o, const ingest_post_request *req, 
     for (const char *const *h = req->headers; h && *h; h++)
         hdrs = curl_slist_append(hdrs, *h);
     hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+    hdrs = trace_headers(hdrs);
     curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, req->body);
     curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);

@@ -6,6 +6,8 @@
 #include "media/breaker.h"
 #include "media/db.h"
 #include "media/log.h"
+#include "media/otlp.h"
+#include "media/trace.h"
 #include "media/uuid.h"
 #include "media/webhook.h"
 
@@ -116,8 +118,35 @@ static void db_failed(ingest_notifier *n, const media_error *err)
     n->db = NULL;
 }
 
-/* One attempt of one claimed delivery. */
+static void attempt(ingest_notifier *n, media_delivery *d, int *status_out);
+
+/* One attempt of one claimed delivery, in the trace of the request that made the media: its
+ * log lines and its POST carry it, and a client span is recorded. */
 static void send_one(ingest_notifier *n, media_delivery *d)
+{
+    media_trace t;
+    media_trace_start(&t, d->record.traceparent, d->record.tracestate);
+    media_trace_set_current(&t);
+    int64_t start = media_span_now_ns();
+    int status = -1;
+    attempt(n, d, &status);
+    if (status >= 0 && media_otlp_enabled()) { /* -1: no attempt was made */
+        media_span sp;
+        char name[64], st[16];
+        snprintf(name, sizeof(name), "webhook %s", d->event);
+        media_span_begin(&sp, &t, name, MEDIA_SPAN_CLIENT, start);
+        sp.end_ns = media_span_now_ns();
+        snprintf(st, sizeof(st), "%d", status);
+        media_span_attr(&sp, "mediagate.delivery_id", d->id);
+        media_span_attr(&sp, "mediagate.media_id", d->media_id);
+        media_span_attr(&sp, "http.response.status_code", st);
+        sp.status = status >= 200 && status < 300 ? MEDIA_SPAN_OK : MEDIA_SPAN_ERROR;
+        media_otlp_record(&sp);
+    }
+    media_trace_set_current(NULL);
+}
+
+static void attempt(ingest_notifier *n, media_delivery *d, int *status_out)
 {
     media_error err;
     char name[300];
@@ -150,6 +179,7 @@ static void send_one(ingest_notifier *n, media_delivery *d)
     ingest_post_request req = {d->url, headers, body.data, body.len, n->c.timeout_s};
     int status = 0;
     media_code rc = ingest_post(n->o, &req, &status, &err);
+    *status_out = status;
     media_buf_cleanup(&body);
     media_code wr;
     if (rc == MEDIA_OK) {

@@ -17,6 +17,8 @@
 #include "media/lease.h"
 #include "media/log.h"
 #include "media/metrics.h"
+#include "media/otlp.h"
+#include "media/trace.h"
 #include "media/migrations.h"
 #include "media/queue.h"
 #include "media/usage.h"
@@ -130,6 +132,9 @@ media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_
 #undef LONG
     if ((rc = ingest_notify_config_load(&c->notify, env, ud, err)) != MEDIA_OK)
         return rc;
+    if ((rc = media_otlp_endpoint_load(env, ud, c->otlp_endpoint, sizeof(c->otlp_endpoint), err)) !=
+        MEDIA_OK)
+        return rc;
     const char *listen = env("MEDIAGATE_WORKER_LISTEN", ud);
     rc = media_admin_parse_listen("MEDIAGATE_WORKER_LISTEN",
                                   listen && listen[0] ? listen : "127.0.0.1:9464", c->listen_host,
@@ -165,7 +170,8 @@ const char *ingest_worker_help(void)
            "  MEDIAGATE_SHUTDOWN_GRACE_S      time to finish in-flight work on SIGTERM (25)\n"
            "  MEDIAGATE_DLQ_RETENTION_DAYS    dead letters kept (default 30)\n"
            "  MEDIAGATE_BREAKER_FAILURES      failures in a row that open a breaker (5)\n"
-           "  MEDIAGATE_BREAKER_COOLDOWN_MS   open -> half-open after (default 15000)\n";
+           "  MEDIAGATE_BREAKER_COOLDOWN_MS   open -> half-open after (default 15000)\n"
+           "  MEDIAGATE_OTLP_ENDPOINT         export spans as OTLP/HTTP JSON to this URL\n";
 }
 
 /* ---- metrics and the admin port ---- */
@@ -482,11 +488,16 @@ static void record_result(ingest_worker *w, const char *host, const ingest_job *
 
 /* Claim, transfer, finish: the job's one catalog read is its claim. */
 static media_code run_job(ingest_worker *w, ingest_context *ctx, media_job *job, ingest_job *j,
-                          media_error *err, int64_t *t0, int64_t *t1, const media_log_fields *extra)
+                          media_error *err, int64_t *t0, int64_t *t1, const media_log_fields *extra,
+                          media_trace *trace)
 {
     const char *rid = job->request_id;
     media_code rc = ingest_job_begin(ctx, job->media_id, job->msg_id, j, err);
     *t0 = *t1 = now_ms();
+    if (rc == MEDIA_OK) { /* the job continues the trace of the request that created its row */
+        media_trace_start(trace, j->row.traceparent, j->row.tracestate);
+        media_trace_set_current(trace);
+    }
     if (rc == MEDIA_ERR_NOT_FOUND) {
         media_log(MEDIA_LOG_WARN, rid, extra, "no catalog row for the job; dropped");
         return rc;
@@ -538,8 +549,9 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     }
     ingest_job j;
     media_error err = {0};
-    int64_t t0, t1;
-    media_code rc = run_job(w, ctx, job, &j, &err, &t0, &t1, extra);
+    int64_t t0, t1, span_start = media_span_now_ns();
+    media_trace trace = {0};
+    media_code rc = run_job(w, ctx, job, &j, &err, &t0, &t1, extra, &trace);
     if (rc == MEDIA_ERR_NOT_FOUND) { /* no row: nothing will ever do this job */
         ack(q, job);
         ingest_job_end(ctx, &j);
@@ -558,6 +570,18 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     carry_out(w, ctx->db, q, job, &j, oc, &err, extra);
     if (rc == MEDIA_OK)
         announce(w, q, j.row.id);
+    if (trace.trace_id[0] && media_otlp_enabled()) {
+        media_span sp;
+        media_span_begin(&sp, &trace, "ingest", MEDIA_SPAN_CONSUMER, span_start);
+        sp.end_ns = media_span_now_ns();
+        media_span_attr(&sp, "mediagate.media_id", job->media_id);
+        media_span_attr(&sp, "mediagate.outcome", ingest_action_name(oc.action));
+        if (rc != MEDIA_OK)
+            media_span_attr(&sp, "error.message", err.message);
+        sp.status = rc == MEDIA_OK ? MEDIA_SPAN_OK : MEDIA_SPAN_ERROR;
+        media_otlp_record(&sp);
+    }
+    media_trace_set_current(NULL);
     ingest_job_end(ctx, &j);
     if (rc == MEDIA_ERR_DB)
         sleep_ms(500); /* the catalog is down: do not race through the stream meanwhile */
@@ -827,6 +851,7 @@ ingest_worker *ingest_worker_start(const ingest_worker_config *c, const media_s3
     }
     pthread_create(&w->keeper, NULL, keeper_thread, w);
     w->notifier = ingest_notifier_start(&c->notify, c->store.database_url, o, w->m);
+    media_otlp_start(c->otlp_endpoint, "mediagate-worker", w->m);
     media_log(MEDIA_LOG_INFO, NULL, NULL, "worker %s started: %d transfers, admin on %s:%d",
               c->name, c->concurrency, c->listen_host, c->listen_port);
     return w;
@@ -857,6 +882,7 @@ void ingest_worker_wait(ingest_worker *w)
         pthread_join(w->threads[i], NULL);
     ingest_claims_stop(w->claims);
     ingest_notifier_stop(w->notifier);
+    media_otlp_stop(); /* what is queued is sent */
     atomic_store(&w->keeper_stop, true);
     pthread_join(w->keeper, NULL);
     media_admin_http_stop(w->admin);

@@ -49,6 +49,7 @@ typedef struct ingest_worker_config {
     ingest_notify_config notify; /* the webhook sender (MEDIAGATE_WEBHOOK_*) */
     media_store_config store;    /* the catalog and the queue (needs both) */
     char name[128];              /* consumer name: host-pid */
+    char otlp_endpoint[512];     /* MEDIAGATE_OTLP_ENDPOINT: spans as OTLP/HTTP JSON; "" off */
 } ingest_worker_config;
 
 media_code ingest_worker_config_load(ingest_worker_config *c, const media_store_config *store,

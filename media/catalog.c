@@ -139,6 +139,8 @@ void media_record_parse_row(const media_db_result *r, int row, media_record *m)
     m->claim_epoch = v ? strtoll(v, NULL, 10) : 0;
     copy(m->upload_id, sizeof(m->upload_id), media_db_result_value(r, row, 24));
     m->callback_url = media_strdup(media_db_result_value(r, row, 25));
+    copy(m->traceparent, sizeof(m->traceparent), media_db_result_value(r, row, 26));
+    copy(m->tracestate, sizeof(m->tracestate), media_db_result_value(r, row, 27));
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
@@ -295,21 +297,27 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
     if (req->callback_url && check_callback(db, req, err) != MEDIA_OK)
         return err->code;
 
+    /* a trace context that is not well-formed is dropped (the job then starts its own) */
+    const char *tp = req->traceparent && strlen(req->traceparent) == 55 ? req->traceparent : NULL;
+    const char *ts = tp && req->tracestate && req->tracestate[0] && strlen(req->tracestate) <= 512
+                         ? req->tracestate
+                         : NULL;
     char id[MEDIA_UUID_STR], key[MEDIA_OBJECT_KEY_MAX];
     media_uuid7_new(id);
     media_object_key(req->tenant, id, key);
     const char *p[] = {id,          req->tenant, req->source_url, req->idempotency_key, metadata,
-                       req->bucket, key,         req->request_id, req->callback_url};
+                       req->bucket, key,         req->request_id, req->callback_url,    tp,
+                       ts};
     media_error e;
     bool found;
     media_code rc = query_one(
         db,
         "INSERT INTO media (id, tenant_id, source_url, idempotency_key, request_sha256, metadata,"
-        " bucket, object_key, request_id, callback_url) VALUES ($1, $2, $3, $4, " FINGERPRINT(
-            "$3", "$5",
-            "$9::text") ", $5::jsonb, $6, $7, $8, $9) ON CONFLICT (tenant_id, idempotency_key)"
-                        " DO NOTHING RETURNING " COLS,
-        9, p, out, &found, &e);
+        " bucket, object_key, request_id, callback_url, traceparent, tracestate) VALUES ($1, $2,"
+        " $3, $4, " FINGERPRINT("$3", "$5", "$9::text") ", $5::jsonb, $6, $7, $8, $9, $10, $11)"
+                                                        " ON CONFLICT (tenant_id, idempotency_key)"
+                                                        " DO NOTHING RETURNING " COLS,
+        11, p, out, &found, &e);
     if (rc != MEDIA_OK) {
         const char *state = media_db_last_sqlstate(db);
         if (strcmp(state, "23503") == 0)

@@ -78,6 +78,9 @@ typedef struct media_record {
     int64_t claim_epoch;   /* fencing token of the latest claim (0: never claimed) */
     char upload_id[256];   /* multipart upload opened for this row and not yet closed, or "" */
     char *callback_url;    /* owned; NULL when none (webhook delivery per request) */
+    /* the trace the job was submitted under (internal; not in the JSON) */
+    char traceparent[56]; /* "" when none */
+    char tracestate[513];
 } media_record;
 
 /* The columns of a media row in media_record_parse_row's order, as SQL over a relation with
@@ -86,12 +89,13 @@ typedef struct media_record {
 #define MEDIA_RECORD_COLS                                                                          \
     "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
     "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
-    "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url"
+    "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url, "      \
+    "traceparent, tracestate"
 #define MEDIA_RECORD_TIMES                                                                         \
     MEDIA_RECORD_TS("created_at")                                                                  \
     ", " MEDIA_RECORD_TS("updated_at") ", " MEDIA_RECORD_TS(                                       \
         "next_attempt_at") ", " MEDIA_RECORD_TS("ready_at") ", " MEDIA_RECORD_TS("deleted_at")
-#define MEDIA_RECORD_NCOLS 26
+#define MEDIA_RECORD_NCOLS 28
 /* Fill *out from row `row` of a result whose first MEDIA_RECORD_NCOLS columns are
  * MEDIA_RECORD_COLS. */
 void media_record_parse_row(const media_db_result *r, int row, media_record *out);
@@ -119,6 +123,8 @@ typedef struct media_create_request {
     const char *bucket;
     const char *request_id;   /* NULL: none */
     const char *callback_url; /* NULL: none; needs the tenant's callback secret (webhook.h) */
+    const char *traceparent;  /* NULL: none; the request's span (trace.h), for the worker */
+    const char *tracestate;   /* NULL: none */
 } media_create_request;
 
 /*

@@ -4,6 +4,7 @@
  */
 #include "log.h"
 #include "json.h"
+#include "trace.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -101,6 +102,18 @@ void media_log(media_log_level level, const char *request_id, const media_log_fi
     size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", (long)tv.tv_usec / 1000);
 
+    /* the thread's trace context, when it has one: every line of a request or a job names it */
+    const media_trace *t = media_trace_current();
+    media_log_fields with;
+    if (t) {
+        if (fields)
+            with = *fields;
+        else
+            memset(&with, 0, sizeof(with));
+        media_log_str(&with, "trace_id", t->trace_id);
+        media_log_str(&with, "span_id", t->span_id);
+        fields = &with;
+    }
     media_buf b;
     media_buf_init(&b, MEDIA_LOG_LINE_MAX);
     media_log_format(&b, ts, level, request_id, fields, msg);

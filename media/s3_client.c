@@ -7,6 +7,7 @@
  * call s3_perform; signing, error parsing and classification come with it.
  */
 #include "s3_client.h"
+#include "trace.h"
 #include "hash.h"
 #include "mem.h"
 #include "xml.h"
@@ -446,6 +447,12 @@ static media_code sign_call(media_s3_client *c, const s3_call *call, char **url_
     snprintf(line, sizeof(line), "Authorization: %s", auth);
     list = curl_slist_append(list, line);
     list = curl_slist_append(list, "Expect:"); /* no 100-continue round trip */
+    char tp[MEDIA_TRACEPARENT_LEN + 1];        /* the trace this request belongs to (not signed) */
+    media_trace_header(media_trace_current(), tp);
+    if (tp[0]) {
+        snprintf(line, sizeof(line), "traceparent: %s", tp);
+        list = curl_slist_append(list, line);
+    }
     if (call->read == NULL && call->body == NULL && strcmp(call->method, "POST") != 0)
         list = curl_slist_append(list, "Content-Type:"); /* nothing to describe */
 

@@ -54,7 +54,7 @@ static void handle_session(presign_backend *b, const presign_request *req, presi
     const char *secure = b->cfg->cookie_secure ? "; Secure" : "";
     if (strcmp(req->method, "DELETE") == 0) {
         snprintf(res->set_cookie, sizeof(res->set_cookie),
-                 PRESIGN_SESSION_COOKIE "=; Path=/api/v1/media; Max-Age=0; HttpOnly; "
+                 PRESIGN_SESSION_COOKIE "=; Path=/api/v1; Max-Age=0; HttpOnly; "
                                         "SameSite=Strict%s",
                  secure);
         res->status = 204;
@@ -79,7 +79,7 @@ static void handle_session(presign_backend *b, const presign_request *req, presi
     char token[MEDIA_SESSION_MAX];
     media_session_make(who.id, key_hash, time(NULL) + b->cfg->session_ttl_s, token);
     snprintf(res->set_cookie, sizeof(res->set_cookie),
-             PRESIGN_SESSION_COOKIE "=%s; Path=/api/v1/media; Max-Age=%ld; HttpOnly; "
+             PRESIGN_SESSION_COOKIE "=%s; Path=/api/v1; Max-Age=%ld; HttpOnly; "
                                     "SameSite=Strict%s",
              token, b->cfg->session_ttl_s, secure);
     res->status = 204;

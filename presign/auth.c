@@ -24,7 +24,8 @@ cred_kind presign_credential(const presign_request *req, bool read_ok, char *buf
         *secret = h + 7;
         return CRED_KEY;
     }
-    if (read_ok && presign_cookie_get(req->cookie, PRESIGN_SESSION_COOKIE, buf, cap)) {
+    if ((read_ok || req->from_app) &&
+        presign_cookie_get(req->cookie, PRESIGN_SESSION_COOKIE, buf, cap)) {
         *secret = buf;
         return CRED_SESSION;
     }
@@ -79,8 +80,7 @@ static media_code session_lookup(media_db *db, const char *token, media_apikey_i
     if (!media_session_verify(token, key_hash, time(NULL)) ||
         !(who->scopes & (MEDIA_SCOPE_READ | MEDIA_SCOPE_ADMIN)))
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "bad session");
-    who->scopes = MEDIA_SCOPE_READ;
-    return MEDIA_OK;
+    return MEDIA_OK; /* the key's scopes; a write also needs X-Mediagate-App (request.h) */
 }
 
 int presign_authenticate(presign_backend *b, const presign_request *req, bool read_ok,

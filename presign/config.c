@@ -2,6 +2,7 @@
  * config.c - presign_config from the environment (see config.h).
  */
 #include "config.h"
+#include "media/otlp.h"
 #include "media/admin_http.h"
 #include "media/log.h"
 #include "media/s3_sign.h"
@@ -102,6 +103,9 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
                                     env("MEDIAGATE_TRUSTED_PROXIES", ud), &c->trusted_proxies,
                                     err)) != MEDIA_OK)
         return rc;
+    if ((rc = media_otlp_endpoint_load(env, ud, c->otlp_endpoint, sizeof(c->otlp_endpoint), err)) !=
+        MEDIA_OK)
+        return rc;
     const char *cors = env("MEDIAGATE_CORS_ORIGINS", ud);
     snprintf(c->cors_origins, sizeof(c->cors_origins), "%s", cors ? cors : "");
     if ((rc = load_tls(c, env, ud, err)) != MEDIA_OK)
@@ -144,6 +148,7 @@ const char *presign_config_help(void)
            "  MEDIAGATE_PRESIGN_MAX_EXPIRES_S  longest URL lifetime (default 86400)\n"
            "  MEDIAGATE_PRESIGN_WINDOW_S       identical URLs within this window (300)\n"
            "  MEDIAGATE_CORS_ORIGINS           allowed browser origins, comma-separated\n"
+           "  MEDIAGATE_OTLP_ENDPOINT          export spans as OTLP/HTTP JSON to this URL\n"
            "  MEDIAGATE_TLS_CERT               PEM certificate chain: serve HTTPS (HTTP/2 by "
            "ALPN)\n"
            "  MEDIAGATE_TLS_KEY                PEM private key for MEDIAGATE_TLS_CERT\n"

@@ -37,6 +37,7 @@ typedef struct presign_config {
     char cors_origins[1024];         /* MEDIAGATE_CORS_ORIGINS: comma list of allowed origins */
     char tls_cert[512];              /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
     char tls_key[512];               /* MEDIAGATE_TLS_KEY: PEM private key */
+    char otlp_endpoint[512];         /* MEDIAGATE_OTLP_ENDPOINT: spans as OTLP/HTTP JSON; "" off */
     long hsts_max_age_s;             /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
     media_store_config store;        /* the catalog and the queue (needs both) */
 } presign_config;

@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "media/json.h"
 #include "media/log.h"
+#include "media/trace.h"
 #include "media/uuid.h"
 
 #include <pthread.h>
@@ -76,6 +77,10 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
     media_error err;
     const char *source = body.source_url;
     const char *meta_text = body.metadata;
+    /* the worker continues this request's trace: the span of this request is the job's parent */
+    const media_trace *trace = media_trace_current();
+    char traceparent[MEDIA_TRACEPARENT_LEN + 1];
+    media_trace_header(trace, traceparent);
     media_create_request cr = {
         who->tenant,
         source,
@@ -83,7 +88,9 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
         meta_text,
         c->st->s3cfg->bucket,
         req->request_id,
-        body.callback_url};
+        body.callback_url,
+        traceparent[0] ? traceparent : NULL,
+        trace && trace->state[0] ? trace->state : NULL};
     media_record rec;
     memset(&rec, 0, sizeof(rec));
     bool created = false, queued = false;
@@ -433,9 +440,41 @@ void presign_ready_check(const presign_handler_ctx *c, presign_response *res)
     pthread_mutex_unlock(&rc->mu);
 }
 
+/* POST /api/v1/media/{id}/retry: a failed record (a dead letter) ingested again. */
+static void handle_retry(const presign_handler_ctx *c, const presign_request *req,
+                         presign_response *res, const media_apikey_info *who, const char *id)
+{
+    media_error err;
+    media_record rec;
+    memset(&rec, 0, sizeof(rec));
+    bool queued = false;
+    media_code rc = c->io->retry(c->io->ud, who->tenant, id, &rec, &queued, &err);
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        not_found(req, res);
+    } else if (rc == MEDIA_ERR_CONFLICT) {
+        presign_problem(res, 409, "not-failed", "Only failed media is retried", err.message,
+                        req->request_id);
+    } else if (rc != MEDIA_OK) {
+        catalog_unavailable(c, req, res, &err);
+    } else {
+        if (!queued)
+            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                      "retry of %s accepted, not yet queued; the outbox sweeper will enqueue it",
+                      id);
+        res->status = 202;
+        snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
+        record_body(c, &rec, &res->body);
+    }
+    media_record_cleanup(&rec);
+}
+
 void presign_dispatch(const presign_handler_ctx *c, const presign_request *req,
                       const presign_route *rt, const media_apikey_info *who, presign_response *res)
 {
+    if (strcmp(rt->sub, "retry") == 0) {
+        handle_retry(c, req, res, who, rt->id);
+        return;
+    }
     if (rt->id[0] == '\0')
         rt->write ? handle_create(c, req, res, who) : handle_list(c, req, res, who);
     else if (rt->sub[0] == '\0')

@@ -26,6 +26,12 @@ typedef struct presign_ports {
     /* A page of the tenant's records: by page number, or after a cursor (after != NULL). */
     media_code (*list)(void *ud, const char *tenant, const media_status *status, const char *after,
                        long long page, int size, media_page *out, media_error *err);
+    /* Ingest the tenant's failed record again (dead-letter replay): failed -> queued with
+     * attempts from zero, then the stream (*queued as for create; the sweeper covers a Redis
+     * failure). MEDIA_ERR_NOT_FOUND for another tenant's or a deleted record,
+     * MEDIA_ERR_CONFLICT when it is not failed. *out is the row. */
+    media_code (*retry)(void *ud, const char *tenant, const char *id, media_record *out,
+                        bool *queued, media_error *err);
     /* Mark the tenant's record deleted; *out is the row as it was. */
     media_code (*soft_delete)(void *ud, const char *tenant, const char *id, media_record *out,
                               media_error *err);

@@ -119,6 +119,10 @@ int presign_route_parse(const presign_request *req, presign_response *res, presi
         snprintf(res->route, sizeof(res->route), "media_id");
         rt->write = strcmp(m, "DELETE") == 0;
         allow = "GET, DELETE";
+    } else if (strcmp(rt->sub, "retry") == 0) {
+        snprintf(res->route, sizeof(res->route), "media_retry");
+        rt->write = strcmp(m, "POST") == 0;
+        allow = "POST";
     } else if (strcmp(rt->sub, "url") == 0 || strcmp(rt->sub, "content") == 0) {
         snprintf(res->route, sizeof(res->route), "media_%s", rt->sub);
         rt->write = false;
@@ -126,7 +130,8 @@ int presign_route_parse(const presign_request *req, presign_response *res, presi
     } else {
         goto no_route;
     }
-    if (!rt->write && strcmp(m, "GET") != 0) {
+    bool retry = strcmp(rt->sub, "retry") == 0; /* POST only */
+    if ((!rt->write && strcmp(m, "GET") != 0) || (retry && !rt->write)) {
         snprintf(res->allow, sizeof(res->allow), "%s", allow);
         presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
                         req->request_id);

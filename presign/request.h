@@ -23,7 +23,8 @@ typedef struct presign_request {
     const char *request_id;
     const char *body;
     size_t body_len;
-    bool waited; /* a waiting read woken or timed out: answer now, never park again */
+    bool waited;   /* a waiting read woken or timed out: answer now, never park again */
+    bool from_app; /* it carries "X-Mediagate-App: 1": the page's own request (see below) */
 } presign_request;
 
 /* The response the server writes. Body owned (media_buf). */
@@ -67,9 +68,14 @@ bool presign_request_id_valid(const char *s);
 bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t cap);
 /* The browser page's session cookie (issue 15, defect 8): issued by POST /app/session for a
  * valid API key, HttpOnly (the page's script never holds a credential), SameSite=Strict,
- * Path=/api/v1/media, Secure with TLS or MEDIAGATE_COOKIE_SECURE. It holds a session token
- * (media/session.h), never the key, and opens the read routes only (GET list, record, /url,
- * /content), never a write, and only when no Authorization header is sent. */
+ * Path=/api/v1, Secure with TLS or MEDIAGATE_COOKIE_SECURE. It holds a session token
+ * (media/session.h), never the key, and only when no Authorization header is sent: it opens
+ * the read routes (GET list, record, /url, /content, which images load without script), and
+ * any other route — with its key's scopes — only for a request carrying
+ * "X-Mediagate-App: 1" (issue 13, item 4: the page submits ingests and, for an admin key,
+ * replays). A cross-site page can neither send the cookie (SameSite=Strict) nor that header
+ * without a CORS preflight, which the API never grants for it: a form or a link never
+ * writes. */
 #define PRESIGN_SESSION_COOKIE "mediagate_session"
 /* A query parameter's state: absent, present (value decoded into out), or present but unusable
  * (a malformed %-escape, or longer than out) — which callers answer with 400, never treat as

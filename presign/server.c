@@ -9,6 +9,8 @@
 #include "media/usage.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
+#include "media/otlp.h"
+#include "media/trace.h"
 #include "media/s3_location.h"
 #include "media/uuid.h"
 #include "waiters.h"
@@ -73,9 +75,11 @@ struct job {
     char request_id[80];
     char origin[256];
     struct timespec t0;
-    int64_t read_ms; /* when it was last handed to a backend (a waiting read's "since") */
-    bool waited;     /* a waiting read asked again: answer now */
-    bool counted;    /* counted in waiting_reads */
+    int64_t read_ms;   /* when it was last handed to a backend (a waiting read's "since") */
+    media_trace trace; /* the request's span (W3C trace context) */
+    bool waited;       /* a waiting read asked again: answer now */
+    bool from_app;     /* X-Mediagate-App: 1 */
+    bool counted;      /* counted in waiting_reads */
     presign_response res;
     job *next;
 };
@@ -236,7 +240,23 @@ static void access_log(server *s, loop_thread *lt, const char *method, const cha
         media_log_str(&f, "path", path);
         media_log_int(&f, "status", status);
         media_log_int(&f, "duration_us", (int64_t)(secs * 1e6));
-        media_log(MEDIA_LOG_INFO, rid, &f, "request");
+        media_log(MEDIA_LOG_INFO, rid, &f, "request"); /* with the thread's trace ids */
+    }
+    const media_trace *tr = media_trace_current(); /* the request's (on_req, on_replies) */
+    if (tr && media_otlp_enabled()) {
+        media_span sp;
+        char name[64], st[16];
+        snprintf(name, sizeof(name), "%s %s", method, route);
+        media_span_begin(&sp, tr, name, MEDIA_SPAN_SERVER,
+                         media_span_now_ns() - (int64_t)(secs * 1e9));
+        sp.end_ns = media_span_now_ns();
+        snprintf(st, sizeof(st), "%d", status);
+        media_span_attr(&sp, "http.route", route);
+        media_span_attr(&sp, "http.response.status_code", st);
+        media_span_attr(&sp, "http.request.method", method);
+        media_span_attr(&sp, "mediagate.request_id", rid);
+        sp.status = status >= 500 ? MEDIA_SPAN_ERROR : MEDIA_SPAN_UNSET;
+        media_otlp_record(&sp);
     }
     route_metrics spare, *rm = metrics_for(s, lt, route, status, &spare);
     media_metric_add(rm->requests, 1);
@@ -414,6 +434,7 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         server *s = j->owner->srv;
         if (j->res.wait_ms > 0 && j->guard && park(s, j))
             continue;
+        media_trace_set_current(&j->trace); /* its access log line and span */
         if (j->counted) {
             atomic_fetch_sub(&s->waiting_reads, 1);
             media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
@@ -424,6 +445,7 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         }
         access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
                    j->res.status, elapsed_s(&j->t0), j->request_id);
+        media_trace_set_current(NULL);
         job_free(j);
         atomic_fetch_sub(&s->inflight, 1);
     }
@@ -449,8 +471,8 @@ static void *backend_thread(void *arg)
         if (j == NULL)
             break;
         presign_request pr = {
-            j->method,          j->path,       j->query, j->authorization, j->cookie,
-            j->idempotency_key, j->request_id, j->body,  j->body_len,      j->waited};
+            j->method,     j->path, j->query,    j->authorization, j->cookie,  j->idempotency_key,
+            j->request_id, j->body, j->body_len, j->waited,        j->from_app};
         /* a read that may wait is counted before it reads, so an event published after the
          * read finds it counted (on_media_event) and wakes it */
         bool may_wait = !j->waited && !j->counted && strstr(j->query, "wait=") != NULL;
@@ -458,6 +480,7 @@ static void *backend_thread(void *arg)
             j->counted = true;
             atomic_fetch_add(&s->waiting_reads, 1);
         }
+        media_trace_set_current(&j->trace); /* its log lines, its job, its outgoing requests */
         if (b)
             presign_handle(b, &pr, &j->res);
         else
@@ -468,6 +491,7 @@ static void *backend_thread(void *arg)
             atomic_fetch_sub(&s->waiting_reads, 1);
         }
         media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
+        media_trace_set_current(NULL);
         h2o_multithread_send_message(&j->owner->receiver, &j->msg);
     }
     presign_backend_destroy(b);
@@ -543,8 +567,8 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
         !cstr(header(req, H2O_TOKEN_COOKIE), cookie, sizeof(cookie)))
         return false;
     presign_request pr = {
-        "GET", path, query, auth[0] ? auth : NULL, cookie[0] ? cookie : NULL, NULL, rid,
-        NULL,  0,    false};
+        "GET", path,  query, auth[0] ? auth : NULL, cookie[0] ? cookie : NULL, NULL, rid, NULL,
+        0,     false, false};
     presign_response r;
     presign_response_init(&r);
     bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
@@ -643,6 +667,8 @@ typedef struct {
     char origin[256]; /* "" when absent or too long */
     char path[1024];  /* decoded; "/?" when it cannot be a route (see below) */
     bool get;
+    bool from_app;     /* X-Mediagate-App: 1 (request.h) */
+    media_trace trace; /* continues the client's traceparent, or starts a trace */
 } req_basics;
 
 static void read_basics(h2o_req_t *req, req_basics *b)
@@ -676,6 +702,16 @@ static void read_basics(h2o_req_t *req, req_basics *b)
         b->path[plen] = '\0';
     }
     b->get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
+    char tp[MEDIA_TRACEPARENT_LEN + 8] = "", ts[MEDIA_TRACESTATE_MAX + 1] = "";
+    h2o_iovec_t v = header_str(req, "traceparent");
+    if (v.len && v.len < sizeof(tp))
+        memcpy(tp, v.base, v.len), tp[v.len] = '\0';
+    v = header_str(req, "tracestate");
+    if (v.len && v.len < sizeof(ts))
+        memcpy(ts, v.base, v.len), ts[v.len] = '\0';
+    media_trace_start(&b->trace, tp, ts);
+    v = header_str(req, "x-mediagate-app");
+    b->from_app = v.len == 1 && v.base[0] == '1';
 }
 
 /* Answers that need neither a credential nor a backend thread: oversized headers, health,
@@ -756,7 +792,8 @@ static bool answer_on_loop(server *s, loop_thread *lt, h2o_req_t *req, req_basic
                               b->rid,
                               NULL,
                               0,
-                              false};
+                              false,
+                              b->from_app};
         uint8_t key[16];
         client_key(s, req, key);
         done = presign_gate(s->state, &gr, key, &r);
@@ -796,6 +833,8 @@ static void to_backend(server *s, loop_thread *lt, h2o_req_t *req, const req_bas
     j->body_len = req->entity.len;
     snprintf(j->request_id, sizeof(j->request_id), "%s", b->rid);
     snprintf(j->origin, sizeof(j->origin), "%s", b->origin);
+    j->trace = b->trace;
+    j->from_app = b->from_app;
     presign_response_init(&j->res);
     req_guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
     g->req = req;
@@ -812,8 +851,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     server *s = lt->srv;
     req_basics b;
     read_basics(req, &b);
+    media_trace_set_current(&b.trace); /* answered here: the access log line and span */
     if (!answer_static(s, lt, req, &b) && !answer_on_loop(s, lt, req, &b))
         to_backend(s, lt, req, &b);
+    media_trace_set_current(NULL);
     return 0;
 }
 
@@ -1025,6 +1066,7 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
         pthread_create(&s->backends[i], NULL, backend_thread, s);
     for (int i = 0; i < c->threads; i++)
         pthread_create(&s->loops[i].tid, NULL, loop_main, &s->loops[i]);
+    media_otlp_start(c->otlp_endpoint, "mediagate-serve", s->m);
     if (c->store.redis_url[0]) /* waiting reads wake on any replica's events */
         s->events =
             media_events_listen(c->store.redis_url, c->store.queue_prefix, on_media_event, s);
@@ -1069,6 +1111,7 @@ void presign_server_wait(presign_server *s)
     for (int i = 0; i < s->c.backend_threads; i++)
         pthread_join(s->backends[i], NULL);
     media_admin_http_stop(s->admin);
+    media_otlp_stop(); /* what is queued is sent */
     media_log(MEDIA_LOG_INFO, NULL, NULL, "stopped");
     /* loop contexts are left to process exit: h2o 2.2 has no complete loop teardown */
     free(s->backends);

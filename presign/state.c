@@ -174,6 +174,37 @@ static media_code port_create(void *ud, const media_create_request *req, media_r
     return db_result(b, rc);
 }
 
+static media_code port_retry(void *ud, const char *tenant, const char *id, media_record *out,
+                             bool *queued, media_error *err)
+{
+    presign_backend *b = ud;
+    *queued = false;
+    media_db *db = presign_backend_db(b, err);
+    if (db == NULL)
+        return MEDIA_ERR_DB;
+    media_code rc = media_catalog_get(db, tenant, id, out, err);
+    if (rc == MEDIA_OK && out->status == MEDIA_STATUS_DELETED)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    else if (rc == MEDIA_OK && out->status != MEDIA_STATUS_FAILED)
+        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                             "media %s is %s; only failed media is retried", id,
+                             media_status_name(out->status));
+    if (rc == MEDIA_OK) {
+        media_record_cleanup(out);
+        rc = media_catalog_requeue(db, id, out, err);
+    }
+    if (rc != MEDIA_OK)
+        return db_result(b, rc);
+    media_error qerr;
+    media_queue *q = presign_backend_queue(b, &qerr);
+    *queued = q && media_enqueue_publish(db, q, out, &qerr) == MEDIA_OK;
+    if (!*queued && b->q) { /* Redis failed: the outbox sweeper publishes it; reconnect */
+        media_queue_close(b->q);
+        b->q = NULL;
+    }
+    return MEDIA_OK;
+}
+
 static media_code port_get(void *ud, const char *tenant, const char *id, media_record *out,
                            media_error *err)
 {
@@ -254,9 +285,17 @@ static void port_announce(void *ud, const char *id)
 
 void presign_ports_backend(presign_backend *b, presign_ports *out)
 {
-    *out = (presign_ports){
-        port_create,  port_get,        port_list,    port_soft_delete, port_delete_object,
-        port_ping_db, port_ping_queue, port_ping_s3, port_announce,    b};
+    *out = (presign_ports){port_create,
+                           port_get,
+                           port_list,
+                           port_retry,
+                           port_soft_delete,
+                           port_delete_object,
+                           port_ping_db,
+                           port_ping_queue,
+                           port_ping_s3,
+                           port_announce,
+                           b};
 }
 
 /* ---- the hot-record cache ---- */

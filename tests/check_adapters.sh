@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # library: header pattern | files allowed to include it
 rules=(
-  "libcurl|curl/|media/s3_client.c media/source_url.c ingest/fetch.c"
+  "libcurl|curl/|media/s3_client.c media/source_url.c media/otlp.c ingest/fetch.c"
   "libpq|libpq-fe.h|media/db.c"
   "hiredis|hiredis/|media/redis.c"
   "libh2o|h2o|presign/server.c"

@@ -1,30 +1,55 @@
-// app.js - the mediagate browser page: lists the tenant's ready media (GET /api/v1/media,
-// keyset pages) and shows each image through GET /api/v1/media/{id}/content, which answers
-// with a 302 to a presigned bucket URL.
+// app.js - the mediagate browser page: the tenant's ready media (GET /api/v1/media, keyset
+// pages, each image through GET /api/v1/media/{id}/content: a 302 to a presigned bucket URL),
+// a form that submits a URL to ingest, each recent record's status live (queued -> fetching
+// -> ready or failed with its error, through waiting reads: GET /api/v1/media/{id}?wait=2),
+// a retry for failed records, and for an admin key the tenant's queue (records by status),
+// its dead letters (failed records, with retry) and its webhook failures (with replay).
 //
 // Logging in: the API key typed into the form is sent once, to POST /app/session, which sets
-// an HttpOnly, SameSite=Strict session cookie (a token derived from the key, read scope only,
-// on /api/v1/media only). The page keeps nothing: not the key, not the session — this script
-// cannot read the cookie; the browser sends it with the listing and with each <img>. There is
-// no way to log in from a link (no key in URLs). "Forget key" asks the server to clear the
-// cookie (DELETE /app/session).
+// an HttpOnly, SameSite=Strict session cookie (a token derived from the key, Path=/api/v1).
+// The page keeps nothing: not the key, not the session — this script cannot read the cookie;
+// the browser sends it. Read routes take the cookie alone (so <img> works); every other route
+// also needs the "X-Mediagate-App: 1" header this script sends, which no cross-site form or
+// link can (request.h). There is no way to log in from a link. "Forget key" asks the server
+// to clear the cookie (DELETE /app/session).
 //
-// When every image has loaded or failed, window.mediagateGallery holds
-// {done: true, total, decoded, failed, images: [{id, naturalWidth, naturalHeight, ok}]}
-// (the browser test reads it).
+// For the browser test: window.mediagateGallery = {done, total, decoded, failed, images}
+// once every image has loaded or failed; window.mediagateJobs = {jobs: {id: {id, source_url,
+// status, error, seen: [statuses in order], errors: [shown]}}, submitted: [ids]};
+// window.mediagateAdmin =
+// {loaded, admin, counts, dead: [ids], hooks: [{id, event, last_error}], replayed: [ids]}.
 "use strict";
 
 const state = { done: false, total: 0, decoded: 0, failed: 0, images: [], error: null };
+const jobs = { jobs: {}, submitted: [] };
+const admin = { loaded: false, admin: false, counts: {}, dead: [], hooks: [], replayed: [] };
 window.mediagateGallery = state;
+window.mediagateJobs = jobs;
+window.mediagateAdmin = admin;
+let generation = 0; // a new login or logout stops the watchers of the previous one
+const shown = new Set();
+
+const $ = (id) => document.getElementById(id);
 
 function status(text) {
-  document.getElementById("status").textContent = text;
+  $("status").textContent = text;
 }
 
-async function problem(res) {
+// "401 Authentication required" (withDetail: and the problem's detail after a colon)
+async function problem(res, withDetail = false) {
   let detail = res.statusText;
-  try { detail = (await res.json()).title || detail; } catch (e) { /* not JSON */ }
+  try {
+    const p = await res.json();
+    detail = withDetail && p.detail ? `${p.title}: ${p.detail}` : p.title || detail;
+  } catch (e) { /* not JSON */ }
   return `${res.status} ${detail}`;
+}
+
+// every API call: same-origin cookie, and the header that lets the session do more than read
+function api(path, init = {}) {
+  const headers = Object.assign({ "X-Mediagate-App": "1" }, init.headers || {});
+  if (init.body) headers["Content-Type"] = "application/json";
+  return fetch(path, Object.assign({}, init, { headers, credentials: "same-origin" }));
 }
 
 // null when there is no session (401): the page then asks for a key
@@ -34,7 +59,7 @@ async function listReady() {
   do {
     const q = new URLSearchParams({ status: "ready", size: "100" });
     if (after) q.set("after", after);
-    const res = await fetch(`/api/v1/media?${q}`, { credentials: "same-origin" });
+    const res = await api(`/api/v1/media?${q}`);
     if (res.status === 401) return null;
     if (!res.ok) throw new Error(`listing failed: ${await problem(res)}`);
     const page = await res.json();
@@ -45,6 +70,8 @@ async function listReady() {
 }
 
 function show(item) {
+  if (shown.has(item.id)) return Promise.resolve();
+  shown.add(item.id);
   const fig = document.createElement("figure");
   const img = document.createElement("img");
   const cap = document.createElement("figcaption");
@@ -53,7 +80,7 @@ function show(item) {
   img.src = `/api/v1/media/${encodeURIComponent(item.id)}/content`;
   cap.textContent = `${item.id} · ${item.content_type} · ${item.size_bytes} bytes`;
   fig.append(img, cap);
-  document.getElementById("gallery").append(fig);
+  $("gallery").append(fig);
   const done = (ok) => {
     const info = { id: item.id, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, ok };
     state.images.push(info);
@@ -63,9 +90,190 @@ function show(item) {
   return img.decode().then(() => done(img.naturalWidth > 0), () => done(false));
 }
 
+// ---- recent records, live ----
+
+const PENDING = new Set(["queued", "fetching"]);
+
+function jobItem(rec) {
+  let li = document.querySelector(`#jobs li[data-id="${CSS.escape(rec.id)}"]`);
+  if (!li) {
+    li = document.createElement("li");
+    li.dataset.id = rec.id;
+    $("jobs").prepend(li);
+  }
+  li.replaceChildren();
+  const st = document.createElement("span");
+  st.className = `st st-${rec.status}`;
+  st.textContent = rec.status;
+  li.append(st, ` ${rec.source_url} `);
+  if (rec.status === "failed") {
+    const err = document.createElement("span");
+    err.className = "err";
+    err.textContent = rec.error || "failed";
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "retry";
+    b.textContent = "Retry";
+    b.addEventListener("click", () => retry(rec.id));
+    li.append(err, b);
+  }
+  return li;
+}
+
+// record what the page saw, in order, and show it
+function update(rec) {
+  const j = jobs.jobs[rec.id] || (jobs.jobs[rec.id] = { id: rec.id, source_url: rec.source_url, seen: [], errors: [] });
+  Object.assign(j, { status: rec.status, error: rec.error || null });
+  if (j.seen[j.seen.length - 1] !== rec.status) j.seen.push(rec.status);
+  if (rec.status === "failed" && rec.error && !j.errors.includes(rec.error)) j.errors.push(rec.error);
+  jobItem(rec);
+  if (rec.status === "ready" && rec.content_type && rec.content_type.startsWith("image/") &&
+      !shown.has(rec.id)) {
+    state.total++;
+    show(rec);
+  }
+}
+
+// waiting reads: each answer comes when the record changes or after 2 s, so queued ->
+// fetching shows within 2 s and ready/failed at once
+async function watch(id, gen) {
+  for (;;) {
+    if (gen !== generation) return;
+    let res;
+    try {
+      res = await api(`/api/v1/media/${encodeURIComponent(id)}?wait=2`);
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    if (gen !== generation) return;
+    if (res.status === 404) {
+      delete jobs.jobs[id];
+      const li = document.querySelector(`#jobs li[data-id="${CSS.escape(id)}"]`);
+      if (li) li.remove();
+      return;
+    }
+    if (!res.ok) {
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    const rec = await res.json();
+    update(rec);
+    if (!PENDING.has(rec.status)) {
+      refreshAdmin(gen);
+      return;
+    }
+  }
+}
+
+async function loadRecent(gen) {
+  const res = await api("/api/v1/media?size=20");
+  if (!res.ok) return;
+  const page = await res.json();
+  for (const rec of page.items.reverse()) {
+    update(rec);
+    if (PENDING.has(rec.status)) watch(rec.id, gen);
+  }
+}
+
+async function submit(url) {
+  const gen = generation;
+  $("ingest-status").textContent = "Submitting…";
+  const res = await api("/api/v1/media", { method: "POST", body: JSON.stringify({ source_url: url }) });
+  if (!res.ok) {
+    $("ingest-status").textContent = `not accepted: ${await problem(res, true)}`;
+    return;
+  }
+  const rec = await res.json();
+  jobs.submitted.push(rec.id);
+  $("ingest-status").textContent = `accepted: ${rec.id}`;
+  update(rec);
+  watch(rec.id, gen);
+}
+
+async function retry(id) {
+  const gen = generation;
+  const res = await api(`/api/v1/media/${encodeURIComponent(id)}/retry`, { method: "POST" });
+  if (!res.ok) {
+    $("ingest-status").textContent = `retry refused: ${await problem(res, true)}`;
+    return;
+  }
+  update(await res.json());
+  watch(id, gen);
+  refreshAdmin(gen);
+}
+
+// ---- operations, for an admin key ----
+
+async function refreshAdmin(gen) {
+  const hooks = await api("/api/v1/webhooks/deliveries?status=failed&limit=20");
+  if (gen !== generation) return;
+  if (hooks.status === 403 || hooks.status === 401) { // not an admin key: no panel
+    Object.assign(admin, { loaded: true, admin: false });
+    $("admin").hidden = true;
+    return;
+  }
+  if (!hooks.ok) return;
+  const failedHooks = (await hooks.json()).items;
+  const counts = {};
+  for (const s of ["queued", "fetching", "ready", "failed"]) {
+    const r = await api(`/api/v1/media?status=${s}&size=1`);
+    if (r.ok) counts[s] = (await r.json()).total;
+  }
+  const dead = await api("/api/v1/media?status=failed&size=20");
+  const deadItems = dead.ok ? (await dead.json()).items : [];
+  if (gen !== generation) return;
+  $("admin").hidden = false;
+  $("counts").textContent = `queued ${counts.queued} · fetching ${counts.fetching} · ready ${counts.ready} · failed ${counts.failed}`;
+  $("dead").replaceChildren(...deadItems.map((r) => {
+    const li = document.createElement("li");
+    li.dataset.id = r.id;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "retry";
+    b.textContent = "Retry";
+    b.addEventListener("click", () => retry(r.id));
+    li.append(`${r.source_url}: ${r.error || "failed"}`, b);
+    return li;
+  }));
+  $("hooks").replaceChildren(...failedHooks.map((d) => {
+    const li = document.createElement("li");
+    li.dataset.id = d.id;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "replay";
+    b.textContent = "Replay";
+    b.addEventListener("click", () => replay(d.id));
+    li.append(`${d.event} for ${d.media_id} → ${d.url}: ${d.last_error || `HTTP ${d.last_status}`}`, b);
+    return li;
+  }));
+  Object.assign(admin, {
+    loaded: true, admin: true, counts, dead: deadItems.map((r) => r.id),
+    hooks: failedHooks.map((d) => ({ id: d.id, event: d.event, last_error: d.last_error })),
+  });
+}
+
+async function replay(id) {
+  const gen = generation;
+  const res = await api(`/api/v1/webhooks/deliveries/${encodeURIComponent(id)}/replay`, { method: "POST" });
+  if (res.ok) admin.replayed.push(id);
+  else $("ingest-status").textContent = `replay refused: ${await problem(res, true)}`;
+  refreshAdmin(gen);
+}
+
+// ---- the page ----
+
 async function load(loginError) {
-  document.getElementById("gallery").replaceChildren();
+  const gen = ++generation;
+  $("gallery").replaceChildren();
+  $("jobs").replaceChildren();
+  shown.clear();
+  jobs.jobs = {};
+  jobs.submitted = [];
+  Object.assign(admin, { loaded: false, admin: false, counts: {}, dead: [], hooks: [], replayed: [] });
   Object.assign(state, { done: false, total: 0, decoded: 0, failed: 0, images: [], error: null });
+  $("work").hidden = true;
+  $("admin").hidden = true;
   try {
     if (loginError) throw new Error(loginError);
     status("Loading…");
@@ -75,10 +283,13 @@ async function load(loginError) {
       state.done = true;
       return;
     }
+    $("work").hidden = false;
     const items = listed.filter((i) => i.content_type.startsWith("image/"));
     state.total = items.length;
     await Promise.all(items.map(show));
     status(`${state.decoded} of ${state.total} images shown` + (state.failed ? `, ${state.failed} failed` : ""));
+    loadRecent(gen);
+    refreshAdmin(gen);
   } catch (e) {
     state.error = e.message;
     status(e.message);
@@ -94,16 +305,23 @@ async function login(key) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("login").addEventListener("submit", async (ev) => {
+  $("login").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const field = document.getElementById("key");
+    const field = $("key");
     const key = field.value.trim();
     field.value = ""; // the key leaves the page at once
     load(await login(key));
   });
-  document.getElementById("logout").addEventListener("click", async () => {
+  $("logout").addEventListener("click", async () => {
     await fetch("/app/session", { method: "DELETE", credentials: "same-origin" });
     load();
+  });
+  $("ingest").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const field = $("source");
+    const url = field.value.trim();
+    field.value = "";
+    submit(url);
   });
   load();
 });

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *q = strchr(path, '?');
     if (q)
         *q++ = '\0';
-    presign_request req = {method, path, q ? q : "", NULL, cookie, NULL, "fuzz", NULL, 0, false};
+    presign_request req = {method, path, q ? q : "", NULL,  cookie, NULL,
+                           "fuzz", NULL, 0,          false, false};
     presign_response res;
     presign_response_init(&res);
     presign_route rt;

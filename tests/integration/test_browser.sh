@@ -5,8 +5,12 @@
 # decode at its real size, every /content request must be a 302 answered by the bucket, the
 # page's CSP must block nothing, and another tenant's media must not appear. Issue 15, defect
 # 8: the page logs in through POST /app/session, which sets an HttpOnly session cookie (a
-# token, never the key) that opens the read routes only; the page's script holds no
-# credential and no link logs anyone in.
+# token, never the key) that opens the read routes, and other routes only with the page's
+# X-Mediagate-App header (which no cross-site form or link can send); the page's script holds
+# no credential and no link logs anyone in. Issue 13, item 4: the page submits a URL to
+# ingest and shows its status live (queued -> fetching -> ready; failed with its error, then
+# retried), and for an admin key the tenant's queue, dead letters and webhook failures, with
+# replay.
 source "$(dirname "$0")/lib.sh"
 SP=26031 SRCH=127.0.0.2 PORT=26032
 S="http://$SRCH:$SP"
@@ -30,7 +34,7 @@ for name, w, h, rgb in [("red", 17, 9, (255, 0, 0)), ("green", 40, 30, (0, 160, 
 PY
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }
-MEDIAGATE_WORKER_LISTEN=127.0.0.1:26033 "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)
+MEDIAGATE_WORKER_LISTEN=127.0.0.1:26033 MEDIAGATE_RETRY_ATTEMPTS=1 "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)
 MEDIAGATE_LISTEN=127.0.0.1:$PORT "$MG" serve 2>"$T/serve.log" & BG_PIDS+=($!)
 wait_port 127.0.0.1 $PORT || { bad "serve did not start"; finish; }
 A=http://127.0.0.1:$PORT
@@ -65,7 +69,7 @@ contains "POST /app/session with a key: 204" "$hdr" "HTTP/1.1 204"
 cookie=$(printf '%s\n' "$hdr" | sed -n 's/^set-cookie: //Ip')
 contains "... sets the session cookie" "$cookie" "mediagate_session=mgs_"
 contains "... HttpOnly (no script can read it)" "$cookie" "; HttpOnly"
-contains "... SameSite=Strict, for /api/v1/media only" "$cookie" "Path=/api/v1/media; Max-Age="
+contains "... for /api/v1 only" "$cookie" "Path=/api/v1; Max-Age="
 contains "... SameSite=Strict" "$cookie" "SameSite=Strict"
 not_contains "... holding a token, not the key" "$cookie" "$KA"
 SESS=$(printf '%s' "$cookie" | sed 's/^mediagate_session=\([^;]*\).*/\1/')
@@ -74,10 +78,14 @@ eq "the session opens the listing" "$(sess "$A/api/v1/media")" 200
 eq "... /content (302)" "$(sess "$A/api/v1/media/$one/content")" 302
 eq "... /url" "$(sess "$A/api/v1/media/$one/url")" 200
 eq "... the record" "$(sess "$A/api/v1/media/$one")" 200
-eq "never a write, though the key has the write scope: POST 401" \
+eq "no write without the page's header, though the key has the write scope: POST 401" \
   "$(sess -X POST -d '{"source_url":"http://127.0.0.2:1/x.png"}' "$A/api/v1/media")" 401
 eq "... DELETE 401" "$(sess -X DELETE "$A/api/v1/media/$one")" 401
+eq "... X-Mediagate-App with another value: 401" "$(sess -H 'X-Mediagate-App: yes' -X DELETE "$A/api/v1/media/$one")" 401
 eq "the record was not deleted" "$(sql "SELECT status FROM media WHERE id = '$one'")" ready
+eq "with the page's header the session writes with its key's scopes: POST 202" \
+  "$(sess -H 'X-Mediagate-App: 1' -X POST -d "{\"source_url\":\"$S/status/404\"}" "$A/api/v1/media")" 202
+eq "... but not beyond them: webhooks need admin, 403" "$(sess -H 'X-Mediagate-App: 1' "$A/api/v1/webhooks")" 403
 eq "the old key cookie opens nothing any more" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_key=$KA" "$A/api/v1/media/$one/content")" 401
 eq "a session cannot be used as a bearer key" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SESS" "$A/api/v1/media")" 401
 TAMPER=$(printf '%s' "$SESS" | sed 's/_\([0-9]*\)_/_9\1_/')     # a later expiry, same MAC
@@ -87,11 +95,12 @@ SB=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KB" "$A/app/se
 eq "another tenant's session on /content: 404" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SB" "$A/api/v1/media/$one/content")" 404
 eq "a wrong key gets no session: 401" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer mgk_wrong' "$A/app/session")" 401
 out=$(curl -s -D - -o /dev/null -X DELETE "$A/app/session" | tr -d '\r')
-contains "DELETE /app/session clears the cookie" "$out" "mediagate_session=; Path=/api/v1/media; Max-Age=0"
+contains "DELETE /app/session clears the cookie" "$out" "mediagate_session=; Path=/api/v1; Max-Age=0"
 KR=$("$MG" apikey create --tenant "$TA" --scopes read 2>"$T/kr")
 KR_ID=$(sed -n 's/.*created key \([0-9a-f-]*\) .*/\1/p' "$T/kr")
 SR=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KR" "$A/app/session" | tr -d '\r' | sed -n 's/^set-cookie: mediagate_session=\([^;]*\).*/\1/Ip')
 eq "a read-only key's session works" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SR" "$A/api/v1/media")" 200
+eq "... and cannot write, even with the page's header: 403" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SR" -H 'X-Mediagate-App: 1' -X POST -d "{\"source_url\":\"$S/f/red.png\"}" "$A/api/v1/media")" 403
 "$MG" apikey revoke "$KR_ID" >/dev/null
 sleep "${MEDIAGATE_KEY_CACHE_S:-10}"; sleep 1
 eq "revoking the key ends its sessions (after the key cache)" "$(curl -s -o /dev/null -w '%{http_code}' -b "mediagate_session=$SR" "$A/api/v1/media")" 401
@@ -136,4 +145,62 @@ eq "... and asks for a key" "$(q status)" "Enter an API key with the read scope.
 # ---- a wrong key: the page says so and shows nothing ----
 $PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key wrong --out "$T/browser.json" --timeout 20 >>"$T/browser.log" 2>&1
 eq "a wrong key: the page reports the refusal" "$(q summary)" "0 0 0 login failed: 401 Authentication required"
+# ---- the page does the work: ingest, live status, a failure retried (issue 13, item 4) ----
+touch "$T/root/blue.png.broken"             # /toggle/blue.png answers 503 while it exists
+SLOW="$S/drip/green.png?bps=40"             # ~3 s: long enough to be seen fetching
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key "$KA" --out "$T/browser.json" --timeout 90 \
+  --ingest "$SLOW" --ingest "$S/toggle/blue.png" --unbreak "$T/root/blue.png.broken" --retry-failed \
+  >>"$T/browser.log" 2>&1
+eq "Chromium ran the ingest scenario" "$?" 0
+jq_() { $PY - "$T/browser.json" "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); what = sys.argv[2]; arg = sys.argv[3] if len(sys.argv) > 3 else ""
+jobs = r["jobs"]["jobs"]; by_url = {j["source_url"]: j for j in jobs.values()}
+if what == "seen": print(" ".join(by_url.get(arg, {}).get("seen", [])))
+elif what == "status": print(by_url.get(arg, {}).get("status"))
+elif what == "dom": print("\n".join(r["dom"]["jobs"]))
+elif what == "submitted": print(len(r["jobs"]["submitted"]))
+elif what == "requests":  # METHOD-less: status of every request whose URL contains arg
+    print(" ".join(str(q.get("status")) for q in r["requests"] if arg in (q.get("url") or "")))
+elif what == "gallery": g = r["gallery"]; print(g["decoded"], g["failed"])
+elif what == "admin": print(json.dumps(r["admin"], sort_keys=True))
+elif what == "counts": print(r["dom"]["counts"])
+elif what == "hooks": print(r["hooks_listed"], r["dom"]["admin_hidden"])
+elif what == "errors": print(" | ".join(by_url.get(arg, {}).get("errors", [])))
+PY
+}
+eq "the page submitted both URLs" "$(jq_ submitted)" 2
+eq "the slow one was seen queued, then fetching, then ready, in that order" "$(jq_ seen "$SLOW" | sed 's/^fetching/queued fetching/')" "queued fetching ready"
+contains "... (the page saw it fetching)" "$(jq_ seen "$SLOW")" "fetching ready"
+contains "the broken one was shown failed, with its error, then retried to ready" "$(jq_ seen "$S/toggle/blue.png")" "failed queued"
+eq "... and ended ready" "$(jq_ status "$S/toggle/blue.png")" ready
+eq "the failure's error was on the page" "$(jq_ errors "$S/toggle/blue.png")" "source answered HTTP 503"
+eq "the retry went through the API (202)" "$(jq_ requests /retry)" 202
+eq "the catalog agrees: both ready" "$(sql "SELECT count(*) FROM media WHERE tenant_id = '$TA' AND source_url IN ('$SLOW', '$S/toggle/blue.png') AND status = 'ready'")" 2
+eq "the two new images were shown and decoded with the three before" "$(jq_ gallery)" "5 0"
+contains "the waiting reads were used" "$(jq_ requests 'wait=2' | tr ' ' '\n' | sort -u | tr '\n' ' ')" "200"
+eq "the page's script still holds no credential" "$(q sees)" '{"cookie": "", "local": {}, "session": {}}'
+
+# ---- an admin key: the tenant's queue, dead letters and webhook failures, with replay ----
+KADM=$("$MG" apikey create --tenant "$TA" --scopes admin 2>/dev/null)
+RH=127.0.0.3 RPORT=26036
+bg refused $PY "$SRC/tests/tools/count_listener.py" --port $RPORT --out "$T/refused.count" $RH
+wait_port $RH $RPORT; sleep 0.3; R0=$(cat "$T/refused.count")
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $KADM" -d "{\"url\":\"http://$RH:$RPORT/hook\",\"events\":[\"media.deleted\"]}" "$A/api/v1/webhooks"
+gone=$(sql "SELECT id FROM media WHERE tenant_id = '$TA' AND source_url = '$S/status/404'")
+eq "a failed record deleted (its webhook target is refused)" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $KADM" "$A/api/v1/media/$gone")" 204
+for _ in $(seq 1 50); do "$MG" webhooks deliveries --tenant "$TA" --failed | grep -q . && break; sleep 0.2; done
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key "$KADM" --out "$T/browser.json" --timeout 40 \
+  --admin --replay-hooks >>"$T/browser.log" 2>&1
+eq "Chromium loaded the operations panel" "$?" 0
+eq "the panel shows the webhook failure (and is not hidden)" "$(jq_ hooks)" "1 False"
+contains "... the queue by status" "$(jq_ counts)" "ready 5"
+contains "... and the dead letter" "$(jq_ counts)" "failed 1"
+contains "the dead letters list the failed record" "$(jq_ admin)" "\"dead\": [\"$FAILED\"]"
+eq "Replay went through the API (202)" "$(jq_ requests /replay)" 202
+eq "the replayed delivery was attempted again and failed again (the target stays refused)" \
+  "$("$MG" webhooks deliveries --tenant "$TA" --failed | grep -c '"attempts":1')" 1
+eq "... and the refused address was never contacted" "$(cat "$T/refused.count")" "$R0"
+$PY "$SRC/tests/tools/browser_check.py" --url "$A/app" --key "$KA" --out "$T/browser.json" --timeout 30 --admin >>"$T/browser.log" 2>&1
+eq "a key without admin sees no operations panel" "$(jq_ hooks)" "0 True"
 finish

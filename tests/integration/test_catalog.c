@@ -43,7 +43,7 @@ static int teardown(void **st)
 static void create(const char *tenant, const char *url, const char *idem, const char *meta,
                    media_record *out, bool *created, media_code want)
 {
-    media_create_request req = {tenant, url, idem, meta, "mediagate", "req-1", NULL};
+    media_create_request req = {tenant, url, idem, meta, "mediagate", "req-1", NULL, NULL, NULL};
     media_error err;
     bool c = false;
     media_code rc = media_catalog_create(db, &req, out, &c, &err);
@@ -755,7 +755,7 @@ static void *blocked_create(void *arg)
 {
     create_result *res = arg;
     media_create_request req = {
-        "lossy", "https://x/lost-in-flight.jpg", "lost-key", NULL, "mediagate", NULL, NULL};
+        "lossy", "https://x/lost-in-flight.jpg", "lost-key", NULL, "mediagate", NULL, NULL, NULL, NULL};
     media_record m;
     bool created;
     res->rc = media_catalog_create(db, &req, &m, &created, &res->err);
@@ -813,7 +813,7 @@ static void test_connection_lost_mid_operation_writes_nothing(void **st)
     media_record m;
     bool created;
     media_create_request req = {"lossy", "https://x/after.jpg", NULL, NULL, "mediagate", NULL,
-                                NULL};
+                                NULL, NULL, NULL};
     assert_int_equal(media_catalog_create(db, &req, &m, &created, &err), MEDIA_OK);
     media_record_cleanup(&m);
     media_db_close(other);

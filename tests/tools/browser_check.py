@@ -5,7 +5,15 @@ driven over the DevTools protocol) and report what the page and the network saw.
   browser_check.py --url http://127.0.0.1:PORT/app --out result.json [--key KEY] [--timeout 30]
 
 With --key, the page first loads without a session, then the key is typed into the login form
-and submitted, and the gallery that follows is reported.
+and submitted, and the gallery that follows is reported. Then, in this order:
+  --ingest URL (repeatable)  type each URL into the ingest form and submit it; wait until each
+                             job is ready or failed on the page
+  --unbreak FILE             delete FILE (a source's failure switch), then
+  --retry-failed             click Retry on every failed job; wait until each is final again
+  --admin                    wait for the operations panel (admin keys)
+  --replay-hooks             click Replay on every webhook failure it lists
+The result then also has "jobs" (window.mediagateJobs), "admin" (window.mediagateAdmin) and
+"dom": the text of the jobs list, the counts, the dead letters and the webhook failures.
 
 Chromium runs with its own throwaway profile, no background networking, and a host resolver
 that resolves nothing but 127.0.0.1 (every request the test makes is to that loopback
@@ -83,6 +91,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--key")
+    ap.add_argument("--ingest", action="append", default=[])
+    ap.add_argument("--unbreak")
+    ap.add_argument("--retry-failed", action="store_true")
+    ap.add_argument("--admin", action="store_true")
+    ap.add_argument("--replay-hooks", action="store_true")
     a = ap.parse_args()
     profile = tempfile.mkdtemp(prefix="mediagate-chromium.")
     proc = None
@@ -111,6 +124,43 @@ def main():
             page.evaluate("window.mediagateGallery.done = false; document.getElementById('key').value = "
                           + json.dumps(a.key) + "; document.getElementById('login').requestSubmit(); 1")
             gallery = wait_done()
+        J = "JSON.parse(JSON.stringify(window.mediagateJobs))"
+
+        def wait_jobs(ids=None):  # every submitted (or given) job ready or failed
+            while time.time() < deadline:
+                j = page.evaluate(J)
+                want = ids if ids is not None else j["submitted"]
+                if len(want) >= (len(a.ingest) if ids is None else 0) and all(
+                        j["jobs"].get(i, {}).get("status") in ("ready", "failed") for i in want):
+                    return j
+                time.sleep(0.2)
+            return page.evaluate(J)
+
+        for url in a.ingest:
+            page.evaluate("document.getElementById('source').value = " + json.dumps(url)
+                          + "; document.getElementById('ingest').requestSubmit(); 1")
+            time.sleep(0.3)
+        if a.ingest:
+            wait_jobs()
+        if a.unbreak:
+            os.unlink(a.unbreak)
+        if a.retry_failed:
+            # the jobs this run submitted that failed (not older failures on the page)
+            failed = page.evaluate("window.mediagateJobs.submitted.filter(i => window.mediagateJobs.jobs[i].status === 'failed')")
+            page.evaluate("window.mediagateJobs.submitted.forEach(i => { const b = document.querySelector("
+                          "`#jobs li[data-id=\"${i}\"] button.retry`); if (b) b.click(); }); 1")
+            time.sleep(0.5)
+            wait_jobs(failed)
+        if a.admin or a.replay_hooks:
+            while time.time() < deadline and not page.evaluate("window.mediagateAdmin.loaded"):
+                time.sleep(0.2)
+        hooks_listed = page.evaluate("document.querySelectorAll('#hooks li').length")
+        if a.replay_hooks:
+            n = page.evaluate("document.querySelectorAll('#hooks button.replay').length")
+            page.evaluate("document.querySelectorAll('#hooks button.replay').forEach(b => b.click()); 1")
+            while time.time() < deadline and page.evaluate("window.mediagateAdmin.replayed.length") < n:
+                time.sleep(0.2)
+            time.sleep(0.5)
         page.evaluate("1")  # drain pending events
         requests, console, csp = {}, [], []
         for e in page.events:
@@ -137,7 +187,22 @@ def main():
                              " local: Object.assign({}, localStorage)})")
         result = {"gallery": gallery, "requests": list(requests.values()), "console": console,
                   "csp_violations": csp, "status": page.evaluate("document.getElementById('status').textContent"),
-                  "script_sees": json.loads(sees) if sees else None}
+                  "script_sees": json.loads(sees) if sees else None,
+                  "jobs": page.evaluate(J),
+                  "admin": page.evaluate("JSON.parse(JSON.stringify(window.mediagateAdmin))"),
+                  "dom": page.evaluate("JSON.stringify({jobs: [...document.querySelectorAll('#jobs li')].map(l => l.textContent),"
+                                       " counts: document.getElementById('counts').textContent,"
+                                       " dead: [...document.querySelectorAll('#dead li')].map(l => l.textContent),"
+                                       " hooks: [...document.querySelectorAll('#hooks li')].map(l => l.textContent),"
+                                       " admin_hidden: document.getElementById('admin').hidden})")}
+        result["dom"] = json.loads(result["dom"]) if result["dom"] else None
+        result["hooks_listed"] = hooks_listed  # before any replay
+        if a.ingest or a.retry_failed:  # the gallery as the scenario left it
+            g = page.evaluate("JSON.parse(JSON.stringify(window.mediagateGallery))")
+            while time.time() < deadline and g["decoded"] + g["failed"] < g["total"]:
+                time.sleep(0.2)
+                g = page.evaluate("JSON.parse(JSON.stringify(window.mediagateGallery))")
+            result["gallery"] = g
         with open(a.out, "w") as f:
             json.dump(result, f, indent=1)
         return 0 if gallery and gallery.get("done") else 1

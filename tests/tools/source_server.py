@@ -24,6 +24,7 @@ Routes (NAME is a file under --root):
   /redirect-to?url=U       302 to U
   /bigheaders              200 with 64 KiB of response headers
   /hits?key=K              how many requests /flaky saw for key K
+With --trace-log FILE, each request's path and traceparent header are appended to FILE.
 Every response closes the connection afterwards. Stop it by PID.
 """
 import argparse
@@ -43,6 +44,7 @@ LOCK = threading.Lock()
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
+    trace_log = None
 
     def log_message(self, *args):
         pass
@@ -79,6 +81,9 @@ class Handler(BaseHTTPRequestHandler):
                 left -= len(buf)
 
     def do_GET(self):
+        if self.trace_log:  # which trace each request belongs to (W3C traceparent)
+            with LOCK, open(self.trace_log, "a") as f:
+                f.write("%s %s\n" % (self.path, self.headers.get("traceparent", "-")))
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
         parts = u.path.lstrip("/").split("/", 1)
@@ -229,8 +234,10 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--root", required=True)
+    ap.add_argument("--trace-log", help="append 'PATH TRACEPARENT' for every request")
     a = ap.parse_args()
     Handler.root = a.root
+    Handler.trace_log = a.trace_log
     Server.address_family = __import__("socket").AF_INET6 if ":" in a.bind else __import__("socket").AF_INET
     Server((a.bind, a.port), Handler).serve_forever()
 

@@ -13,7 +13,7 @@ Paths:
   /always500          500
   /until?file=F       500 until the file F exists, then 200
   /redirect           302 to /ok (a sender must not follow it)
-Log lines: {"path","delivery","event","attempt","valid","status","body"}.
+Log lines: {"path","delivery","event","attempt","valid","traceparent","status","body"}.
 Stop it by PID.
 """
 import argparse
@@ -88,6 +88,7 @@ def main():
                      "event": self.headers.get("Mediagate-Event", ""),
                      "attempt": self.headers.get("Mediagate-Attempt", ""),
                      "valid": verify(secrets, self.headers.get("Mediagate-Signature", ""), body),
+                     "traceparent": self.headers.get("traceparent", ""),
                      "status": status, "body": parsed}
             with lock, open(a.log, "a") as f:
                 f.write(json.dumps(entry) + "\n")

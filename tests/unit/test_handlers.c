@@ -146,6 +146,25 @@ static bool f_ping_s3(void *ud)
 {
     return !((fake *)ud)->s3_down;
 }
+static media_code f_retry(void *ud, const char *tenant, const char *id, media_record *out,
+                          bool *queued, media_error *err)
+{
+    fake *f = ud;
+    *queued = false;
+    if (f->db_down)
+        return media_error_set(err, MEDIA_ERR_DB, MEDIA_CLASS_TRANSIENT, "db down");
+    media_record *r = find(f, tenant, id);
+    if (r == NULL || r->status == MEDIA_STATUS_DELETED)
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
+    if (r->status != MEDIA_STATUS_FAILED)
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT, "not failed");
+    r->status = MEDIA_STATUS_QUEUED;
+    r->attempts = 0;
+    *queued = !f->queue_down;
+    copy_row(out, r);
+    return MEDIA_OK;
+}
+
 static void f_announce(void *ud, const char *id)
 {
     fake *f = ud;
@@ -181,8 +200,9 @@ static int setup(void **state)
     w->st = presign_state_new(&w->cfg, &w->s3, w->m);
     w->signer = presign_signer_new(&w->s3, &err);
     assert_non_null(w->signer);
-    w->io = (presign_ports){f_create,  f_get,        f_list,    f_soft_delete, f_delete_object,
-                            f_ping_db, f_ping_queue, f_ping_s3, f_announce,    &w->f};
+    w->io = (presign_ports){f_create,      f_get,           f_list,    f_retry,
+                            f_soft_delete, f_delete_object, f_ping_db, f_ping_queue,
+                            f_ping_s3,     f_announce,      &w->f};
     w->c = (presign_handler_ctx){w->st, w->signer, &w->io};
     *state = w;
     return 0;
@@ -207,7 +227,7 @@ static void run(world *w, const media_apikey_info *who, const char *method, cons
                 const char *query, const char *body, presign_response *res)
 {
     presign_request req = {method,     path, query ? query : "",      "Bearer x", NULL, NULL,
-                           "req-test", body, body ? strlen(body) : 0, false};
+                           "req-test", body, body ? strlen(body) : 0, false,      false};
     presign_response_init(res);
     presign_route rt;
     if (presign_route_parse(&req, res, &rt) == 0)
@@ -431,14 +451,43 @@ static void test_waiting_read(void **state)
     assert_int_equal(r.status, 404);
     assert_int_equal(r.wait_ms, 0);
     presign_response_cleanup(&r);
-    presign_request again = {"GET", pq,         "wait=5", "Bearer x", NULL,
-                             NULL,  "req-test", NULL,     0,          true};
+    presign_request again = {"GET",      pq,   "wait=5", "Bearer x", NULL, NULL,
+                             "req-test", NULL, 0,        true,       false};
     presign_response_init(&r);
     presign_route rt;
     assert_int_equal(presign_route_parse(&again, &r, &rt), 0);
     presign_dispatch(&w->c, &again, &rt, &ALICE, &r);
     assert_int_equal(r.status, 200); /* asked again after a wake: answers, never parks twice */
     assert_int_equal(r.wait_ms, 0);
+    presign_response_cleanup(&r);
+}
+
+/* POST /media/{id}/retry: only the tenant's failed records; others 404 or 409. */
+static void test_retry(void **state)
+{
+    world *w = *state;
+    media_record *f = add(&w->f, "alice", MEDIA_STATUS_FAILED);
+    media_record *d = add(&w->f, "alice", MEDIA_STATUS_READY);
+    char pf[96], pd[96];
+    snprintf(pf, sizeof(pf), "/api/v1/media/%s/retry", f->id);
+    snprintf(pd, sizeof(pd), "/api/v1/media/%s/retry", d->id);
+    presign_response r;
+    run(w, &BOB, "POST", pf, NULL, NULL, &r); /* not bob's */
+    assert_int_equal(r.status, 404);
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "POST", pd, NULL, NULL, &r);
+    assert_int_equal(r.status, 409);
+    has(&r, "not-failed");
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "GET", pf, NULL, NULL, &r);
+    assert_int_equal(r.status, 405);
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "POST", pf, NULL, NULL, &r);
+    assert_int_equal(r.status, 202);
+    has(&r, "\"status\":\"queued\"");
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "POST", pf, NULL, NULL, &r); /* queued now: not again */
+    assert_int_equal(r.status, 409);
     presign_response_cleanup(&r);
 }
 
@@ -480,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_and_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ready_reports_each_dependency, setup, teardown),
     };
