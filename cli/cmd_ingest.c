@@ -207,9 +207,15 @@ static void *claimer(void *arg)
         }
         char request_id[48] = "ingest-";
         media_uuid7_new(request_id + 7);
-        media_create_request req = {
-            b->tenant,  it->url, b->idempotency_key, b->metadata, media_s3_client_bucket(ctx.s3),
-            request_id, NULL, NULL, NULL};
+        media_create_request req = {b->tenant,
+                                    it->url,
+                                    b->idempotency_key,
+                                    b->metadata,
+                                    media_s3_client_bucket(ctx.s3),
+                                    request_id,
+                                    NULL,
+                                    NULL,
+                                    NULL};
         media_record created;
         bool was_created;
         memset(&created, 0, sizeof(created));

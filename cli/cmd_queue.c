@@ -159,7 +159,8 @@ int cmd_enqueue(int argc, char **argv)
     media_queue *q = open_queue(CMD, &qerr, true); /* Redis down is not a failure here */
     char request_id[48] = "cli-";
     media_uuid7_new(request_id + 4);
-    media_create_request req = {tenant, argv[optind], key, metadata, bucket, request_id, NULL, NULL, NULL};
+    media_create_request req = {tenant,     argv[optind], key,  metadata, bucket,
+                                request_id, NULL,         NULL, NULL};
     media_record rec;
     bool created, queued;
     memset(&rec, 0, sizeof(rec));

@@ -755,7 +755,8 @@ static void *blocked_create(void *arg)
 {
     create_result *res = arg;
     media_create_request req = {
-        "lossy", "https://x/lost-in-flight.jpg", "lost-key", NULL, "mediagate", NULL, NULL, NULL, NULL};
+        "lossy", "https://x/lost-in-flight.jpg", "lost-key", NULL, "mediagate", NULL, NULL, NULL,
+        NULL};
     media_record m;
     bool created;
     res->rc = media_catalog_create(db, &req, &m, &created, &res->err);
@@ -812,8 +813,8 @@ static void test_connection_lost_mid_operation_writes_nothing(void **st)
     /* the next operation reconnects */
     media_record m;
     bool created;
-    media_create_request req = {"lossy", "https://x/after.jpg", NULL, NULL, "mediagate", NULL,
-                                NULL, NULL, NULL};
+    media_create_request req = {
+        "lossy", "https://x/after.jpg", NULL, NULL, "mediagate", NULL, NULL, NULL, NULL};
     assert_int_equal(media_catalog_create(db, &req, &m, &created, &err), MEDIA_OK);
     media_record_cleanup(&m);
     media_db_close(other);
