@@ -44,7 +44,11 @@ int main(int argc, char **argv)
                                                "20261122T080000Z",
                                                3600,
                                                "image/jpeg",
-                                               "inline; filename=\"a.jpg\""};
+                                               "inline; filename=\"a.jpg\"",
+                                               NULL,
+                                               NULL,
+                                               NULL,
+                                               NULL};
             if (media_sigv4_presign(s, &req, query, sizeof(query), NULL, &err) != MEDIA_OK) {
                 fprintf(stderr, "presign failed: %s\n", err.message);
                 return 1;

@@ -139,8 +139,9 @@ int cmd_presign(int argc, char **argv)
     }
     char now[17];
     media_s3_amz_date(time(NULL), now);
-    media_sigv4_presign_request req = {a.method,  loc.host,       loc.path,     a.at ? a.at : now,
-                                       a.expires, a.content_type, a.disposition};
+    media_sigv4_presign_request req = {a.method,  loc.host,       loc.path,      a.at ? a.at : now,
+                                       a.expires, a.content_type, a.disposition, NULL,
+                                       NULL,      NULL,           NULL};
     char query[MEDIA_SIGV4_MAX_QUERY];
     if (media_sigv4_presign(signer, &req, query, sizeof(query), NULL, &err) != MEDIA_OK) {
         cli_fail_err(CMD, CLI_USAGE, &err);

@@ -7,6 +7,8 @@
  * PUT). On SIGINT/SIGTERM or any failure nothing partial is left.
  */
 #include "cli.h"
+#include "media/db.h"
+#include "media/uploads.h"
 #include "media/config.h"
 #include "media/hash.h"
 #include "media/mem.h"
@@ -314,13 +316,45 @@ static int print_upload(void *ud, const media_s3_upload *u)
     return 0;
 }
 
+/* `uploads --direct`: the catalog's uploads not completed yet. */
+static int list_direct(const char *cmd, const char *tenant)
+{
+    if (tenant && !media_tenant_valid(tenant))
+        return cli_fail(cmd, CLI_USAGE, "--tenant must be 1-63 characters of a-z 0-9 - _");
+    media_db *db = cli_open_db(cmd, true);
+    if (db == NULL)
+        return CLI_FAILED;
+    media_page p;
+    media_error err;
+    int rc = CLI_OK;
+    if (media_uploads_pending(db, tenant, 1000, &p, &err) != MEDIA_OK) {
+        rc = cli_fail_err(cmd, CLI_FAILED, &err);
+    } else {
+        media_buf b;
+        media_buf_init(&b, 1 << 20);
+        for (size_t i = 0; i < p.count; i++) {
+            media_buf_reset(&b);
+            media_record_json(&p.items[i], &b);
+            printf("%.*s\n", (int)b.len, b.data);
+        }
+        media_buf_cleanup(&b);
+        media_page_cleanup(&p);
+    }
+    media_db_close(db);
+    return rc;
+}
+
 int cmd_uploads(int argc, char **argv)
 {
     static const char *CMD = "uploads";
     if (cli_wants_help(argc, argv)) {
-        printf("usage: mediagate uploads [--prefix P] [--abort-older-than SECONDS]\n\n"
+        printf("usage: mediagate uploads [--prefix P] [--abort-older-than SECONDS]\n"
+               "       mediagate uploads --direct [--tenant T]\n\n"
                "List in-progress multipart uploads as JSON lines, or abort those started at\n"
-               "least SECONDS ago and print {\"aborted\":N}.\n\nenvironment:\n%s",
+               "least SECONDS ago and print {\"aborted\":N}. --direct lists the direct uploads\n"
+               "(POST /api/v1/uploads) not completed yet, oldest expiry first, as media\n"
+               "records; the worker's sweeper fails and cleans up those that expire.\n\n"
+               "environment:\n  MEDIAGATE_DATABASE_URL (--direct)\n%s",
                s3_help_env());
         return CLI_OK;
     }
@@ -328,9 +362,12 @@ int cmd_uploads(int argc, char **argv)
         {"prefix", required_argument, NULL, 'p'},
         {"abort-older-than", required_argument, NULL, 'a'},
         {"bucket", required_argument, NULL, 'b'},
+        {"direct", no_argument, NULL, 'd'},
+        {"tenant", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    const char *prefix = NULL, *bucket = NULL;
+    const char *prefix = NULL, *bucket = NULL, *tenant = NULL;
+    bool direct = false;
     long age = -1;
     int ch;
     opterr = 0;
@@ -343,6 +380,12 @@ int cmd_uploads(int argc, char **argv)
             break;
         case 'b':
             bucket = optarg;
+            break;
+        case 'd':
+            direct = true;
+            break;
+        case 't':
+            tenant = optarg;
             break;
         case 'a':
             age = strtol(optarg, &end, 10);
@@ -357,6 +400,10 @@ int cmd_uploads(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(CMD, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (direct)
+        return list_direct(CMD, tenant);
+    if (tenant)
+        return cli_fail(CMD, CLI_USAGE, "--tenant goes with --direct");
     media_s3_config cfg;
     media_s3_client *c = open_client(CMD, bucket, &cfg);
     if (c == NULL)

@@ -2,6 +2,7 @@
  * job.c - catalog state transitions around one transfer, under a fenced claim.
  */
 #include "job.h"
+#include "verify.h"
 #include "media/log.h"
 
 #include <stdio.h>
@@ -113,6 +114,8 @@ media_code ingest_job_transfer(ingest_context *c, ingest_job *j, media_error *er
             err->cls = MEDIA_CLASS_TRANSIENT; /* the job is fine; the storage is not */
         return j->leftovers_rc;
     }
+    if (j->row.upload) /* a direct upload: the bytes are in the bucket; check them */
+        return ingest_verify_upload(c->o, c->s3, &j->row, &j->res, err);
     hook_ctx h = {c, j};
     ingest_transfer_hooks hooks = {c->cancel, c->shutdown, on_upload_opened, on_upload_closed, &h};
     return ingest_transfer(c->o, c->src, c->s3, j->row.source_url, j->row.object_key, &hooks,

@@ -18,11 +18,11 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
         return rc;
     const char *types = env("MEDIAGATE_ALLOWED_TYPES", ud);
     if (types && types[0]) {
-        rc = ingest_type_set_parse(types, &o->types, err);
+        rc = media_type_set_parse(types, &o->types, err);
         if (rc != MEDIA_OK)
             return rc;
     } else {
-        ingest_type_set_default(&o->types);
+        media_type_set_default(&o->types);
     }
     LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, o->max_bytes);
     LONG("MEDIAGATE_PART_SIZE", 8L << 20, 5L << 20, 512L << 20, o->part_size);

@@ -7,7 +7,7 @@
 #include "media/config.h"
 #include "media/error.h"
 #include "proxy.h"
-#include "sniff.h"
+#include "media/sniff.h"
 #include "ssrf.h"
 
 #include <signal.h>
@@ -15,7 +15,7 @@
 
 typedef struct ingest_options {
     media_cidr_list allow;      /* MEDIAGATE_ALLOW_PRIVATE_SOURCES (empty) */
-    ingest_type_set types;      /* MEDIAGATE_ALLOWED_TYPES (the image types) */
+    media_type_set types;       /* MEDIAGATE_ALLOWED_TYPES (the image types) */
     int64_t max_bytes;          /* MEDIAGATE_MAX_BYTES (100 MiB) */
     size_t part_size;           /* MEDIAGATE_PART_SIZE (8 MiB; >= 5 MiB) */
     int64_t single_put_max;     /* MEDIAGATE_SINGLE_PUT_MAX (5 GiB: S3's single-PUT limit) */

@@ -17,7 +17,7 @@ typedef struct {
     const ingest_transfer_hooks *hooks; /* never NULL (an empty set when the caller gave none) */
     media_s3_client *s3;
     const char *key;
-    uint8_t sniff[INGEST_SNIFF_BYTES];
+    uint8_t sniff[MEDIA_SNIFF_BYTES];
     size_t sniff_len;
     const char *type;
     media_digest *sha;
@@ -39,7 +39,7 @@ static bool upload_write(xfer *x, const char *p, size_t n)
  * declared length) and gets them. */
 static bool start_upload(xfer *x, int64_t declared)
 {
-    if (ingest_sniff_check(x->sniff, x->sniff_len, &x->o->types, &x->type, &x->refusal) !=
+    if (media_sniff_check(x->sniff, x->sniff_len, &x->o->types, &x->type, &x->refusal) !=
         MEDIA_OK) {
         x->refused = true;
         return false;
@@ -61,12 +61,12 @@ static bool on_body(void *ud, const char *data, size_t n, int64_t declared)
     xfer *x = ud;
     media_digest_update(x->sha, data, n);
     if (x->up == NULL) {
-        size_t take = INGEST_SNIFF_BYTES - x->sniff_len < n ? INGEST_SNIFF_BYTES - x->sniff_len : n;
+        size_t take = MEDIA_SNIFF_BYTES - x->sniff_len < n ? MEDIA_SNIFF_BYTES - x->sniff_len : n;
         memcpy(x->sniff + x->sniff_len, data, take);
         x->sniff_len += take;
         data += take;
         n -= take;
-        if (x->sniff_len < INGEST_SNIFF_BYTES)
+        if (x->sniff_len < MEDIA_SNIFF_BYTES)
             return true;
         if (!start_upload(x, declared))
             return false;

@@ -23,6 +23,7 @@
 #include "media/queue.h"
 #include "media/usage.h"
 #include "media/uuid.h"
+#include "media/uploads.h"
 #include "media/webhook.h"
 
 #include <pthread.h>
@@ -39,7 +40,8 @@ typedef struct {
     media_metric *failed[3]; /* permanent, transient, rate_limited */
     media_metric *bytes, *duration, *inflight;
     media_metric *q_depth, *q_pending, *q_delayed, *q_dead;
-    media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept, *ready;
+    media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept, *uploads_expired;
+    media_metric *uploads_completed, *ready;
 } worker_metrics;
 
 /* One job thread's stop flag: set on shutdown (past the grace) or when its claim is lost. */
@@ -226,6 +228,12 @@ static void make_metrics(ingest_worker *w)
                                         "Source hosts whose breaker is open", NULL);
     x->swept = media_metrics_counter(m, "mediagate_worker_outbox_swept_total",
                                      "Queued rows re-enqueued by the outbox sweeper", NULL);
+    x->uploads_completed = media_metrics_counter(
+        m, "mediagate_worker_direct_uploads_found_total",
+        "Direct uploads nobody completed whose object the sweeper found and queued", NULL);
+    x->uploads_expired = media_metrics_counter(
+        m, "mediagate_worker_direct_uploads_expired_total",
+        "Direct uploads never completed that the sweeper failed and cleaned up", NULL);
     x->uploads_swept = media_metrics_counter(
         m, "mediagate_worker_uploads_swept_total",
         "Multipart uploads left by failed attempts that the sweeper aborted", NULL);
@@ -456,7 +464,8 @@ static void record_result(ingest_worker *w, const char *host, const ingest_job *
         pthread_mutex_lock(&w->mu);
         media_breaker_success(&w->s3b);
         pthread_mutex_unlock(&w->mu);
-        media_breaker_set_report(w->hosts, host, true, t1);
+        if (host[0])
+            media_breaker_set_report(w->hosts, host, true, t1);
         media_metric_add(w->mx.succeeded, 1);
         media_metric_add(w->mx.bytes, (double)j->res.size_bytes);
         media_metric_observe(w->mx.duration, (double)(t1 - t0) / 1000.0);
@@ -469,7 +478,7 @@ static void record_result(ingest_worker *w, const char *host, const ingest_job *
         pthread_mutex_unlock(&w->mu);
     } else if (rc != MEDIA_ERR_BUSY && rc != MEDIA_ERR_DB && rc != MEDIA_ERR_CANCELLED &&
                rc != MEDIA_ERR_FENCED && rc != MEDIA_ERR_NOT_FOUND && rc != MEDIA_ERR_CONFLICT &&
-               !j->res.failed_storage) {
+               !j->res.failed_storage && host[0]) {
         media_breaker_set_report(w->hosts, host, err->cls == MEDIA_CLASS_PERMANENT, t1);
     }
     if (rc == MEDIA_ERR_CANCELLED && in->shutting_down)
@@ -537,9 +546,9 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     /* the source host's breaker is checked before a claim (from the job's own URL), so no
      * attempt is spent on it */
     char host[256];
-    url_host(job->source_url, host, sizeof(host));
+    url_host(job->source_url, host, sizeof(host)); /* "" for a direct upload's check */
     int64_t wait = 0;
-    if (!media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
+    if (host[0] && !media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
         reschedule(ctx->db, q, job, job->attempt, wait > 0 ? (long)wait : 1000, extra);
         media_metric_add(w->mx.rescheduled, 1);
         media_log(MEDIA_LOG_INFO, rid, extra,
@@ -697,6 +706,63 @@ static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
     media_page_cleanup(&p);
 }
 
+/* Single direct uploads whose object is in the bucket but that nobody completed (a client
+ * that puts and forgets; Uppy's form uploads never call back): the object's existence
+ * completes them into the verification queue. A PUT or POST is atomic in S3: the object
+ * appears whole or not at all. */
+static void complete_put_uploads(ingest_worker *w, media_db *db, media_queue *q,
+                                 media_s3_client *s3)
+{
+    media_page p;
+    media_error err;
+    if (media_uploads_pending(db, NULL, 100, &p, &err) != MEDIA_OK)
+        return;
+    for (size_t i = 0; i < p.count; i++) {
+        media_record *m = &p.items[i], done;
+        media_s3_object_info info;
+        bool changed;
+        if (m->upload_id[0] || media_s3_head(s3, m->object_key, &info, &err) != MEDIA_OK)
+            continue; /* multipart (completed by its client) or not there yet */
+        if (media_upload_complete(db, m->tenant, m->id, &done, &changed, &err) == MEDIA_OK &&
+            changed) {
+            (void)media_enqueue_publish(db, q, &done, &err); /* else the outbox sweeper does */
+            media_metric_add(w->mx.uploads_completed, 1);
+            media_log(MEDIA_LOG_INFO, m->request_id, NULL,
+                      "upload %s is in the bucket: completed for verification", m->id);
+        }
+        media_record_cleanup(&done);
+    }
+    media_page_cleanup(&p);
+}
+
+/* Direct uploads never completed: once expired, the multipart upload is aborted, whatever was
+ * put is deleted, and the row fails (with its media.failed event). */
+static void sweep_direct_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
+{
+    media_page p;
+    media_error err;
+    if (media_uploads_expired(db, 100, &p, &err) != MEDIA_OK)
+        return;
+    for (size_t i = 0; i < p.count; i++) {
+        media_record *m = &p.items[i];
+        if ((m->upload_id[0] &&
+             media_s3_multipart_abort(s3, m->object_key, m->upload_id, &err) != MEDIA_OK) ||
+            media_s3_delete(s3, m->object_key, &err) != MEDIA_OK) {
+            media_log(MEDIA_LOG_WARN, m->request_id, NULL,
+                      "upload sweeper could not clean up upload %s: %s", m->id, err.message);
+            break; /* S3 is struggling: next round */
+        }
+        bool changed;
+        if (media_upload_expire(db, m->id, &changed, &err) == MEDIA_OK && changed) {
+            media_metric_add(w->mx.uploads_expired, 1);
+            media_log(MEDIA_LOG_INFO, m->request_id, NULL,
+                      "upload %s expired before it was completed: failed, its object removed",
+                      m->id);
+        }
+    }
+    media_page_cleanup(&p);
+}
+
 /* The sweepers run on one replica at a time: the one holding the "sweeper" lease, renewed
  * each round, lost 3 rounds after its holder stops (a second sweeper is only wasteful:
  * publishing twice and aborting twice are harmless). */
@@ -724,8 +790,11 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
         }
         media_page_cleanup(&p);
     }
-    if (s3)
+    if (s3) {
         sweep_uploads(w, db, s3);
+        sweep_direct_uploads(w, db, s3);
+        complete_put_uploads(w, db, q, s3);
+    }
     size_t pruned = 0; /* delivered webhooks kept a week, dead letters as long as the queue's */
     if (media_webhook_prune(db, 7 * 86400L, w->c.dlq_retention_s, &pruned, &err) == MEDIA_OK &&
         pruned)

@@ -24,27 +24,19 @@
     "encode(sha256(convert_to(" url " || chr(10) || " meta "::jsonb::text"                         \
     " || coalesce(chr(10) || " cb ", ''), 'UTF8')), 'hex')"
 
-/* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
- * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
- * row change and its deliveries commit together. One per subscribed endpoint, one for the
- * row's callback_url; each with a snapshot of the row as the event left it. */
-#define EVENTS(ev)                                                                                 \
-    ", ev AS (INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, url, event, media_id,"   \
-    " record) SELECT gen_random_uuid(), m.tenant_id, e.id, e.url, '" ev "', m.id, to_jsonb(m)"     \
-    " FROM m JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND '" ev "' = ANY (e.events)"  \
-    " UNION ALL SELECT gen_random_uuid(), m.tenant_id, NULL, m.callback_url, '" ev "', m.id,"      \
-    " to_jsonb(m) FROM m WHERE m.callback_url IS NOT NULL) SELECT " COLS " FROM m"
+#define EVENTS(ev) MEDIA_CATALOG_EVENTS(ev)
 
-static const char *const status_names[] = {"queued", "fetching", "ready", "failed", "deleted"};
+static const char *const status_names[] = {"queued", "fetching", "ready",
+                                           "failed", "deleted",  "uploading"};
 
 const char *media_status_name(media_status s)
 {
-    return (unsigned)s <= MEDIA_STATUS_DELETED ? status_names[s] : "unknown";
+    return (unsigned)s <= MEDIA_STATUS_UPLOADING ? status_names[s] : "unknown";
 }
 
 bool media_status_parse(const char *s, media_status *out)
 {
-    for (int i = 0; s && i <= MEDIA_STATUS_DELETED; i++)
+    for (int i = 0; s && i <= MEDIA_STATUS_UPLOADING; i++)
         if (strcmp(s, status_names[i]) == 0) {
             *out = (media_status)i;
             return true;
@@ -59,6 +51,7 @@ void media_record_cleanup(media_record *r)
     free(r->metadata);
     free(r->last_error);
     free(r->callback_url);
+    free(r->filename);
     memset(r, 0, sizeof(*r));
 }
 
@@ -141,6 +134,13 @@ void media_record_parse_row(const media_db_result *r, int row, media_record *m)
     m->callback_url = media_strdup(media_db_result_value(r, row, 25));
     copy(m->traceparent, sizeof(m->traceparent), media_db_result_value(r, row, 26));
     copy(m->tracestate, sizeof(m->tracestate), media_db_result_value(r, row, 27));
+    v = media_db_result_value(r, row, 28);
+    m->upload = v && strcmp(v, "upload") == 0;
+    v = media_db_result_value(r, row, 29);
+    m->declared_size = v ? strtoll(v, NULL, 10) : -1;
+    copy(m->declared_type, sizeof(m->declared_type), media_db_result_value(r, row, 30));
+    m->filename = media_strdup(media_db_result_value(r, row, 31));
+    copy(m->upload_expires_at, sizeof(m->upload_expires_at), media_db_result_value(r, row, 32));
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
@@ -188,6 +188,15 @@ int media_record_json(const media_record *m, media_buf *b)
         rc |= media_json_kv_str(b, "request_id", m->request_id, &first);
     if (m->callback_url)
         rc |= media_json_kv_str(b, "callback_url", m->callback_url, &first);
+    if (m->upload) {
+        rc |= media_json_kv_str(b, "origin", "upload", &first);
+        if (m->filename)
+            rc |= media_json_kv_str(b, "filename", m->filename, &first);
+        if (m->declared_size >= 0)
+            rc |= media_json_kv_int(b, "declared_size", m->declared_size, &first);
+        if (m->upload_expires_at[0])
+            rc |= media_json_kv_str(b, "upload_expires_at", m->upload_expires_at, &first);
+    }
     rc |= media_json_kv_str(b, "created_at", m->created_at, &first);
     rc |= media_json_kv_str(b, "updated_at", m->updated_at, &first);
     if (m->ready_at[0])
@@ -841,6 +850,7 @@ media_code media_catalog_open_uploads(media_db *db, long older_than_s, int limit
     media_code rc =
         media_db_query(db,
                        "SELECT " COLS " FROM media WHERE upload_id IS NOT NULL"
+                       " AND upload_expires_at IS NULL" /* a client's upload: its sweeper */
                        " AND updated_at < now() - make_interval(secs => $1::bigint)"
                        " AND (status <> 'fetching' OR claim_expires_at IS NULL"
                        " OR claim_expires_at < now() - make_interval(secs => $1::bigint))"

@@ -42,6 +42,7 @@ typedef enum {
     MEDIA_STATUS_READY,
     MEDIA_STATUS_FAILED,
     MEDIA_STATUS_DELETED,
+    MEDIA_STATUS_UPLOADING, /* a direct upload the client has not completed (uploads.h) */
 } media_status;
 
 const char *media_status_name(media_status s);
@@ -81,6 +82,12 @@ typedef struct media_record {
     /* the trace the job was submitted under (internal; not in the JSON) */
     char traceparent[56]; /* "" when none */
     char tracestate[513];
+    /* direct uploads (media/uploads.h) */
+    bool upload;           /* origin: true for a direct upload, false for an ingest */
+    int64_t declared_size; /* -1 when none */
+    char declared_type[128];
+    char *filename;             /* owned; NULL when none */
+    char upload_expires_at[40]; /* "" when not uploading */
 } media_record;
 
 /* The columns of a media row in media_record_parse_row's order, as SQL over a relation with
@@ -90,12 +97,24 @@ typedef struct media_record {
     "id, tenant_id, status, source_url, idempotency_key, metadata::text, bucket, object_key, "     \
     "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
     "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url, "      \
-    "traceparent, tracestate"
+    "traceparent, tracestate, origin, declared_size, declared_type, filename, " MEDIA_RECORD_TS(   \
+        "upload_expires_at")
 #define MEDIA_RECORD_TIMES                                                                         \
     MEDIA_RECORD_TS("created_at")                                                                  \
     ", " MEDIA_RECORD_TS("updated_at") ", " MEDIA_RECORD_TS(                                       \
         "next_attempt_at") ", " MEDIA_RECORD_TS("ready_at") ", " MEDIA_RECORD_TS("deleted_at")
-#define MEDIA_RECORD_NCOLS 28
+#define MEDIA_RECORD_NCOLS 33
+/* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
+ * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
+ * row change and its deliveries commit together. One per subscribed endpoint, one for the
+ * row's callback_url; each with a snapshot of the row as the event left it. */
+#define MEDIA_CATALOG_EVENTS(ev)                                                                   \
+    ", ev AS (INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, url, event, media_id,"   \
+    " record) SELECT gen_random_uuid(), m.tenant_id, e.id, e.url, '" ev "', m.id, to_jsonb(m)"     \
+    " FROM m JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND '" ev "' = ANY (e.events)"  \
+    " UNION ALL SELECT gen_random_uuid(), m.tenant_id, NULL, m.callback_url, '" ev "', m.id,"      \
+    " to_jsonb(m) FROM m WHERE m.callback_url IS NOT NULL) SELECT " MEDIA_RECORD_COLS " FROM m"
+
 /* Fill *out from row `row` of a result whose first MEDIA_RECORD_NCOLS columns are
  * MEDIA_RECORD_COLS. */
 void media_record_parse_row(const media_db_result *r, int row, media_record *out);

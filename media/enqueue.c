@@ -13,7 +13,7 @@ media_code media_enqueue_publish(media_db *db, media_queue *q, const media_recor
     memset(&job, 0, sizeof(job));
     snprintf(job.media_id, sizeof(job.media_id), "%s", r->id);
     snprintf(job.tenant, sizeof(job.tenant), "%s", r->tenant);
-    snprintf(job.source_url, sizeof(job.source_url), "%s", r->source_url);
+    snprintf(job.source_url, sizeof(job.source_url), "%s", r->source_url ? r->source_url : "");
     snprintf(job.request_id, sizeof(job.request_id), "%s", r->request_id);
     job.attempt = r->attempts;
     media_code rc = media_queue_add(q, &job, err);

@@ -334,6 +334,32 @@ static media_code finish(media_sigv4_signer *s, const char *amz_date, const char
     return MEDIA_OK;
 }
 
+media_code media_sigv4_credential(const media_sigv4_signer *s, const char *amz_date, char *out,
+                                  size_t cap, media_error *err)
+{
+    if (!media_sigv4_date_valid(amz_date))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "signing time must be YYYYMMDDTHHMMSSZ");
+    int n = snprintf(out, cap, "%s/%.8s/%s/%s/aws4_request", s->access_key_id, amz_date, s->region,
+                     s->service);
+    if (n < 0 || (size_t)n >= cap)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
+                               "credential too long");
+    return MEDIA_OK;
+}
+
+media_code media_sigv4_sign_policy(media_sigv4_signer *s, const char *amz_date,
+                                   const char *policy_b64, char signature[65], media_error *err)
+{
+    if (!media_sigv4_date_valid(amz_date))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "signing time must be YYYYMMDDTHHMMSSZ");
+    uint8_t h[MEDIA_SHA256_LEN];
+    media_hmac_key_mac(signing_key(s, amz_date), policy_b64, strlen(policy_b64), h);
+    media_hex(h, sizeof(h), signature);
+    return MEDIA_OK;
+}
+
 media_code media_sigv4_sign(media_sigv4_signer *s, const media_sigv4_request *req,
                             media_sigv4_result *out, media_error *err)
 {
@@ -465,7 +491,25 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
                                "credential too long");
     snprintf(expires, sizeof(expires), "%ld", req->expires_s);
 
-    media_kv params[8];
+    /* signed headers, in canonical (sorted) order */
+    char signed_names[64] = "", canon_headers[1024] = "";
+    size_t hn = 0, hl = 0;
+    if (req->content_length) {
+        hn += (size_t)snprintf(signed_names + hn, sizeof(signed_names) - hn, "content-length;");
+        hl += (size_t)snprintf(canon_headers + hl, sizeof(canon_headers) - hl,
+                               "content-length:%s\n", req->content_length);
+    }
+    if (req->content_type) {
+        hn += (size_t)snprintf(signed_names + hn, sizeof(signed_names) - hn, "content-type;");
+        hl += (size_t)snprintf(canon_headers + hl, sizeof(canon_headers) - hl, "content-type:%s\n",
+                               req->content_type);
+    }
+    snprintf(signed_names + hn, sizeof(signed_names) - hn, "host");
+    if (hl >= sizeof(canon_headers) - 1 || (req->content_type && strchr(req->content_type, '\n')))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "a signed header value is too long or has a line break");
+
+    media_kv params[12];
     size_t np = 0;
     params[np++] = (media_kv){"X-Amz-Algorithm", "AWS4-HMAC-SHA256"};
     params[np++] = (media_kv){"X-Amz-Credential", credential};
@@ -473,7 +517,11 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
     params[np++] = (media_kv){"X-Amz-Expires", expires};
     if (s->session_token)
         params[np++] = (media_kv){"X-Amz-Security-Token", s->session_token};
-    params[np++] = (media_kv){"X-Amz-SignedHeaders", "host"};
+    params[np++] = (media_kv){"X-Amz-SignedHeaders", signed_names};
+    if (req->part_number && req->upload_id) {
+        params[np++] = (media_kv){"partNumber", req->part_number};
+        params[np++] = (media_kv){"uploadId", req->upload_id};
+    }
     if (req->response_content_disposition)
         params[np++] =
             (media_kv){"response-content-disposition", req->response_content_disposition};
@@ -498,13 +546,17 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
     sb_puts(&cr, req->path);
     sb_putc(&cr, '\n');
     sb_put(&cr, q.p, q.len);
-    sb_puts(&cr, "\nhost:");
+    sb_putc(&cr, '\n');
+    sb_puts(&cr, canon_headers);
+    sb_puts(&cr, "host:");
     sb_puts(&cr, req->host);
-    sb_puts(&cr, "\n\nhost\n" MEDIA_SIGV4_UNSIGNED_PAYLOAD);
+    sb_puts(&cr, "\n\n");
+    sb_puts(&cr, signed_names);
+    sb_puts(&cr, "\n" MEDIA_SIGV4_UNSIGNED_PAYLOAD);
     if (cr.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "request too large to sign");
-    snprintf(r->signed_headers, sizeof(r->signed_headers), "host");
+    snprintf(r->signed_headers, sizeof(r->signed_headers), "%s", signed_names);
     finish(s, req->amz_date, cr.p, cr.len, r);
 
     sb_puts(&q, "&X-Amz-Signature=");

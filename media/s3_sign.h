@@ -104,17 +104,36 @@ typedef struct media_sigv4_presign_request {
     long expires_s;       /* 1..MEDIA_SIGV4_MAX_EXPIRES_S */
     const char *response_content_type;        /* NULL: none */
     const char *response_content_disposition; /* NULL: none */
+    /* Direct uploads (PUT): an UploadPart's query, and headers the client must then send with
+     * exactly these values (signed: S3 refuses any other length or type). NULL: none. */
+    const char *part_number; /* with upload_id */
+    const char *upload_id;
+    const char *content_length;
+    const char *content_type;
 } media_sigv4_presign_request;
 
 /*
  * Presign: writes the whole query string (no leading '?'), X-Amz-Signature last, into query
  * (cap bytes). stages may be NULL; when given it receives every stage. The payload is
- * UNSIGNED-PAYLOAD and the only signed header is host, as S3 presigned URLs require.
+ * UNSIGNED-PAYLOAD; the signed headers are host, and content-length / content-type when the
+ * request names them (uploads).
  * Errors: MEDIA_ERR_INVALID (method, expiry out of 1..604800, bad date), MEDIA_ERR_TOO_LARGE.
  */
 media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_request *req,
                                char *query, size_t cap, media_sigv4_result *stages,
                                media_error *err);
+
+/*
+ * A browser-form upload (S3 POST Object, SigV4): the credential ("AKID/date/region/s3/
+ * aws4_request", cap 256) to put in the form's x-amz-credential field and the policy the
+ * caller built must name, and the hex signature of the base64 policy (65 bytes). The form
+ * also carries x-amz-algorithm AWS4-HMAC-SHA256, x-amz-date and, with a session token,
+ * x-amz-security-token (media_sigv4_signer_session_token).
+ */
+media_code media_sigv4_credential(const media_sigv4_signer *s, const char *amz_date, char *out,
+                                  size_t cap, media_error *err);
+media_code media_sigv4_sign_policy(media_sigv4_signer *s, const char *amz_date,
+                                   const char *policy_b64, char signature[65], media_error *err);
 
 /*
  * The canonical query string of params (S3-encoded, sorted by name then value, joined by

@@ -8,6 +8,8 @@
 #include "handlers.h"
 #include "media/log.h"
 #include "media/session.h"
+#include "uploads.h"
+#include "uppy.h"
 #include "webhooks.h"
 
 #include <stdio.h>
@@ -93,6 +95,14 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
     }
     if (presign_webhooks_route(req->path)) {
         presign_webhooks_handle(b, req, res);
+        return;
+    }
+    if (presign_uploads_route(req->path)) {
+        presign_uploads_handle(b, req, res);
+        return;
+    }
+    if (presign_uppy_route(req->path)) {
+        presign_uppy_handle(b, req, res);
         return;
     }
     presign_ports io;

@@ -6,6 +6,7 @@
 #include "media/log.h"
 #include "media/ratelimit.h"
 #include "media/session.h"
+#include "uppy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +209,10 @@ bool presign_gate(presign_state *st, const presign_request *req, const uint8_t a
 {
     char kbuf[MEDIA_SESSION_MAX + 16];
     const char *key = NULL;
-    cred_kind kind = presign_credential(req, presign_read_route(req), kbuf, sizeof(kbuf), &key);
+    /* the session cookie counts where it authenticates: read routes, Uppy's routes (uppy.h),
+     * and any route with the page's header (presign_credential) */
+    bool cookie_ok = presign_read_route(req) || presign_uppy_route(req->path);
+    cred_kind kind = presign_credential(req, cookie_ok, kbuf, sizeof(kbuf), &key);
     uint8_t hash[MEDIA_SHA256_LEN];
     media_apikey_info who;
     if (kind != CRED_NONE && presign_cred_cached(st, kind, key, hash, &who))

@@ -118,3 +118,195 @@ int presign_webhook_body_parse(const char *body, size_t len, char **url, unsigne
     json_decref(doc);
     return status;
 }
+
+static int invalid(const char **slug, char *detail, size_t cap, const char *why)
+{
+    *slug = "invalid-request";
+    snprintf(detail, cap, "%s", why);
+    return 422;
+}
+
+int presign_upload_body_parse(const char *body, size_t len, presign_upload_body *out,
+                              const char **slug, char *detail, size_t cap)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        *slug = "malformed-json";
+        snprintf(detail, cap, "%s", jerr.text);
+        return 400;
+    }
+    const char *bad = NULL, *key;
+    json_t *val;
+    if (!json_is_object(doc))
+        bad = "the body must be a JSON object";
+    else
+        json_object_foreach(
+            doc, key, val) if (strcmp(key, "size_bytes") != 0 && strcmp(key, "content_type") != 0 &&
+                               strcmp(key, "filename") != 0 && strcmp(key, "metadata") != 0 &&
+                               strcmp(key, "multipart") != 0) bad =
+            "unknown field (allowed: size_bytes, content_type, filename, metadata, multipart)";
+    json_t *size = json_object_get(doc, "size_bytes"), *type = json_object_get(doc, "content_type");
+    json_t *name = json_object_get(doc, "filename"), *meta = json_object_get(doc, "metadata");
+    json_t *multi = json_object_get(doc, "multipart");
+    if (bad == NULL && (!json_is_integer(size) || json_integer_value(size) < 1))
+        bad = "size_bytes is required: the upload's exact length, at least 1";
+    if (bad == NULL && type && !json_is_string(type))
+        bad = "content_type must be a string";
+    if (bad == NULL && name && !json_is_string(name))
+        bad = "filename must be a string";
+    if (bad == NULL && meta && !json_is_object(meta))
+        bad = "metadata must be an object";
+    if (bad == NULL && multi && !json_is_boolean(multi))
+        bad = "multipart must be true or false";
+    int status = 0;
+    if (bad) {
+        status = invalid(slug, detail, cap, bad);
+    } else {
+        out->size_bytes = (int64_t)json_integer_value(size);
+        out->content_type = type ? media_strdup(json_string_value(type)) : NULL;
+        out->filename = name ? media_strdup(json_string_value(name)) : NULL;
+        out->metadata = meta ? json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        out->multipart = multi && json_is_true(multi);
+    }
+    json_decref(doc);
+    return status;
+}
+
+void presign_upload_body_cleanup(presign_upload_body *b)
+{
+    free(b->content_type);
+    free(b->filename);
+    free(b->metadata);
+    memset(b, 0, sizeof(*b));
+}
+
+int presign_complete_body_parse(const char *body, size_t len, presign_complete_body *out,
+                                const char **slug, char *detail, size_t cap)
+{
+    memset(out, 0, sizeof(*out));
+    if (body == NULL || len == 0)
+        return 0; /* a single PUT has nothing to say */
+    json_error_t jerr;
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        *slug = "malformed-json";
+        snprintf(detail, cap, "%s", jerr.text);
+        return 400;
+    }
+    const char *bad = NULL, *key;
+    json_t *val;
+    if (!json_is_object(doc))
+        bad = "the body must be a JSON object";
+    else
+        json_object_foreach(doc, key, val) if (strcmp(key, "parts") != 0) bad =
+            "unknown field (allowed: parts)";
+    json_t *parts = json_object_get(doc, "parts");
+    if (bad == NULL && parts && (!json_is_array(parts) || json_array_size(parts) > 10000))
+        bad = "parts must be an array of at most 10000 {part_number, etag}";
+    size_t n = parts && bad == NULL ? json_array_size(parts) : 0;
+    if (n) {
+        out->numbers = media_calloc(n, sizeof(int));
+        out->etags = media_calloc(n, sizeof(char *));
+    }
+    for (size_t i = 0; i < n && bad == NULL; i++) {
+        json_t *p = json_array_get(parts, i);
+        json_t *num = json_object_get(p, "part_number"), *etag = json_object_get(p, "etag");
+        if (!json_is_object(p) || json_object_size(p) != 2 || !json_is_integer(num) ||
+            !json_is_string(etag) || json_string_length(etag) == 0 ||
+            json_string_length(etag) > 100)
+            bad = "each part is {\"part_number\": 1..10000, \"etag\": string}";
+        else if (json_integer_value(num) < 1 || json_integer_value(num) > 10000 ||
+                 (i > 0 && json_integer_value(num) <= out->numbers[i - 1]))
+            bad = "part numbers are 1..10000, in ascending order, each once";
+        else {
+            out->numbers[i] = (int)json_integer_value(num);
+            out->etags[i] = media_strdup(json_string_value(etag));
+            out->count = i + 1;
+        }
+    }
+    json_decref(doc);
+    if (bad) {
+        presign_complete_body_cleanup(out);
+        return invalid(slug, detail, cap, bad);
+    }
+    return 0;
+}
+
+void presign_complete_body_cleanup(presign_complete_body *b)
+{
+    for (size_t i = 0; i < b->count; i++)
+        free(b->etags[i]);
+    free(b->etags);
+    free(b->numbers);
+    memset(b, 0, sizeof(*b));
+}
+
+int presign_uppy_create_parse(const char *body, size_t len, char **filename, char **type,
+                              char **metadata, const char **slug, char *detail, size_t cap)
+{
+    *filename = *type = *metadata = NULL;
+    json_error_t jerr;
+    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        *slug = "malformed-json";
+        snprintf(detail, cap, "%s", jerr.text);
+        return 400;
+    }
+    json_t *f = json_object_get(doc, "filename"), *t = json_object_get(doc, "type");
+    json_t *m = json_object_get(doc, "metadata");
+    int status = 0;
+    if (!json_is_object(doc) || (f && !json_is_string(f)) || (t && !json_is_string(t)) ||
+        (m && !json_is_object(m))) {
+        status = invalid(slug, detail, cap, "filename and type are strings, metadata an object");
+    } else {
+        *filename = f && json_string_length(f) ? media_strdup(json_string_value(f)) : NULL;
+        *type = t && json_string_length(t) ? media_strdup(json_string_value(t)) : NULL;
+        *metadata = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    }
+    json_decref(doc);
+    return status;
+}
+
+int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_body *out,
+                                const char **slug, char *detail, size_t cap)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        *slug = "malformed-json";
+        snprintf(detail, cap, "%s", jerr.text);
+        return 400;
+    }
+    json_t *parts = json_object_get(doc, "parts");
+    const char *bad = NULL;
+    if (!json_is_array(parts) || json_array_size(parts) == 0 || json_array_size(parts) > 10000)
+        bad = "parts must be a non-empty array of {PartNumber, ETag}";
+    size_t n = bad ? 0 : json_array_size(parts);
+    if (n) {
+        out->numbers = media_calloc(n, sizeof(int));
+        out->etags = media_calloc(n, sizeof(char *));
+    }
+    for (size_t i = 0; i < n && bad == NULL; i++) {
+        json_t *p = json_array_get(parts, i);
+        json_t *num = json_object_get(p, "PartNumber"), *etag = json_object_get(p, "ETag");
+        if (!json_is_integer(num) || !json_is_string(etag) || json_string_length(etag) == 0 ||
+            json_string_length(etag) > 100 || json_integer_value(num) < 1 ||
+            json_integer_value(num) > 10000 ||
+            (i > 0 && json_integer_value(num) <= out->numbers[i - 1]))
+            bad = "each part is {PartNumber: 1..10000 ascending, ETag: string}";
+        else {
+            out->numbers[i] = (int)json_integer_value(num);
+            out->etags[i] = media_strdup(json_string_value(etag));
+            out->count = i + 1;
+        }
+    }
+    json_decref(doc);
+    if (bad) {
+        presign_complete_body_cleanup(out);
+        return invalid(slug, detail, cap, bad);
+    }
+    return 0;
+}

@@ -5,7 +5,9 @@
 #ifndef PRESIGN_BODY_H
 #define PRESIGN_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The body of POST /api/v1/media: {"source_url": string, "metadata"?: object,
  * "callback_url"?: string}, nothing else.
@@ -25,5 +27,40 @@ void presign_create_body_cleanup(presign_create_body *b);
  * media/webhook.h bit set), or 400/422 as above. */
 int presign_webhook_body_parse(const char *body, size_t len, char **url, unsigned *events,
                                const char **slug, char *detail, size_t cap);
+
+/* The body of POST /api/v1/uploads: {"size_bytes": integer >= 1, "content_type"?: string,
+ * "filename"?: string, "metadata"?: object, "multipart"?: boolean}, nothing else. 0 with *out
+ * filled (free with presign_upload_body_cleanup), or 400/422 as above. */
+typedef struct presign_upload_body {
+    int64_t size_bytes;
+    char *content_type; /* owned; NULL when absent */
+    char *filename;     /* owned; NULL when absent */
+    char *metadata;     /* owned compact JSON object text; NULL when absent */
+    bool multipart;
+} presign_upload_body;
+int presign_upload_body_parse(const char *body, size_t len, presign_upload_body *out,
+                              const char **slug, char *detail, size_t cap);
+void presign_upload_body_cleanup(presign_upload_body *b);
+
+/* The body of POST /api/v1/uploads/{id}/complete: empty, {}, or {"parts": [{"part_number":
+ * 1..10000, "etag": string}, ...]} in ascending part order (at most 10000). 0 with *numbers
+ * and *etags (owned arrays of *count; free with presign_complete_body_cleanup), or 400/422. */
+typedef struct presign_complete_body {
+    int *numbers;
+    char **etags;
+    size_t count;
+} presign_complete_body;
+int presign_complete_body_parse(const char *body, size_t len, presign_complete_body *out,
+                                const char **slug, char *detail, size_t cap);
+void presign_complete_body_cleanup(presign_complete_body *b);
+
+/* Uppy's Companion-style bodies (presign/uppy.h): POST /s3/multipart {"filename"?, "type"?,
+ * "metadata"?: object} (other fields ignored, as Companion does) -> *filename, *type and
+ * *metadata (owned, NULL when absent); and POST .../complete {"parts": [{"PartNumber",
+ * "ETag"}]} -> the same as presign_complete_body. 0, or 400/422. */
+int presign_uppy_create_parse(const char *body, size_t len, char **filename, char **type,
+                              char **metadata, const char **slug, char *detail, size_t cap);
+int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_body *out,
+                                const char **slug, char *detail, size_t cap);
 
 #endif

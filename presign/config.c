@@ -93,6 +93,10 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
     LONG("MEDIAGATE_PRESIGN_MAX_EXPIRES_S", 86400, 1, MEDIA_SIGV4_MAX_EXPIRES_S,
          c->policy.max_expires_s);
     LONG("MEDIAGATE_PRESIGN_WINDOW_S", 300, 1, 86400, c->policy.window_s);
+    LONG("MEDIAGATE_MAX_BYTES", 100L << 20, 1, 5L << 40, c->max_bytes);
+    LONG("MEDIAGATE_UPLOAD_EXPIRES_S", 3600, 1, 604800, c->upload_expires_s);
+    LONG("MEDIAGATE_UPLOAD_SINGLE_MAX", 5L << 30, 1, 5L << 30, c->upload_single_max);
+    LONG("MEDIAGATE_UPLOAD_PART_SIZE", 8L << 20, 5L << 20, 5L << 30, c->upload_part_size);
 #undef LONG
     if ((rc = load_listeners(c, env, ud, err)) != MEDIA_OK)
         return rc;
@@ -103,6 +107,13 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
                                     env("MEDIAGATE_TRUSTED_PROXIES", ud), &c->trusted_proxies,
                                     err)) != MEDIA_OK)
         return rc;
+    const char *types = env("MEDIAGATE_ALLOWED_TYPES", ud);
+    if (types && types[0]) {
+        if ((rc = media_type_set_parse(types, &c->types, err)) != MEDIA_OK)
+            return rc;
+    } else {
+        media_type_set_default(&c->types);
+    }
     if ((rc = media_otlp_endpoint_load(env, ud, c->otlp_endpoint, sizeof(c->otlp_endpoint), err)) !=
         MEDIA_OK)
         return rc;
@@ -149,6 +160,11 @@ const char *presign_config_help(void)
            "  MEDIAGATE_PRESIGN_WINDOW_S       identical URLs within this window (300)\n"
            "  MEDIAGATE_CORS_ORIGINS           allowed browser origins, comma-separated\n"
            "  MEDIAGATE_OTLP_ENDPOINT          export spans as OTLP/HTTP JSON to this URL\n"
+           "  MEDIAGATE_MAX_BYTES              largest direct upload declared (104857600)\n"
+           "  MEDIAGATE_ALLOWED_TYPES          content types an upload may declare\n"
+           "  MEDIAGATE_UPLOAD_EXPIRES_S       upload URLs and unfinished uploads lapse (3600)\n"
+           "  MEDIAGATE_UPLOAD_SINGLE_MAX      larger uploads go multipart (default 5 GiB)\n"
+           "  MEDIAGATE_UPLOAD_PART_SIZE       multipart part size (default 8 MiB)\n"
            "  MEDIAGATE_TLS_CERT               PEM certificate chain: serve HTTPS (HTTP/2 by "
            "ALPN)\n"
            "  MEDIAGATE_TLS_KEY                PEM private key for MEDIAGATE_TLS_CERT\n"

@@ -6,6 +6,7 @@
 
 #include "media/cidr.h"
 #include "media/config.h"
+#include "media/sniff.h"
 #include "policy.h"
 
 #include <stdbool.h>
@@ -38,8 +39,14 @@ typedef struct presign_config {
     char tls_cert[512];              /* MEDIAGATE_TLS_CERT: PEM chain; with tls_key, HTTPS + h2 */
     char tls_key[512];               /* MEDIAGATE_TLS_KEY: PEM private key */
     char otlp_endpoint[512];         /* MEDIAGATE_OTLP_ENDPOINT: spans as OTLP/HTTP JSON; "" off */
-    long hsts_max_age_s;             /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
-    media_store_config store;        /* the catalog and the queue (needs both) */
+    /* direct uploads (presign/uploads.h) */
+    long max_bytes;           /* MEDIAGATE_MAX_BYTES (100 MiB): the largest size declared */
+    media_type_set types;     /* MEDIAGATE_ALLOWED_TYPES: declared content types allowed */
+    long upload_expires_s;    /* MEDIAGATE_UPLOAD_EXPIRES_S (3600): URLs and the upload lapse */
+    long upload_single_max;   /* MEDIAGATE_UPLOAD_SINGLE_MAX (5 GiB): larger -> multipart */
+    long upload_part_size;    /* MEDIAGATE_UPLOAD_PART_SIZE (8 MiB, >= 5 MiB) */
+    long hsts_max_age_s;      /* MEDIAGATE_HSTS_MAX_AGE_S (31536000; 0 off): over TLS only */
+    media_store_config store; /* the catalog and the queue (needs both) */
 } presign_config;
 
 /* Load the front end's settings; store (copied) says where the catalog and queue are.

@@ -86,8 +86,8 @@ media_code presign_policy_url(const presign_policy *p, media_sigv4_signer *signe
     struct tm tm;
     gmtime_r(&signed_at, &tm);
     strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
-    media_sigv4_presign_request req = {"GET",       loc.host, loc.path,   amz_date,
-                                       amz_expires, type,     disposition};
+    media_sigv4_presign_request req = {"GET",       loc.host, loc.path, amz_date, amz_expires, type,
+                                       disposition, NULL,     NULL,     NULL,     NULL};
     char query[MEDIA_SIGV4_MAX_QUERY];
     rc = media_sigv4_presign(signer, &req, query, sizeof(query), NULL, err);
     if (rc != MEDIA_OK)

@@ -99,7 +99,7 @@ struct presign_server {
     media_metrics *m;
     presign_state *state;
     media_admin_http *admin; /* /metrics and /health for operators (NULL: off) */
-    char page_csp[768];      /* the browser page's: itself, the API, and images from the bucket */
+    char page_csp[1536];     /* the browser page's: itself, the API, and images from the bucket */
     SSL_CTX *ssl_ctx;        /* NULL: plain HTTP/1.1 */
     char hsts[64];           /* Strict-Transport-Security value; "" when not serving TLS */
     pthread_mutex_t mu;
@@ -1019,9 +1019,9 @@ presign_server *presign_server_start(const presign_config *c, const media_s3_con
                                     ? loc.origin
                                     : "";
     snprintf(s->page_csp, sizeof(s->page_csp),
-             "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+             "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' %s; "
              "img-src 'self' %s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-             bucket_origin);
+             bucket_origin, bucket_origin); /* uploads go to the bucket (connect-src) */
     h2o_config_init(&s->global);
     s->global.max_request_entity_size = (size_t)c->body_max_bytes;
     s->global.server_name = h2o_iovec_init(H2O_STRLIT("mediagate")); /* no version on the wire */

@@ -48,6 +48,9 @@ pool_mode = transaction
 default_pool_size = $POOL
 max_client_conn = 1000
 server_reset_query =
+; after a failed server login (PostgreSQL restarting) pgbouncer refuses every client for this
+; long (default 15 s): a restarted server is usable again within a second
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 INI

@@ -226,6 +226,13 @@ s3curl() { curl -sf --aws-sigv4 "aws:amz:$REGION:s3" --user "$AKID:$SECRET" \
   -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
 wait_for "bucket $BUCKET" s3curl -X PUT -o /dev/null "$S3/$BUCKET"
 wait_for "signed listing" s3curl -o /dev/null "$S3/$BUCKET?list-type=2"
+# browsers upload straight into the bucket (direct uploads, docs/uploads.md): CORS lets a page
+# PUT/POST with presigned requests and read the parts' ETags. Any origin here (the presigned
+# request is the credential); a production bucket lists its application's origins instead.
+CORS='<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>'
+CORS_MD5=$(printf '%s' "$CORS" | openssl md5 -binary | base64)
+wait_for "bucket CORS" s3curl -X PUT -H "Content-MD5: $CORS_MD5" -H "Content-Type: application/xml" \
+  --data-binary "$CORS" -o /dev/null "$S3/$BUCKET?cors="
 
 umask 077
 cat >"$STATE/env" <<ENV

@@ -1,6 +1,9 @@
 // app.js - the mediagate browser page: the tenant's ready media (GET /api/v1/media, keyset
 // pages, each image through GET /api/v1/media/{id}/content: a 302 to a presigned bucket URL),
-// a form that submits a URL to ingest, each recent record's status live (queued -> fetching
+// a form that submits a URL to ingest, an upload control (file picker or drag and drop: each
+// file goes straight into the bucket with the presigned PUT or multipart parts that
+// POST /api/v1/uploads hands out, with progress, then /complete; the verification job decides),
+// each recent record's status live (queued -> fetching
 // -> ready or failed with its error, through waiting reads: GET /api/v1/media/{id}?wait=2),
 // a retry for failed records, and for an admin key the tenant's queue (records by status),
 // its dead letters (failed records, with retry) and its webhook failures (with replay).
@@ -105,7 +108,14 @@ function jobItem(rec) {
   const st = document.createElement("span");
   st.className = `st st-${rec.status}`;
   st.textContent = rec.status;
-  li.append(st, ` ${rec.source_url} `);
+  li.append(st, ` ${rec.source_url || rec.filename || "upload"} `);
+  const j = jobs.jobs[rec.id];
+  if (rec.status === "uploading" && j && j.progress !== undefined) {
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = j.progress;
+    li.append(bar);
+  }
   if (rec.status === "failed") {
     const err = document.createElement("span");
     err.className = "err";
@@ -122,7 +132,8 @@ function jobItem(rec) {
 
 // record what the page saw, in order, and show it
 function update(rec) {
-  const j = jobs.jobs[rec.id] || (jobs.jobs[rec.id] = { id: rec.id, source_url: rec.source_url, seen: [], errors: [] });
+  const j = jobs.jobs[rec.id] ||
+    (jobs.jobs[rec.id] = { id: rec.id, source_url: rec.source_url, filename: rec.filename || null, seen: [], errors: [] });
   Object.assign(j, { status: rec.status, error: rec.error || null });
   if (j.seen[j.seen.length - 1] !== rec.status) j.seen.push(rec.status);
   if (rec.status === "failed" && rec.error && !j.errors.includes(rec.error)) j.errors.push(rec.error);
@@ -189,6 +200,86 @@ async function submit(url) {
   $("ingest-status").textContent = `accepted: ${rec.id}`;
   update(rec);
   watch(rec.id, gen);
+}
+
+// ---- direct uploads: the bytes go from the browser to the bucket ----
+
+const MULTIPART_AT = 8 << 20; // larger files go in parts (progress per part, smaller retries)
+
+// PUT body to a presigned URL; resolves with the response's ETag (the bucket's CORS exposes it)
+function put(url, body, headers, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    for (const [k, v] of Object.entries(headers || {}))
+      if (k.toLowerCase() !== "content-length") xhr.setRequestHeader(k, v); // the browser sets it
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300
+      ? resolve((xhr.getResponseHeader("ETag") || "").replace(/"/g, ""))
+      : reject(new Error(`the bucket answered ${xhr.status}`)));
+    xhr.onerror = () => reject(new Error("the upload to the bucket failed"));
+    xhr.send(body);
+  });
+}
+
+async function uploadFile(file) {
+  const gen = generation;
+  const start = await api("/api/v1/uploads", {
+    method: "POST",
+    body: JSON.stringify(Object.assign({ size_bytes: file.size, filename: file.name.slice(0, 255),
+      multipart: file.size > MULTIPART_AT }, file.type ? { content_type: file.type } : {})),
+  });
+  if (!start.ok) {
+    const why = await problem(start, true);
+    jobs.errors = (jobs.errors || []).concat(`${file.name}: ${why}`);
+    $("ingest-status").textContent = `${file.name} not accepted: ${why}`;
+    return;
+  }
+  const up = await start.json();
+  const id = up.media.id;
+  jobs.submitted.push(id);
+  update(up.media);
+  const j = jobs.jobs[id];
+  j.progress = 0;
+  j.maxProgress = 0;
+  const shown = (sent) => {
+    j.progress = Math.min(1, sent / file.size);
+    j.maxProgress = Math.max(j.maxProgress, j.progress);
+    const bar = document.querySelector(`#jobs li[data-id="${CSS.escape(id)}"] progress`);
+    if (bar) bar.value = j.progress;
+  };
+  let body;
+  try {
+    if (up.put) {
+      await put(up.put.url, file, up.put.headers, shown);
+    } else {
+      const parts = [];
+      let offset = 0;
+      for (const p of up.multipart.parts) {
+        const base = offset;
+        const etag = await put(p.url, file.slice(offset, offset + p.size), {}, (n) => shown(base + n));
+        parts.push({ part_number: p.part_number, etag });
+        offset += p.size;
+      }
+      body = JSON.stringify({ parts });
+    }
+    shown(file.size);
+  } catch (e) {
+    j.errors.push(e.message);
+    $("ingest-status").textContent = `${file.name}: ${e.message}`;
+    return;
+  }
+  const done = await api(`/api/v1/uploads/${encodeURIComponent(id)}/complete`, { method: "POST", body });
+  if (!done.ok) {
+    $("ingest-status").textContent = `${file.name}: ${await problem(done, true)}`;
+    return;
+  }
+  update(await done.json());
+  watch(id, gen);
+}
+
+function uploadAll(files) {
+  for (const f of files) uploadFile(f);
 }
 
 async function retry(id) {
@@ -315,6 +406,18 @@ document.addEventListener("DOMContentLoaded", () => {
   $("logout").addEventListener("click", async () => {
     await fetch("/app/session", { method: "DELETE", credentials: "same-origin" });
     load();
+  });
+    $("files").addEventListener("change", (ev) => {
+    uploadAll([...ev.target.files]);
+    ev.target.value = "";
+  });
+  const drop = $("drop");
+  drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    drop.classList.remove("over");
+    uploadAll([...ev.dataTransfer.files]);
   });
   $("ingest").addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -34,9 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *path = malloc(size + 2);
         path[0] = '/';
         memcpy(path + 1, s, size + 1);
-        media_sigv4_presign_request req = {
-            "GET", n > 0 ? kv[0].name : "h",  path, "20130524T000000Z",
-            86400, n > 1 ? kv[1].name : NULL, NULL};
+        media_sigv4_presign_request req = {"GET", n > 0 ? kv[0].name : "h",
+                                           path,  "20130524T000000Z",
+                                           86400, n > 1 ? kv[1].name : NULL,
+                                           NULL,  NULL,
+                                           NULL,  NULL,
+                                           NULL};
         char q[MEDIA_SIGV4_MAX_QUERY];
         if (media_sigv4_presign(signer, &req, q, sizeof(q), NULL, &err) == MEDIA_OK &&
             strstr(q, "X-Amz-Signature=") == NULL)

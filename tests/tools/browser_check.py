@@ -6,8 +6,10 @@ driven over the DevTools protocol) and report what the page and the network saw.
 
 With --key, the page first loads without a session, then the key is typed into the login form
 and submitted, and the gallery that follows is reported. Then, in this order:
-  --ingest URL (repeatable)  type each URL into the ingest form and submit it; wait until each
+    --ingest URL (repeatable)  type each URL into the ingest form and submit it; wait until each
                              job is ready or failed on the page
+  --upload FILE (repeatable) give the files to the upload control (as a file picker would);
+                             wait until each upload is ready or failed on the page
   --unbreak FILE             delete FILE (a source's failure switch), then
   --retry-failed             click Retry on every failed job; wait until each is final again
   --admin                    wait for the operations panel (admin keys)
@@ -92,6 +94,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--key")
     ap.add_argument("--ingest", action="append", default=[])
+    ap.add_argument("--upload", action="append", default=[])
     ap.add_argument("--unbreak")
     ap.add_argument("--retry-failed", action="store_true")
     ap.add_argument("--admin", action="store_true")
@@ -130,7 +133,7 @@ def main():
             while time.time() < deadline:
                 j = page.evaluate(J)
                 want = ids if ids is not None else j["submitted"]
-                if len(want) >= (len(a.ingest) if ids is None else 0) and all(
+                if len(want) >= (len(a.ingest) + len(a.upload) if ids is None else 0) and all(
                         j["jobs"].get(i, {}).get("status") in ("ready", "failed") for i in want):
                     return j
                 time.sleep(0.2)
@@ -140,7 +143,12 @@ def main():
             page.evaluate("document.getElementById('source').value = " + json.dumps(url)
                           + "; document.getElementById('ingest').requestSubmit(); 1")
             time.sleep(0.3)
-        if a.ingest:
+        if a.upload:
+            doc = page.call("DOM.getDocument")
+            node = page.call("DOM.querySelector", nodeId=doc["root"]["nodeId"], selector="#files")
+            page.call("DOM.setFileInputFiles", files=[os.path.abspath(f) for f in a.upload],
+                      nodeId=node["nodeId"])
+        if a.ingest or a.upload:
             wait_jobs()
         if a.unbreak:
             os.unlink(a.unbreak)
@@ -197,7 +205,7 @@ def main():
                                        " admin_hidden: document.getElementById('admin').hidden})")}
         result["dom"] = json.loads(result["dom"]) if result["dom"] else None
         result["hooks_listed"] = hooks_listed  # before any replay
-        if a.ingest or a.retry_failed:  # the gallery as the scenario left it
+        if a.ingest or a.upload or a.retry_failed:  # the gallery as the scenario left it
             g = page.evaluate("JSON.parse(JSON.stringify(window.mediagateGallery))")
             while time.time() < deadline and g["decoded"] + g["failed"] < g["total"]:
                 time.sleep(0.2)

@@ -156,8 +156,8 @@ static void test_aws_example_presigned_get(void **st)
         media_s3_locate(&ep, MEDIA_S3_ADDRESSING_VIRTUAL, "examplebucket", "test.txt", &loc, NULL),
         MEDIA_OK);
     media_sigv4_signer *s = example_signer(NULL);
-    media_sigv4_presign_request req = {"GET", loc.host, loc.path, "20130524T000000Z",
-                                       86400, NULL,     NULL};
+    media_sigv4_presign_request req = {
+        "GET", loc.host, loc.path, "20130524T000000Z", 86400, NULL, NULL, NULL, NULL, NULL, NULL};
     char query[2048], url[8192];
     media_sigv4_result *r = malloc(sizeof(*r));
     assert_int_equal(media_sigv4_presign(s, &req, query, sizeof(query), r, NULL), MEDIA_OK);
@@ -183,7 +183,8 @@ static void presign(media_sigv4_signer *s, const char *method, long expires, con
                     const char *disp, char *query, size_t cap, media_code want)
 {
     media_sigv4_presign_request req = {method,  "h.example", "/b/k", "20130524T000000Z",
-                                       expires, type,        disp};
+                                       expires, type,        disp,   NULL,
+                                       NULL,    NULL,        NULL};
     media_error err;
     assert_int_equal(media_sigv4_presign(s, &req, query, cap, NULL, &err), want);
 }
@@ -222,11 +223,49 @@ static void test_presign_session_token_is_in_query_and_signed(void **st)
     (void)st;
     media_sigv4_signer *s = example_signer("tok/en+=");
     char q[2048];
-    media_sigv4_presign_request req = {"GET", "h", "/k", "20130524T000000Z", 60, NULL, NULL};
+    media_sigv4_presign_request req = {"GET", "h",  "/k", "20130524T000000Z", 60, NULL, NULL, NULL,
+                                       NULL,  NULL, NULL};
     media_sigv4_result *r = malloc(sizeof(*r));
     assert_int_equal(media_sigv4_presign(s, &req, q, sizeof(q), r, NULL), MEDIA_OK);
     assert_non_null(strstr(q, "&X-Amz-Security-Token=tok%2Fen%2B%3D&X-Amz-SignedHeaders=host"));
     assert_non_null(strstr(r->canonical_request, "X-Amz-Security-Token=tok%2Fen%2B%3D"));
+    free(r);
+    media_sigv4_signer_destroy(s);
+}
+
+/* Direct uploads: a part's number and upload id are in the signed query; content-length and
+ * content-type are signed headers, in canonical order, so S3 refuses any other values. */
+static void test_presign_upload_signs_length_type_and_part(void **st)
+{
+    (void)st;
+    media_sigv4_signer *s = example_signer(NULL);
+    char q[4096];
+    media_sigv4_presign_request req = {"PUT",      "h",    "/b/k",     "20130524T000000Z",
+                                       60,         NULL,   NULL,       "3",
+                                       "up/load=", "1234", "image/png"};
+    media_sigv4_result *r = malloc(sizeof(*r));
+    assert_int_equal(media_sigv4_presign(s, &req, q, sizeof(q), r, NULL), MEDIA_OK);
+    assert_non_null(strstr(q, "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"));
+    assert_non_null(strstr(q, "&partNumber=3&uploadId=up%2Fload%3D&X-Amz-Signature="));
+    assert_non_null(strstr(r->canonical_request, "\ncontent-length:1234\ncontent-type:image/png\n"
+                                                 "host:h\n\ncontent-length;content-type;host\n"
+                                                 "UNSIGNED-PAYLOAD"));
+    assert_string_equal(r->signed_headers, "content-length;content-type;host");
+    char plain[4096];
+    req.content_length = req.content_type = NULL;
+    req.part_number = req.upload_id = NULL;
+    assert_int_equal(media_sigv4_presign(s, &req, plain, sizeof(plain), NULL, NULL), MEDIA_OK);
+    assert_non_null(strstr(plain, "X-Amz-SignedHeaders=host&X-Amz-Signature="));
+    assert_string_not_equal(strstr(q, "X-Amz-Signature="), strstr(plain, "X-Amz-Signature="));
+    req.content_type = "image/png\nx-amz-acl: public-read"; /* no header smuggling */
+    assert_int_equal(media_sigv4_presign(s, &req, plain, sizeof(plain), NULL, NULL),
+                     MEDIA_ERR_INVALID);
+    char sig[65], cred[256];
+    assert_int_equal(media_sigv4_sign_policy(s, "20130524T000000Z", "eyJ9", sig, NULL), MEDIA_OK);
+    assert_int_equal(strlen(sig), 64);
+    assert_int_equal(media_sigv4_credential(s, "20130524T000000Z", cred, sizeof(cred), NULL),
+                     MEDIA_OK);
+    assert_string_equal(cred, "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request");
     free(r);
     media_sigv4_signer_destroy(s);
 }
@@ -262,7 +301,8 @@ static void test_signing_key_cache_follows_the_date(void **st)
     (void)st;
     media_sigv4_signer *s = example_signer(NULL);
     char q1[2048], q2[2048], q3[2048];
-    media_sigv4_presign_request req = {"GET", "h", "/k", "20130524T000000Z", 60, NULL, NULL};
+    media_sigv4_presign_request req = {"GET", "h",  "/k", "20130524T000000Z", 60, NULL, NULL, NULL,
+                                       NULL,  NULL, NULL};
     assert_int_equal(media_sigv4_presign(s, &req, q1, sizeof(q1), NULL, NULL), MEDIA_OK);
     req.amz_date = "20130525T000000Z";
     assert_int_equal(media_sigv4_presign(s, &req, q2, sizeof(q2), NULL, NULL), MEDIA_OK);
@@ -373,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_presign_rejects_expiry_outside_1_to_604800),
         cmocka_unit_test(test_presign_methods),
         cmocka_unit_test(test_presign_session_token_is_in_query_and_signed),
+        cmocka_unit_test(test_presign_upload_signs_length_type_and_part),
         cmocka_unit_test(test_presign_response_overrides_are_encoded_and_sorted),
         cmocka_unit_test(test_presign_too_small_buffer_is_an_error),
         cmocka_unit_test(test_signing_key_cache_follows_the_date),

@@ -1,13 +1,13 @@
 /* test_sniff.c - media types from magic bytes; markup and unknown bytes refused. */
 #include "cmocka_prelude.h"
 
-#include "ingest/sniff.h"
+#include "media/sniff.h"
 
 #include <string.h>
 
 static const char *sniff(const char *bytes, size_t n, const char **what)
 {
-    return ingest_sniff((const uint8_t *)bytes, n, what);
+    return media_sniff((const uint8_t *)bytes, n, what);
 }
 
 static void test_recognised_types(void **st)
@@ -79,28 +79,28 @@ static void test_refusals_say_what_the_bytes_are(void **st)
 static void test_allowed_set_and_check(void **st)
 {
     (void)st;
-    ingest_type_set s;
+    media_type_set s;
     media_error err;
     const char *type;
-    ingest_type_set_default(&s);
-    assert_true(ingest_type_set_contains(&s, "image/png"));
-    assert_false(ingest_type_set_contains(&s, "video/mp4"));
+    media_type_set_default(&s);
+    assert_true(media_type_set_contains(&s, "image/png"));
+    assert_false(media_type_set_contains(&s, "video/mp4"));
     const char *mp4 = "\0\0\0\x18"
                       "ftypisom\0\0\x02\0isomiso2";
-    assert_int_equal(ingest_sniff_check((const uint8_t *)mp4, 24, &s, &type, &err),
+    assert_int_equal(media_sniff_check((const uint8_t *)mp4, 24, &s, &type, &err),
                      MEDIA_ERR_INVALID);
     assert_non_null(strstr(err.message, "video/mp4, which is not an allowed type"));
     assert_int_equal(err.cls, MEDIA_CLASS_PERMANENT);
-    assert_int_equal(ingest_type_set_parse("image/png, video/mp4", &s, &err), MEDIA_OK);
-    assert_int_equal(ingest_sniff_check((const uint8_t *)mp4, 24, &s, &type, &err), MEDIA_OK);
+    assert_int_equal(media_type_set_parse("image/png, video/mp4", &s, &err), MEDIA_OK);
+    assert_int_equal(media_sniff_check((const uint8_t *)mp4, 24, &s, &type, &err), MEDIA_OK);
     assert_string_equal(type, "video/mp4");
-    assert_int_equal(ingest_sniff_check((const uint8_t *)"<html>", 6, &s, &type, &err),
+    assert_int_equal(media_sniff_check((const uint8_t *)"<html>", 6, &s, &type, &err),
                      MEDIA_ERR_INVALID);
     assert_non_null(strstr(err.message, "source is HTML"));
-    assert_int_equal(ingest_type_set_parse("image/svg+xml", &s, &err), MEDIA_ERR_CONFIG);
-    assert_int_equal(ingest_type_set_parse("", &s, &err), MEDIA_ERR_CONFIG);
-    assert_false(ingest_type_set_contains(&s, NULL));
-    assert_false(ingest_type_set_contains(&s, "image/png2"));
+    assert_int_equal(media_type_set_parse("image/svg+xml", &s, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_type_set_parse("", &s, &err), MEDIA_ERR_CONFIG);
+    assert_false(media_type_set_contains(&s, NULL));
+    assert_false(media_type_set_contains(&s, "image/png2"));
 }
 
 /* issue 15, defect 8: more than 16 entries wrote past an array; any number is one set now */
@@ -110,14 +110,14 @@ static void test_long_type_lists_cannot_overflow(void **st)
     char csv[4096] = "";
     for (int i = 0; i < 200; i++)
         strcat(csv, i % 2 ? "image/png," : "video/mp4,");
-    ingest_type_set s;
+    media_type_set s;
     media_error err;
-    assert_int_equal(ingest_type_set_parse(csv, &s, &err), MEDIA_OK);
-    assert_true(ingest_type_set_contains(&s, "image/png"));
-    assert_true(ingest_type_set_contains(&s, "video/mp4"));
-    assert_false(ingest_type_set_contains(&s, "image/jpeg"));
+    assert_int_equal(media_type_set_parse(csv, &s, &err), MEDIA_OK);
+    assert_true(media_type_set_contains(&s, "image/png"));
+    assert_true(media_type_set_contains(&s, "video/mp4"));
+    assert_false(media_type_set_contains(&s, "image/jpeg"));
     strcat(csv, "image/svg+xml");
-    assert_int_equal(ingest_type_set_parse(csv, &s, &err), MEDIA_ERR_CONFIG);
+    assert_int_equal(media_type_set_parse(csv, &s, &err), MEDIA_ERR_CONFIG);
 }
 
 int main(void)

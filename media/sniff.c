@@ -1,5 +1,5 @@
 /*
- * sniff.c - magic numbers. To recognise a new type: add its signature to ingest_sniff, its
+ * sniff.c - magic numbers. To recognise a new type: add its signature to media_sniff, its
  * name to known_types, and a case to tests/unit/test_sniff.c.
  */
 #include "sniff.h"
@@ -101,7 +101,7 @@ static const char *markup(const uint8_t *p, size_t n)
     return NULL;
 }
 
-const char *ingest_sniff(const uint8_t *p, size_t n, const char **what)
+const char *media_sniff(const uint8_t *p, size_t n, const char **what)
 {
     const char *dummy;
     if (what == NULL)
@@ -129,7 +129,7 @@ const char *ingest_sniff(const uint8_t *p, size_t n, const char **what)
 }
 
 #define N_KNOWN (sizeof(known_types) / sizeof(known_types[0]))
-_Static_assert(N_KNOWN <= 32, "ingest_type_set.mask has a bit per known type");
+_Static_assert(N_KNOWN <= 32, "media_type_set.mask has a bit per known type");
 
 /* The bit of a known type, 0 for any other string. */
 static uint32_t type_bit(const char *type, size_t n)
@@ -140,7 +140,7 @@ static uint32_t type_bit(const char *type, size_t n)
     return 0;
 }
 
-void ingest_type_set_default(ingest_type_set *s)
+void media_type_set_default(media_type_set *s)
 {
     s->mask = 0;
     for (size_t i = 0; i < N_KNOWN; i++)
@@ -148,7 +148,7 @@ void ingest_type_set_default(ingest_type_set *s)
             s->mask |= 1u << i;
 }
 
-media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_error *err)
+media_code media_type_set_parse(const char *csv, media_type_set *s, media_error *err)
 {
     s->mask = 0;
     const char *p = csv ? csv : "";
@@ -175,21 +175,21 @@ media_code ingest_type_set_parse(const char *csv, ingest_type_set *s, media_erro
     return MEDIA_OK;
 }
 
-bool ingest_type_set_contains(const ingest_type_set *s, const char *type)
+bool media_type_set_contains(const media_type_set *s, const char *type)
 {
     uint32_t bit = type ? type_bit(type, strlen(type)) : 0;
     return bit && (s->mask & bit);
 }
 
-media_code ingest_sniff_check(const uint8_t *p, size_t n, const ingest_type_set *allowed,
-                              const char **type, media_error *err)
+media_code media_sniff_check(const uint8_t *p, size_t n, const media_type_set *allowed,
+                             const char **type, media_error *err)
 {
     const char *what;
-    *type = ingest_sniff(p, n, &what);
+    *type = media_sniff(p, n, &what);
     if (*type == NULL)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "source is %s, not a media type mediagate stores", what);
-    if (!ingest_type_set_contains(allowed, *type))
+    if (!media_type_set_contains(allowed, *type))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "source is %s, which is not an allowed type here", *type);
     return MEDIA_OK;

@@ -1,0 +1,27 @@
+/*
+ * verify.h - the verification job of a direct upload (issue 16): before an uploaded object
+ * is ready the worker checks it, the same way an ingest checks a source.
+ *
+ *   HEAD   the object exists; its size is the size declared at creation (and within
+ *          MEDIAGATE_MAX_BYTES); its ETag is recorded
+ *   GET    streamed: the first bytes are sniffed (media/sniff.h: the type comes from the
+ *          bytes, never from what the client said; HTML, SVG, scripts and unknown bytes are
+ *          refused, and the stream stops there), every byte goes through SHA-256 (memory
+ *          bounded by the transfer buffer, whatever the size)
+ *
+ * A check that fails deletes the object and is a permanent MEDIA_ERR_INVALID saying why (the
+ * row then ends failed with that message). An S3 failure is transient, with
+ * res->failed_storage set (the object is kept for the next attempt).
+ */
+#ifndef INGEST_VERIFY_H
+#define INGEST_VERIFY_H
+
+#include "media/catalog.h"
+#include "media/s3_client.h"
+#include "options.h"
+#include "transfer.h"
+
+media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
+                                const media_record *row, ingest_result *res, media_error *err);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * uploads.c - direct uploads: the routes under /api/v1/uploads (see uploads.h).
+ */
+#include "uploads.h"
+#include "auth.h"
+#include "body.h"
+#include "media/enqueue.h"
+#include "media/hash.h"
+#include "media/json.h"
+#include "media/log.h"
+#include "media/s3_location.h"
+#include "media/trace.h"
+#include "media/uploads.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PREFIX "/api/v1/uploads"
+
+bool presign_uploads_route(const char *path)
+{
+    size_t n = sizeof(PREFIX) - 1;
+    return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count)
+{
+    int64_t part = configured;
+    if ((size + part - 1) / part > 10000) /* S3's limit: grow the parts, in MiB steps */
+        part = ((size + 9999) / 10000 + (1 << 20) - 1) / (1 << 20) * (1 << 20);
+    *count = (int)((size + part - 1) / part);
+    return part;
+}
+
+static void unavailable(presign_backend *b, const presign_request *req, presign_response *res,
+                        const char *what, const media_error *err)
+{
+    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "%s: %s", what, err->message);
+    presign_problem(res, 503, "unavailable", "Service unavailable", NULL, req->request_id);
+    snprintf(res->retry_after, sizeof(res->retry_after), "1");
+    (void)b;
+}
+
+static void amz_date(time_t t, char out[17])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static void iso(time_t t, char out[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A presigned PUT of the object (or of one part), its length (and type) signed. */
+media_code presign_upload_put_url(presign_backend *b, const media_record *rec, time_t now,
+                                  long expires, const char *part, const char *upload_id,
+                                  int64_t length, const char *type, char *url, size_t cap,
+                                  media_error *err)
+{
+    const media_s3_config *s3 = b->s3cfg;
+    media_s3_location loc;
+    media_code rc = media_s3_locate(&s3->public_endpoint, s3->addressing, rec->bucket,
+                                    rec->object_key, &loc, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    char date[17], len[24], query[MEDIA_SIGV4_MAX_QUERY];
+    amz_date(now, date);
+    snprintf(len, sizeof(len), "%lld", (long long)length);
+    media_sigv4_presign_request r = {"PUT", loc.host, loc.path, date,      expires,
+                                     NULL,  NULL,     part,     upload_id, length >= 0 ? len : NULL,
+                                     type};
+    if ((rc = media_sigv4_presign(b->signer, &r, query, sizeof(query), NULL, err)) != MEDIA_OK)
+        return rc;
+    int n = snprintf(url, cap, "%s%s?%s", loc.origin, loc.path, query);
+    if (n < 0 || (size_t)n >= cap)
+        return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "URL too long");
+    return MEDIA_OK;
+}
+
+/* "post": an HTML form's action and fields; the policy pins bucket, key, the exact length and
+ * (when declared) the type, and lapses with the upload. */
+media_code presign_upload_post_form(presign_backend *b, const media_record *rec, time_t now,
+                                    long expires, const char *type, media_buf *out,
+                                    media_error *err)
+{
+    const media_s3_config *s3 = b->s3cfg;
+    media_s3_location loc;
+    media_code rc =
+        media_s3_locate(&s3->public_endpoint, s3->addressing, rec->bucket, NULL, &loc, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    char date[17], cred[256], exp[40], sig[65];
+    amz_date(now, date);
+    if ((rc = media_sigv4_credential(b->signer, date, cred, sizeof(cred), err)) != MEDIA_OK)
+        return rc;
+    struct tm tm;
+    time_t until = now + expires;
+    gmtime_r(&until, &tm);
+    strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    const char *token = media_sigv4_signer_session_token(b->signer);
+    media_buf p;
+    media_buf_init(&p, 64 * 1024);
+    media_buf_appends(&p, "{\"expiration\":");
+    media_json_string(&p, exp);
+    media_buf_appends(&p, ",\"conditions\":[{\"bucket\":");
+    media_json_string(&p, rec->bucket);
+    media_buf_appends(&p, "},{\"key\":");
+    media_json_string(&p, rec->object_key);
+    /* the exact declared length; undeclared (Uppy): 1 byte up to the limit */
+    long long lo = rec->declared_size >= 0 ? rec->declared_size : 1;
+    long long hi = rec->declared_size >= 0 ? rec->declared_size : b->cfg->max_bytes;
+    media_buf_appendf(&p, "},[\"content-length-range\",%lld,%lld]", lo, hi);
+    if (type) {
+        media_buf_appends(&p, ",{\"Content-Type\":");
+        media_json_string(&p, type);
+        media_buf_appends(&p, "}");
+    }
+    media_buf_appends(&p, ",{\"x-amz-algorithm\":\"AWS4-HMAC-SHA256\"},{\"x-amz-credential\":");
+    media_json_string(&p, cred);
+    media_buf_appendf(&p, "},{\"x-amz-date\":\"%s\"}", date);
+    if (token) {
+        media_buf_appends(&p, ",{\"x-amz-security-token\":");
+        media_json_string(&p, token);
+        media_buf_appends(&p, "}");
+    }
+    media_buf_appends(&p, "]}");
+    char *b64 = media_malloc(4 * (p.len / 3 + 1) + 1);
+    media_base64((const uint8_t *)p.data, p.len, b64);
+    media_buf_cleanup(&p);
+    if ((rc = media_sigv4_sign_policy(b->signer, date, b64, sig, err)) != MEDIA_OK) {
+        free(b64);
+        return rc;
+    }
+    int first = 1;
+    media_buf_appends(out, "\"url\":");
+    media_buf_appendf(out, "\"%s%s\"", loc.origin, loc.path);
+    media_buf_appends(out, ",\"fields\":{");
+    media_json_kv_str(out, "key", rec->object_key, &first);
+    if (type)
+        media_json_kv_str(out, "Content-Type", type, &first);
+    media_json_kv_str(out, "policy", b64, &first);
+    media_json_kv_str(out, "x-amz-algorithm", "AWS4-HMAC-SHA256", &first);
+    media_json_kv_str(out, "x-amz-credential", cred, &first);
+    media_json_kv_str(out, "x-amz-date", date, &first);
+    if (token)
+        media_json_kv_str(out, "x-amz-security-token", token, &first);
+    media_json_kv_str(out, "x-amz-signature", sig, &first);
+    media_buf_appends(out, "}");
+    free(b64);
+    return MEDIA_OK;
+}
+
+/* How to send the bytes of an uploading record, appended to the answer's object. */
+static media_code instructions(presign_backend *b, const media_record *rec, const char *type,
+                               media_buf *out, media_error *err)
+{
+    time_t now = time(NULL);
+    long expires = b->cfg->upload_expires_s;
+    char when[32];
+    iso(now + expires, when);
+    media_buf_appendf(out, ",\"expires_at\":\"%s\"", when);
+    char *url = media_malloc(MEDIA_SIGV4_MAX_URL);
+    media_code rc = MEDIA_OK;
+    if (rec->upload_id[0] == '\0') {
+        rc = presign_upload_put_url(b, rec, now, expires, NULL, NULL, rec->declared_size, type, url,
+                                    MEDIA_SIGV4_MAX_URL, err);
+        if (rc == MEDIA_OK) {
+            media_buf_appends(out, ",\"put\":{\"method\":\"PUT\",\"url\":");
+            media_json_string(out, url);
+            media_buf_appendf(out, ",\"headers\":{\"Content-Length\":\"%lld\"",
+                              (long long)rec->declared_size);
+            if (type) {
+                media_buf_appends(out, ",\"Content-Type\":");
+                media_json_string(out, type);
+            }
+            media_buf_appends(out, "}},\"post\":{");
+            rc = presign_upload_post_form(b, rec, now, expires, type, out, err);
+            media_buf_appends(out, "}");
+        }
+    } else {
+        int count;
+        int64_t part =
+            presign_upload_part_size(rec->declared_size, b->cfg->upload_part_size, &count);
+        media_buf_appends(out, ",\"multipart\":{\"upload_id\":");
+        media_json_string(out, rec->upload_id);
+        media_buf_appendf(out, ",\"part_size\":%lld,\"parts\":[", (long long)part);
+        for (int i = 0; i < count && rc == MEDIA_OK; i++) {
+            int64_t len = i < count - 1 ? part : rec->declared_size - part * (count - 1);
+            char num[16];
+            snprintf(num, sizeof(num), "%d", i + 1);
+            rc = presign_upload_put_url(b, rec, now, expires, num, rec->upload_id, len, NULL, url,
+                                        MEDIA_SIGV4_MAX_URL, err);
+            media_buf_appendf(out, "%s{\"part_number\":%d,\"size\":%lld,\"url\":", i ? "," : "",
+                              i + 1, (long long)len);
+            media_json_string(out, url);
+            media_buf_appends(out, "}");
+        }
+        media_buf_appends(out, "]}");
+    }
+    free(url);
+    return rc;
+}
+
+static void create(presign_backend *b, media_db *db, const presign_request *req,
+                   presign_response *res, const media_apikey_info *who)
+{
+    presign_upload_body body;
+    const char *slug;
+    char detail[256];
+    int st =
+        presign_upload_body_parse(req->body, req->body_len, &body, &slug, detail, sizeof(detail));
+    if (st) {
+        presign_problem(res, st, slug,
+                        st == 400 ? "Request body is not valid JSON" : "Invalid request", detail,
+                        req->request_id);
+        return;
+    }
+    if (body.size_bytes > b->cfg->max_bytes) {
+        snprintf(detail, sizeof(detail), "size_bytes is over the %ld-byte limit",
+                 b->cfg->max_bytes);
+        presign_problem(res, 413, "too-large", "Upload too large", detail, req->request_id);
+        presign_upload_body_cleanup(&body);
+        return;
+    }
+    if (body.content_type && !media_type_set_contains(&b->cfg->types, body.content_type)) {
+        presign_problem(res, 422, "type-not-allowed", "Content type not allowed",
+                        "content_type must be one of the types this service stores",
+                        req->request_id);
+        presign_upload_body_cleanup(&body);
+        return;
+    }
+    char tp[MEDIA_TRACEPARENT_LEN + 1];
+    media_trace_header(media_trace_current(), tp);
+    media_upload_request ur = {
+        who->tenant,
+        body.size_bytes,
+        body.content_type,
+        body.filename,
+        body.metadata,
+        req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
+        b->s3cfg->bucket,
+        req->request_id,
+        b->cfg->upload_expires_s,
+        tp[0] ? tp : NULL};
+    media_record rec;
+    bool created = false;
+    media_error err;
+    media_code rc = media_upload_create(db, &ur, &rec, &created, &err);
+    if (rc == MEDIA_ERR_CONFLICT) {
+        presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
+                        "this Idempotency-Key was used for a different request", req->request_id);
+    } else if (rc == MEDIA_ERR_INVALID) {
+        presign_problem(res, 422, "invalid-request", "Invalid request", err.message,
+                        req->request_id);
+    } else if (rc != MEDIA_OK) {
+        unavailable(b, req, res, "catalog", &err);
+    } else {
+        bool multipart = body.multipart || body.size_bytes > b->cfg->upload_single_max;
+        media_s3_client *s3 = NULL;
+        if (rec.status == MEDIA_STATUS_UPLOADING && multipart && rec.upload_id[0] == '\0') {
+            media_s3_put_options po = {body.content_type, NULL, NULL};
+            if ((s3 = presign_backend_s3(b, &err)) == NULL ||
+                media_s3_multipart_create(s3, rec.object_key, &po, rec.upload_id,
+                                          sizeof(rec.upload_id), &err) != MEDIA_OK ||
+                media_upload_record_multipart(db, rec.id, rec.upload_id, &err) != MEDIA_OK)
+                rc = err.code ? err.code : MEDIA_ERR_NETWORK;
+        }
+        media_buf_appends(&res->body, "{\"media\":");
+        media_record_json(&rec, &res->body);
+        if (rc == MEDIA_OK && rec.status == MEDIA_STATUS_UPLOADING)
+            rc = instructions(b, &rec, body.content_type, &res->body, &err);
+        if (rc != MEDIA_OK) {
+            media_buf_reset(&res->body);
+            unavailable(b, req, res, "upload", &err);
+        } else {
+            media_buf_appends(&res->body, "}\n");
+            res->status = created ? 201 : 200;
+            snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
+            snprintf(res->cache_control, sizeof(res->cache_control), "no-store");
+        }
+    }
+    media_record_cleanup(&rec);
+    presign_upload_body_cleanup(&body);
+}
+
+/* RFC 3339 now, in the catalog's format, to compare with upload_expires_at. */
+static void catalog_now(char out[40])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 40, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+}
+
+/* S3 completes the client's multipart upload with the parts it names. MEDIA_OK also when the
+ * upload was completed before (a complete retried after the catalog failed). */
+media_code presign_upload_finish_multipart(media_s3_client *s3, const media_record *rec,
+                                           const presign_complete_body *parts, media_error *err)
+{
+    media_s3_part *p = media_calloc(parts->count, sizeof(*p));
+    for (size_t i = 0; i < parts->count; i++) {
+        p[i].number = parts->numbers[i];
+        snprintf(p[i].etag, sizeof(p[i].etag), "%s", parts->etags[i]);
+    }
+    media_s3_object_info info;
+    media_code rc = media_s3_multipart_complete(s3, rec->object_key, rec->upload_id, p,
+                                                parts->count, &info, err);
+    free(p);
+    media_error e;
+    if (rc != MEDIA_OK && media_s3_head(s3, rec->object_key, &info, &e) == MEDIA_OK)
+        rc = MEDIA_OK; /* completed before: the object is there */
+    return rc;
+}
+
+static void complete(presign_backend *b, media_db *db, const presign_request *req,
+                     presign_response *res, const media_apikey_info *who, const char *id)
+{
+    presign_complete_body parts;
+    const char *slug;
+    char detail[256];
+    int st = presign_complete_body_parse(req->body, req->body_len, &parts, &slug, detail,
+                                         sizeof(detail));
+    if (st) {
+        presign_problem(res, st, slug,
+                        st == 400 ? "Request body is not valid JSON" : "Invalid request", detail,
+                        req->request_id);
+        return;
+    }
+    media_record rec;
+    media_error err;
+    memset(&rec, 0, sizeof(rec));
+    media_code rc = media_catalog_get(db, who->tenant, id, &rec, &err);
+    char now[40];
+    catalog_now(now);
+    if (rc == MEDIA_ERR_NOT_FOUND ||
+        (rc == MEDIA_OK && (!rec.upload || rec.status == MEDIA_STATUS_DELETED))) {
+        presign_problem(res, 404, "not-found", "No such upload", NULL, req->request_id);
+    } else if (rc != MEDIA_OK) {
+        unavailable(b, req, res, "catalog", &err);
+    } else if (rec.status != MEDIA_STATUS_UPLOADING) {
+        res->status = 202; /* completed before: the same answer */
+        media_record_json(&rec, &res->body);
+    } else if (strcmp(rec.upload_expires_at, now) <= 0) {
+        presign_problem(res, 409, "upload-expired", "Upload expired",
+                        "the upload was not completed in time; start a new one", req->request_id);
+    } else if (rec.upload_id[0] && parts.count == 0) {
+        presign_problem(res, 422, "invalid-request", "Invalid request",
+                        "a multipart upload is completed with its parts' numbers and ETags",
+                        req->request_id);
+    } else {
+        media_s3_client *s3 = NULL;
+        if (rec.upload_id[0] &&
+            ((s3 = presign_backend_s3(b, &err)) == NULL ||
+             (rc = presign_upload_finish_multipart(s3, &rec, &parts, &err)) != MEDIA_OK)) {
+            if (s3 && err.cls == MEDIA_CLASS_PERMANENT)
+                presign_problem(res, 422, "incomplete-upload", "S3 refused to complete the upload",
+                                err.message, req->request_id);
+            else
+                unavailable(b, req, res, "S3 complete", &err);
+        } else {
+            bool changed;
+            media_record_cleanup(&rec);
+            rc = media_upload_complete(db, who->tenant, id, &rec, &changed, &err);
+            if (rc == MEDIA_ERR_CONFLICT) {
+                presign_problem(res, 409, "upload-expired", "Upload expired", err.message,
+                                req->request_id);
+            } else if (rc != MEDIA_OK) {
+                unavailable(b, req, res, "catalog", &err);
+            } else {
+                media_error qerr;
+                media_queue *q = presign_backend_queue(b, &qerr);
+                if (changed && (q == NULL || media_enqueue_publish(db, q, &rec, &qerr) != MEDIA_OK))
+                    media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                              "upload %s completed, verification not yet queued (%s); the "
+                              "outbox sweeper will enqueue it",
+                              id, qerr.message);
+                res->status = 202;
+                snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
+                media_record_json(&rec, &res->body);
+            }
+        }
+    }
+    media_record_cleanup(&rec);
+    presign_complete_body_cleanup(&parts);
+}
+
+void presign_uploads_handle(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    snprintf(res->route, sizeof(res->route), "uploads");
+    const char *rest = req->path + sizeof(PREFIX) - 1;
+    char id[64];
+    bool is_create = rest[0] == '\0';
+    bool is_complete =
+        sscanf(rest, "/%63[^/]", id) == 1 && strcmp(rest + 1 + strlen(id), "/complete") == 0;
+    if (!is_create && !is_complete) {
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        return;
+    }
+    if (is_complete)
+        snprintf(res->route, sizeof(res->route), "uploads_complete");
+    if (strcmp(req->method, "POST") != 0) {
+        snprintf(res->allow, sizeof(res->allow), "POST");
+        presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
+                        req->request_id);
+        return;
+    }
+    media_apikey_info who;
+    if (presign_authenticate(b, req, false, res, &who) != 0)
+        return;
+    if (!presign_scope_ok(&who, true)) {
+        presign_problem(res, 403, "forbidden", "Insufficient scope",
+                        "this API key lacks the write scope", req->request_id);
+        return;
+    }
+    if (presign_rate_limit(b, req, res, &who, true) != 0)
+        return;
+    media_error err;
+    media_db *db = presign_backend_db(b, &err);
+    if (db == NULL) {
+        unavailable(b, req, res, "catalog", &err);
+        return;
+    }
+    if (is_create)
+        create(b, db, req, res, &who);
+    else
+        complete(b, db, req, res, &who, id);
+}

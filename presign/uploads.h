@@ -1,0 +1,64 @@
+/*
+ * uploads.h - direct uploads (issue 16): the client puts the bytes into the bucket with
+ * presigned requests; the API never sees them, and nothing is ready until a verification job
+ * has checked the object (ingest/verify.h). Routes (scope write; Idempotency-Key honoured):
+ *
+ *   POST /api/v1/uploads  {"size_bytes", "content_type"?, "filename"?, "metadata"?,
+ *                          "multipart"?}
+ *     -> 201 {"media": the record (status uploading), "expires_at", and how to send:
+ *             "put":  {"method": "PUT", "url", "headers": {"Content-Length"[, "Content-Type"]}}
+ *                     (signed: S3 refuses another length or type) and
+ *             "post": {"url", "fields": {...}} (an HTML form: its policy pins the key, the exact
+ *                     length and the type), when size_bytes <= MEDIAGATE_UPLOAD_SINGLE_MAX and
+ *                     multipart was not asked for; else
+ *             "multipart": {"upload_id", "part_size", "parts": [{"part_number", "size", "url"}]}
+ *                     (the service created the upload; each part URL signs its number, the
+ *                     upload id and the part's length)}
+ *     A size over MEDIAGATE_MAX_BYTES (413) or a content type that is not allowed (422) is
+ *     refused before any URL is issued.
+ *   POST /api/v1/uploads/{id}/complete  [{"parts": [{"part_number", "etag"}]}]
+ *     -> 202 the record (queued: the verification job). For multipart the service completes
+ *     the upload itself with the parts given (required). Completing again answers 202 with
+ *     the record as it is; an expired upload 409; another tenant's 404.
+ *
+ * Runs on a backend thread (blocking PostgreSQL, Redis and S3).
+ */
+#ifndef PRESIGN_UPLOADS_H
+#define PRESIGN_UPLOADS_H
+
+#include "body.h"
+#include "media/catalog.h"
+#include "media/mem.h"
+#include "media/s3_client.h"
+#include "request.h"
+#include "state.h"
+
+#include <time.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Is this path under /api/v1/uploads? */
+bool presign_uploads_route(const char *path);
+void presign_uploads_handle(presign_backend *b, const presign_request *req, presign_response *res);
+
+/* Shared with the Uppy routes (uppy.h). */
+/* A presigned PUT of rec's object, or of part `part` of multipart upload upload_id; length
+ * (>= 0) and type (non-NULL) are signed. url: cap bytes. */
+media_code presign_upload_put_url(presign_backend *b, const media_record *rec, time_t now,
+                                  long expires, const char *part, const char *upload_id,
+                                  int64_t length, const char *type, char *url, size_t cap,
+                                  media_error *err);
+/* The members "url": ..., "fields": {...} of an HTML form upload of rec's object. */
+media_code presign_upload_post_form(presign_backend *b, const media_record *rec, time_t now,
+                                    long expires, const char *type, media_buf *out,
+                                    media_error *err);
+/* S3 completes rec's multipart upload with parts (MEDIA_OK too when it was completed before). */
+media_code presign_upload_finish_multipart(media_s3_client *s3, const media_record *rec,
+                                           const presign_complete_body *parts, media_error *err);
+
+/* Pure: the part size for size bytes: the configured one, grown so that no more than 10000
+ * parts are needed; *count gets the number of parts. */
+int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count);
+
+#endif
