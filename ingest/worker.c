@@ -375,7 +375,9 @@ static void poison(ingest_worker *w, media_db *db, media_queue *q, media_job *jo
         media_metric_add(w->mx.rescheduled, 1);
         return;
     }
-    if (rc == MEDIA_ERR_CONFLICT) { /* finished meanwhile */
+    if (rc == MEDIA_ERR_CONFLICT || (rc == MEDIA_OK && !changed)) {
+        /* finished meanwhile, or failed already: whoever failed it dead-lettered it (a second
+         * dead letter for one job would be replayed twice) */
         ack(q, job);
         return;
     }
