@@ -5,7 +5,8 @@
 #
 # Starts its own stack (ports 28xxx, bluestore), one `serve` and two workers (release build,
 # MEDIAGATE_WORKER_CONCURRENCY=QB_CONCURRENCY each, default 4) and a local source on
-# 127.0.0.2. Phases:
+# 127.0.0.2. QB_TOPOLOGY=haproxy: two `serve` behind haproxy (deploy/haproxy/run.sh) instead,
+# the clients talking to haproxy — the scaled-out deployment. Phases:
 #   peak     QB_SMALL (2000) 100 KiB images submitted as fast as 16 clients can: jobs/s from
 #            the first 202 to the last ready
 #   paced    the same images at half that rate for QB_PACED_S (30) s: time-to-ready p50/p95/p99
@@ -18,6 +19,7 @@ set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 SMALL=${QB_SMALL:-2000} LARGE=${QB_LARGE:-20} PACED_S=${QB_PACED_S:-30} CONC=${QB_CONCURRENCY:-4}
+TOPOLOGY=${QB_TOPOLOGY:-single}
 source bench/lib.sh
 bench_start qb build-plain OFF mediagate
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 MEDIAGATE_QUEUE_PREFIX=qb
@@ -31,8 +33,21 @@ mkdir -p "$W/root"
 (printf '\xff\xd8\xff\xe0'; head -c $((50 << 20)) /dev/urandom) >"$W/root/large.jpg"
 python3 tests/tools/source_server.py --bind 127.0.0.2 --port 28001 --root "$W/root" >"$W/source.log" 2>&1 &
 pids+=($!)
-MEDIAGATE_LISTEN=127.0.0.1:28100 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28101 "$MG" serve 2>"$W/serve.log" &
-SERVE=$!; pids+=($!)
+if [ "$TOPOLOGY" = haproxy ]; then # clients talk to haproxy on 28100, as to serve otherwise
+  export MEDIAGATE_TRUSTED_PROXIES=127.0.0.1/32
+  MEDIAGATE_LISTEN=127.0.0.1:28110 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28111 "$MG" serve 2>"$W/serve.log" &
+  SERVE=$!; pids+=($!)
+  MEDIAGATE_LISTEN=127.0.0.1:28112 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28113 "$MG" serve 2>"$W/serve2.log" &
+  SERVE2=$!; pids+=($!)
+  bench_wait_port 127.0.0.1 28110; bench_wait_port 127.0.0.1 28112
+  MEDIAGATE_SERVE_ADDRS="127.0.0.1:28110 127.0.0.1:28112" MEDIAGATE_LB_BIND=127.0.0.1:28100 \
+    MEDIAGATE_LB_STATS_BIND=127.0.0.1:28104 MEDIAGATE_LB_STATE="$W/haproxy" \
+    deploy/haproxy/run.sh >"$W/haproxy.log" 2>&1 &
+  LB=$!; pids+=($!)
+else
+  MEDIAGATE_LISTEN=127.0.0.1:28100 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28101 "$MG" serve 2>"$W/serve.log" &
+  SERVE=$!; pids+=($!)
+fi
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:28102 "$MG" worker 2>"$W/worker0.log" & W0=$!; pids+=($!)
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:28103 "$MG" worker 2>"$W/worker1.log" & W1=$!; pids+=($!)
 for port in 28100 28102 28103; do bench_wait_port 127.0.0.1 "$port"; done
@@ -42,6 +57,10 @@ S=http://127.0.0.2:28001
 declare -A PROC=([serve]=$SERVE [worker0]=$W0 [worker1]=$W1)
 for d in postgres redis radosgw ceph-osd; do read -r pid _ <"$STACK/pids/$d"; PROC[$d]=$pid; done
 names=(serve worker0 worker1 postgres redis radosgw ceph-osd)
+if [ "$TOPOLOGY" = haproxy ]; then
+  PROC[serve2]=$SERVE2 PROC[haproxy]=$LB
+  names=(serve serve2 haproxy worker0 worker1 postgres redis radosgw ceph-osd)
+fi
 TCK=$(getconf CLK_TCK)
 cpu_of() { # cpu_of PID: utime + stime of it and its children's threads (PostgreSQL: backends)
   local t=0 p
@@ -137,12 +156,17 @@ ROWS+=("| CLI ingest (floor): $SMALL x 100 KiB, concurrency $((2 * CONC)) | $((S
 
 stamp=$(date +%Y%m%d-%H%M)
 out=bench/results/queue-$stamp.md
+[ "$TOPOLOGY" = haproxy ] && out=bench/results/queue-haproxy-$stamp.md
 mkdir -p bench/results
 {
   echo "# Queue path, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Command: \`bench/queue_bench.sh\` (QB_SMALL=$SMALL, QB_LARGE=$LARGE, QB_PACED_S=$PACED_S, QB_CONCURRENCY=$CONC), commit $COMMIT, release build;"
-  echo "$(nproc) cores, Debian 12; one serve, two workers ($CONC transfers each), PostgreSQL, Redis, Ceph RGW and the source on the same machine."
+  if [ "$TOPOLOGY" = haproxy ]; then
+    echo "$(nproc) cores, Debian 12; QB_TOPOLOGY=haproxy: two serve behind haproxy, two workers ($CONC transfers each), PostgreSQL, Redis, Ceph RGW and the source on the same machine."
+  else
+    echo "$(nproc) cores, Debian 12; one serve, two workers ($CONC transfers each), PostgreSQL, Redis, Ceph RGW and the source on the same machine."
+  fi
   echo
   echo "| run | failed | throughput | time-to-ready p50 / p95 / p99 | CPU ms per job by process |"
   echo "|---|---|---|---|---|"
