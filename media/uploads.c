@@ -156,9 +156,12 @@ media_code media_upload_complete(media_db *db, const char *tenant, const char *i
         return rc;
     if (!out->upload || out->status == MEDIA_STATUS_DELETED)
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such upload");
-    if (out->status == MEDIA_STATUS_UPLOADING)
+    if (out->status == MEDIA_STATUS_UPLOADING ||
+        (out->status == MEDIA_STATUS_FAILED && out->upload_expires_at[0]))
         return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
-                               "the upload expired at %s", out->upload_expires_at);
+                               "the upload expired or was aborted before it was completed "
+                               "(expiry %s)",
+                               out->upload_expires_at);
     return MEDIA_OK; /* completed before */
 }
 
@@ -227,7 +230,7 @@ media_code media_upload_abort(media_db *db, const char *tenant, const char *id, 
     media_code rc =
         query_row(db,
                   "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
-                  " last_error = 'the client aborted the upload', upload_expires_at = NULL,"
+                  " last_error = 'the client aborted the upload',"
                   " upload_id = NULL, updated_at = now() WHERE id = $1 AND tenant_id = $2"
                   " AND status = 'uploading' RETURNING *)" MEDIA_CATALOG_EVENTS("media.failed"),
                   2, p, &m, &found, err);
@@ -245,7 +248,7 @@ media_code media_upload_expire(media_db *db, const char *id, bool *changed, medi
     media_code rc = query_row(
         db,
         "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
-        " last_error = 'upload expired before it was completed', upload_expires_at = NULL,"
+        " last_error = 'upload expired before it was completed',"
         " upload_id = NULL, updated_at = now() WHERE id = $1 AND status = 'uploading'"
         " AND upload_expires_at < now() RETURNING *)" MEDIA_CATALOG_EVENTS("media.failed"),
         1, p, &m, &found, err);

@@ -60,7 +60,9 @@ media_code media_upload_find_multipart(media_db *db, const char *tenant, const c
 /* uploading -> failed ("the client aborted the upload"); a row not uploading is left alone. */
 media_code media_upload_abort(media_db *db, const char *tenant, const char *id, media_error *err);
 /* An expired upload -> failed ("upload expired ..."), with its media.failed event. MEDIA_OK
- * with *changed false when it was completed meanwhile. */
+ * with *changed false when it was completed meanwhile. Expired and aborted rows keep their
+ * upload_expires_at (completed ones have none): completing them later is MEDIA_ERR_CONFLICT,
+ * never mistaken for a completed upload whose verification failed. */
 media_code media_upload_expire(media_db *db, const char *id, bool *changed, media_error *err);
 
 #endif

@@ -343,6 +343,11 @@ static void complete(presign_backend *b, media_db *db, const presign_request *re
         presign_problem(res, 404, "not-found", "No such upload", NULL, req->request_id);
     } else if (rc != MEDIA_OK) {
         unavailable(b, req, res, "catalog", &err);
+    } else if (rec.status == MEDIA_STATUS_FAILED && rec.upload_expires_at[0]) {
+        presign_problem(res, 409, "upload-expired", "Upload expired",
+                        "the upload expired or was aborted before it was completed; start a "
+                        "new one",
+                        req->request_id); /* failed by the sweeper, not by a verification */
     } else if (rec.status != MEDIA_STATUS_UPLOADING) {
         res->status = 202; /* completed before: the same answer */
         media_record_json(&rec, &res->body);
