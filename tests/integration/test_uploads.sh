@@ -177,6 +177,7 @@ eq "completing an expired upload: 409" "$(complete "$K" "$xid")" 409
 wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$xid'\")\" = failed ]"
 eq "the sweeper failed the abandoned upload" "$(status_of "$xid")" failed
 contains "... saying it expired" "$(sql "SELECT last_error FROM media WHERE id = '$xid'")" "expired"
+eq "completing it after the sweeper failed it: still 409 (not taken for a completed upload)" "$(complete "$K" "$xid")" 409
 wait_for 20 bash -c "[ \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT status FROM media WHERE id = '$xm'\")\" = failed ]"
 eq "... and the abandoned multipart one, its upload aborted" "$(aws_s3 s3api list-multipart-uploads --bucket "$MEDIAGATE_S3_BUCKET" --prefix "$(sql "SELECT object_key FROM media WHERE id = '$xm'")" --query 'length(Uploads || `[]`)')" 0
 not_contains "mediagate uploads --direct no longer lists it" "$("$MG" uploads --direct --tenant "$TEN")" "$xid"
