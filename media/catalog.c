@@ -144,8 +144,8 @@ void media_record_parse_row(const media_db_result *r, int row, media_record *m)
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
-static media_code query_one(media_db *db, const char *sql, int n, const char *const *p,
-                            media_record *out, bool *found, media_error *err)
+media_code media_record_query_one(media_db *db, const char *sql, int n, const char *const *p,
+                                  media_record *out, bool *found, media_error *err)
 {
     media_db_result *r;
     media_code rc = media_db_query(db, sql, n, p, &r, err);
@@ -319,7 +319,7 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
                        ts};
     media_error e;
     bool found;
-    media_code rc = query_one(
+    media_code rc = media_record_query_one(
         db,
         "INSERT INTO media (id, tenant_id, source_url, idempotency_key, request_sha256, metadata,"
         " bucket, object_key, request_id, callback_url, traceparent, tracestate) VALUES ($1, $2,"
@@ -356,8 +356,8 @@ media_code media_catalog_get(media_db *db, const char *tenant, const char *id, m
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     const char *p[] = {id, tenant};
     bool found;
-    media_code rc = query_one(db, "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2", 2,
-                              p, out, &found, err);
+    media_code rc = media_record_query_one(
+        db, "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2", 2, p, out, &found, err);
     if (rc == MEDIA_OK && !found)
         rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     return rc;
@@ -369,8 +369,8 @@ media_code media_catalog_get_any(media_db *db, const char *id, media_record *out
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     const char *p[] = {id};
     bool found;
-    media_code rc =
-        query_one(db, "SELECT " COLS " FROM media WHERE id = $1", 1, p, out, &found, err);
+    media_code rc = media_record_query_one(db, "SELECT " COLS " FROM media WHERE id = $1", 1, p,
+                                           out, &found, err);
     if (rc == MEDIA_OK && !found)
         rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     return rc;
@@ -421,7 +421,7 @@ media_code media_catalog_claim(media_db *db, const char *id, const char *owner, 
     snprintf(lease, sizeof(lease), "%ld", lease_ms > 0 ? lease_ms : 1);
     const char *p[] = {id, owner && owner[0] ? owner : "unnamed", lease};
     bool found;
-    media_code rc = query_one(db, CLAIM_SQL, 3, p, out, &found, err);
+    media_code rc = media_record_query_one(db, CLAIM_SQL, 3, p, out, &found, err);
     if (rc != MEDIA_OK || found)
         return rc;
     /* not claimable: finished, deleted, or another claim is live (and for how long) */
@@ -548,7 +548,7 @@ media_code media_catalog_mark_ready(media_db *db, const char *id, int64_t epoch,
     snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
     const char *p[] = {id, info->content_type, size, info->sha256, info->etag, ep};
     bool found;
-    media_code rc = query_one(
+    media_code rc = media_record_query_one(
         db,
         "WITH m AS (UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3,"
         " sha256 = $4, etag = $5, ready_at = now(), updated_at = now(), error_class = NULL,"
@@ -589,7 +589,7 @@ media_code media_catalog_mark_failed(media_db *db, const char *id, int64_t epoch
     snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
     const char *p[] = {id, cls, cause->message, cause->http_status ? status : NULL, ep};
     bool found;
-    media_code rc = query_one(
+    media_code rc = media_record_query_one(
         db,
         "WITH m AS (UPDATE media SET status = 'failed', error_class = $2, last_error = $3,"
         " http_status = $4, updated_at = now(), " UNCLAIM " WHERE id = $1 AND (status = 'queued'"
@@ -676,7 +676,7 @@ media_code media_catalog_requeue(media_db *db, const char *id, media_record *out
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     const char *p[] = {id};
     bool found;
-    media_code rc = query_one(
+    media_code rc = media_record_query_one(
         db,
         "UPDATE media SET status = 'queued', attempts = 0, error_class = NULL, last_error = NULL,"
         " http_status = NULL, next_attempt_at = now(), updated_at = now()"
@@ -694,7 +694,7 @@ media_code media_catalog_soft_delete(media_db *db, const char *tenant, const cha
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
     const char *p[] = {id, tenant};
     bool found;
-    media_code rc = query_one(
+    media_code rc = media_record_query_one(
         db,
         "WITH m AS (UPDATE media SET status = 'deleted',"
         " deleted_at = now(), updated_at = now() WHERE id = $1"
@@ -713,7 +713,7 @@ void media_page_cleanup(media_page *p)
     memset(p, 0, sizeof(*p));
 }
 
-static void fill_page(media_db_result *r, media_page *out)
+void media_record_fill_page(media_db_result *r, media_page *out)
 {
     out->count = (size_t)media_db_result_rows(r);
     out->items = media_calloc(out->count ? out->count : 1, sizeof(media_record));
@@ -765,7 +765,7 @@ media_code media_catalog_list(media_db *db, const char *tenant, const media_stat
     rc = media_db_query(db, media_catalog_sql_list, 4, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
-    fill_page(r, out);
+    media_record_fill_page(r, out);
     media_db_result_free(r);
     if (out->count == (size_t)size && (int64_t)page * size < out->total)
         copy(out->next_cursor, sizeof(out->next_cursor), out->items[out->count - 1].id);
@@ -793,8 +793,9 @@ media_code media_catalog_list_after(media_db *db, const char *tenant, const medi
     if (after) {
         const char *q[] = {after, tenant};
         bool found;
-        rc = query_one(db, "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2", 2, q,
-                       NULL, &found, err);
+        rc = media_record_query_one(db,
+                                    "SELECT " COLS " FROM media WHERE id = $1 AND tenant_id = $2",
+                                    2, q, NULL, &found, err);
         if (rc != MEDIA_OK)
             return rc;
         if (!found)
@@ -812,7 +813,7 @@ media_code media_catalog_list_after(media_db *db, const char *tenant, const medi
         4, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
-    fill_page(r, out);
+    media_record_fill_page(r, out);
     media_db_result_free(r);
     if (out->count == (size_t)size)
         copy(out->next_cursor, sizeof(out->next_cursor), out->items[out->count - 1].id);
@@ -832,7 +833,7 @@ media_code media_catalog_stale_queued(media_db *db, long older_than_s, int limit
     media_code rc = media_db_query(db, media_catalog_sql_stale_queued, 2, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
-    fill_page(r, out);
+    media_record_fill_page(r, out);
     media_db_result_free(r);
     return MEDIA_OK;
 }
@@ -858,7 +859,7 @@ media_code media_catalog_open_uploads(media_db *db, long older_than_s, int limit
                        2, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
-    fill_page(r, out);
+    media_record_fill_page(r, out);
     media_db_result_free(r);
     return MEDIA_OK;
 }

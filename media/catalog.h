@@ -118,6 +118,10 @@ typedef struct media_record {
 /* Fill *out from row `row` of a result whose first MEDIA_RECORD_NCOLS columns are
  * MEDIA_RECORD_COLS. */
 void media_record_parse_row(const media_db_result *r, int row, media_record *out);
+/* Run sql, whose columns start with MEDIA_RECORD_COLS: *found tells whether a row came, and
+ * the first is parsed into *out when out is given (the caller cleans it up). */
+media_code media_record_query_one(media_db *db, const char *sql, int n, const char *const *p,
+                                  media_record *out, bool *found, media_error *err);
 
 void media_record_cleanup(media_record *r);
 /* Append the record as one JSON object (the API and CLI representation). 0 or -1. */
@@ -243,6 +247,8 @@ typedef struct media_page {
 } media_page;
 
 void media_page_cleanup(media_page *p);
+/* Every row of r into *out (items and count; total and cursor untouched). */
+void media_record_fill_page(media_db_result *r, media_page *out);
 
 /*
  * Offset pagination, newest first: page >= 1, size 1..1000. status NULL lists every row that

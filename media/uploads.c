@@ -29,20 +29,6 @@ static bool printable(const char *s, size_t max)
     return true;
 }
 
-static media_code query_row(media_db *db, const char *sql, int n, const char *const *p,
-                            media_record *out, bool *found, media_error *err)
-{
-    media_db_result *r;
-    media_code rc = media_db_query(db, sql, n, p, &r, err);
-    if (rc != MEDIA_OK)
-        return rc;
-    *found = media_db_result_rows(r) > 0;
-    if (*found)
-        media_record_parse_row(r, 0, out);
-    media_db_result_free(r);
-    return MEDIA_OK;
-}
-
 media_code media_upload_create(media_db *db, const media_upload_request *req, media_record *out,
                                bool *created, media_error *err)
 {
@@ -76,7 +62,7 @@ media_code media_upload_create(media_db *db, const media_upload_request *req, me
         id, req->tenant,       req->idempotency_key, metadata, req->bucket, key, req->request_id,
         sz, req->content_type, req->filename,        exp,      tp};
     bool found;
-    media_code rc = query_row(
+    media_code rc = media_record_query_one(
         db,
         "INSERT INTO media (id, tenant_id, status, origin, idempotency_key, request_sha256,"
         " metadata, bucket, object_key, request_id, declared_size, declared_type, filename,"
@@ -141,12 +127,12 @@ media_code media_upload_complete(media_db *db, const char *tenant, const char *i
         return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such upload");
     const char *p[] = {id, tenant};
     bool found;
-    media_code rc =
-        query_row(db,
-                  "UPDATE media SET status = 'queued', upload_expires_at = NULL, upload_id = NULL,"
-                  " next_attempt_at = now(), updated_at = now() WHERE id = $1 AND tenant_id = $2"
-                  " AND status = 'uploading' AND upload_expires_at > now() RETURNING " COLS,
-                  2, p, out, &found, err);
+    media_code rc = media_record_query_one(
+        db,
+        "UPDATE media SET status = 'queued', upload_expires_at = NULL, upload_id = NULL,"
+        " next_attempt_at = now(), updated_at = now() WHERE id = $1 AND tenant_id = $2"
+        " AND status = 'uploading' AND upload_expires_at > now() RETURNING " COLS,
+        2, p, out, &found, err);
     if (rc != MEDIA_OK || found) {
         *changed = found;
         return rc;
@@ -173,11 +159,7 @@ static media_code page_of(media_db *db, const char *sql, int n, const char *cons
     media_code rc = media_db_query(db, sql, n, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
-    int rows = media_db_result_rows(r);
-    out->items = media_calloc(rows > 0 ? (size_t)rows : 1, sizeof(media_record));
-    for (int i = 0; i < rows; i++)
-        media_record_parse_row(r, i, &out->items[i]);
-    out->count = (size_t)rows;
+    media_record_fill_page(r, out);
     out->total = -1;
     media_db_result_free(r);
     return MEDIA_OK;
@@ -213,10 +195,11 @@ media_code media_upload_find_multipart(media_db *db, const char *tenant, const c
     memset(out, 0, sizeof(*out));
     const char *p[] = {tenant, upload_id};
     bool found;
-    media_code rc = query_row(db,
-                              "SELECT " COLS " FROM media WHERE tenant_id = $1 AND upload_id = $2"
-                              " AND upload_expires_at IS NOT NULL",
-                              2, p, out, &found, err);
+    media_code rc =
+        media_record_query_one(db,
+                               "SELECT " COLS " FROM media WHERE tenant_id = $1 AND upload_id = $2"
+                               " AND upload_expires_at IS NOT NULL",
+                               2, p, out, &found, err);
     if (rc == MEDIA_OK && !found)
         rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such upload");
     return rc;
@@ -227,13 +210,13 @@ media_code media_upload_abort(media_db *db, const char *tenant, const char *id, 
     const char *p[] = {id, tenant};
     media_record m;
     bool found;
-    media_code rc =
-        query_row(db,
-                  "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
-                  " last_error = 'the client aborted the upload',"
-                  " upload_id = NULL, updated_at = now() WHERE id = $1 AND tenant_id = $2"
-                  " AND status = 'uploading' RETURNING *)" MEDIA_CATALOG_EVENTS("media.failed"),
-                  2, p, &m, &found, err);
+    media_code rc = media_record_query_one(
+        db,
+        "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
+        " last_error = 'the client aborted the upload',"
+        " upload_id = NULL, updated_at = now() WHERE id = $1 AND tenant_id = $2"
+        " AND status = 'uploading' RETURNING *)" MEDIA_CATALOG_EVENTS("media.failed"),
+        2, p, &m, &found, err);
     if (rc == MEDIA_OK && found)
         media_record_cleanup(&m);
     return rc;
@@ -245,7 +228,7 @@ media_code media_upload_expire(media_db *db, const char *id, bool *changed, medi
     const char *p[] = {id};
     media_record m;
     bool found;
-    media_code rc = query_row(
+    media_code rc = media_record_query_one(
         db,
         "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
         " last_error = 'upload expired before it was completed',"
