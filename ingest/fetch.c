@@ -155,6 +155,19 @@ static media_code unresolvable(const char *host, int gai, media_error *err)
     return refuse_source(host, gai_strerror(gai), err);
 }
 
+void ingest_url_hostport(const char *url, char *out, size_t cap)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+}
+
 bool ingest_is_localhost_name(const char *host)
 {
     size_t n = strlen(host);

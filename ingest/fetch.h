@@ -87,6 +87,10 @@ media_code ingest_post(const ingest_options *o, const ingest_post_request *req, 
 bool ingest_pin_entry(const char *host, const char *port, const struct sockaddr *addr, char *out,
                       size_t cap);
 
+/* Pure: the host[:port] of a URL, userinfo dropped, cut to cap ("" for ""): the name of
+ * per-host breakers (sources, webhook callbacks) and what logs may show of a target. */
+void ingest_url_hostport(const char *url, char *out, size_t cap);
+
 /* Pure: localhost and *.localhost (RFC 6761), answered as loopback without a DNS lookup. */
 bool ingest_is_localhost_name(const char *host);
 /* Pure: the class of a failed lookup (getaddrinfo's code): a resolver down for now is

@@ -53,15 +53,9 @@ void ingest_notify_breaker_name(const char *endpoint_id, const char *url, char *
         snprintf(out, cap, "%s", endpoint_id);
         return;
     }
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    size_t n = strcspn(p, "/?#");
-    const char *at = memchr(p, '@', n);
-    if (at) {
-        n -= (size_t)(at + 1 - p);
-        p = at + 1;
-    }
-    snprintf(out, cap, "cb:%.*s", (int)n, p);
+    snprintf(out, cap, "cb:");
+    if (cap > 3)
+        ingest_url_hostport(url, out + 3, cap - 3);
 }
 
 typedef struct {
@@ -97,13 +91,13 @@ static void log_outcome(media_log_level lvl, const media_delivery *d, int status
                         const char *why)
 {
     char host[300];
-    ingest_notify_breaker_name(NULL, d->url, host, sizeof(host));
+    ingest_url_hostport(d->url, host, sizeof(host));
     media_log_fields f = {0};
     media_log_str(&f, "delivery_id", d->id);
     media_log_str(&f, "event", d->event);
     media_log_str(&f, "media_id", d->media_id);
     media_log_str(&f, "tenant", d->tenant);
-    media_log_str(&f, "target", host + 3); /* host[:port] only: a URL may carry a token */
+    media_log_str(&f, "target", host); /* host[:port] only: a URL may carry a token */
     media_log_int(&f, "attempt", d->attempts);
     if (status)
         media_log_int(&f, "http_status", status);

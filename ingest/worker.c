@@ -7,6 +7,7 @@
  */
 #include "worker.h"
 #include "claims.h"
+#include "fetch.h"
 #include "job.h"
 #include "notify.h"
 #include "outcome.h"
@@ -274,20 +275,6 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
 
 /* ---- one job ---- */
 
-/* The host[:port] of a URL, for per-host breakers. */
-static void url_host(const char *url, char *out, size_t cap)
-{
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    size_t n = strcspn(p, "/?#");
-    const char *at = memchr(p, '@', n);
-    if (at) {
-        n -= (size_t)(at + 1 - p);
-        p = at + 1;
-    }
-    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
-}
-
 static void job_fields(media_log_fields *f, const media_job *job)
 {
     memset(f, 0, sizeof(*f));
@@ -548,7 +535,7 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     /* the source host's breaker is checked before a claim (from the job's own URL), so no
      * attempt is spent on it */
     char host[256];
-    url_host(job->source_url, host, sizeof(host)); /* "" for a direct upload's check */
+    ingest_url_hostport(job->source_url, host, sizeof(host)); /* "": a direct upload's check */
     int64_t wait = 0;
     if (host[0] && !media_breaker_set_allow(w->hosts, host, now_ms(), &wait)) {
         reschedule(ctx->db, q, job, job->attempt, wait > 0 ? (long)wait : 1000, extra);
