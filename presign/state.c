@@ -158,6 +158,17 @@ static media_code db_result(presign_backend *b, media_code rc)
     return rc;
 }
 
+void presign_backend_unavailable(presign_backend *b, const presign_request *req,
+                                 presign_response *res, const char *title, const char *what,
+                                 const media_error *err)
+{
+    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "%s: %s", what, err->message);
+    if (b)
+        db_result(b, err->code);
+    presign_problem(res, 503, "unavailable", title, NULL, req->request_id);
+    snprintf(res->retry_after, sizeof(res->retry_after), "1");
+}
+
 static media_code port_create(void *ud, const media_create_request *req, media_record *out,
                               bool *created, bool *queued, media_error *queue_err, media_error *err)
 {

@@ -34,14 +34,8 @@ int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count)
     return part;
 }
 
-static void unavailable(presign_backend *b, const presign_request *req, presign_response *res,
-                        const char *what, const media_error *err)
-{
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "%s: %s", what, err->message);
-    presign_problem(res, 503, "unavailable", "Service unavailable", NULL, req->request_id);
-    snprintf(res->retry_after, sizeof(res->retry_after), "1");
-    (void)b;
-}
+#define unavailable(b, req, res, what, err)                                                        \
+    presign_backend_unavailable(b, req, res, "Service unavailable", what, err)
 
 static void amz_date(time_t t, char out[17])
 {

@@ -24,13 +24,8 @@ bool presign_uppy_route(const char *path)
     return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static void unavailable(const presign_request *req, presign_response *res, const char *what,
-                        const media_error *err)
-{
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "uppy %s: %s", what, err->message);
-    presign_problem(res, 503, "unavailable", "Service unavailable", NULL, req->request_id);
-    snprintf(res->retry_after, sizeof(res->retry_after), "1");
-}
+#define unavailable(req, res, what, err)                                                           \
+    presign_backend_unavailable(NULL, req, res, "Service unavailable", "uppy " what, err)
 
 /* A new upload row of unknown size, its type checked as for POST /api/v1/uploads. */
 static bool start(presign_backend *b, media_db *db, const presign_request *req,

@@ -20,15 +20,9 @@ bool presign_webhooks_route(const char *path)
     return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static void unavailable(presign_backend *b, const presign_request *req, presign_response *res,
-                        const media_error *err)
-{
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "catalog error: %s", err->message);
-    media_db_close(b->db); /* reopened on next use */
-    b->db = NULL;
-    presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
-    snprintf(res->retry_after, sizeof(res->retry_after), "1");
-}
+/* the catalog failed: 503 (state.h) */
+#define unavailable(b, req, res, err)                                                              \
+    presign_backend_unavailable(b, req, res, "Catalog unavailable", "catalog error", err)
 
 static void method_not_allowed(const presign_request *req, presign_response *res, const char *allow)
 {
