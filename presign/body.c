@@ -11,17 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-int presign_create_body_parse(const char *body, size_t len, presign_create_body *out,
-                              const char **slug, char *detail, size_t cap)
+/* body as a JSON document (duplicate keys refused), or NULL with the 400's slug and detail */
+static json_t *load(const char *body, size_t len, const char **slug, char *detail, size_t cap)
 {
-    memset(out, 0, sizeof(*out));
     json_error_t jerr;
     json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
         *slug = "malformed-json";
         snprintf(detail, cap, "%s", jerr.text);
-        return 400;
     }
+    return doc;
+}
+
+int presign_create_body_parse(const char *body, size_t len, presign_create_body *out,
+                              const char **slug, char *detail, size_t cap)
+{
+    memset(out, 0, sizeof(*out));
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
+        return 400;
     const char *bad = NULL;
     const char *key;
     json_t *val;
@@ -73,13 +81,9 @@ int presign_webhook_body_parse(const char *body, size_t len, char **url, unsigne
 {
     *url = NULL;
     *events = 0;
-    json_error_t jerr;
-    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        *slug = "malformed-json";
-        snprintf(detail, cap, "%s", jerr.text);
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
         return 400;
-    }
     const char *bad = NULL, *key;
     json_t *val;
     if (!json_is_object(doc))
@@ -130,13 +134,9 @@ int presign_upload_body_parse(const char *body, size_t len, presign_upload_body 
                               const char **slug, char *detail, size_t cap)
 {
     memset(out, 0, sizeof(*out));
-    json_error_t jerr;
-    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        *slug = "malformed-json";
-        snprintf(detail, cap, "%s", jerr.text);
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
         return 400;
-    }
     const char *bad = NULL, *key;
     json_t *val;
     if (!json_is_object(doc))
@@ -188,13 +188,9 @@ int presign_complete_body_parse(const char *body, size_t len, presign_complete_b
     memset(out, 0, sizeof(*out));
     if (body == NULL || len == 0)
         return 0; /* a single PUT has nothing to say */
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        *slug = "malformed-json";
-        snprintf(detail, cap, "%s", jerr.text);
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
         return 400;
-    }
     const char *bad = NULL, *key;
     json_t *val;
     if (!json_is_object(doc))
@@ -247,13 +243,9 @@ int presign_uppy_create_parse(const char *body, size_t len, char **filename, cha
                               char **metadata, const char **slug, char *detail, size_t cap)
 {
     *filename = *type = *metadata = NULL;
-    json_error_t jerr;
-    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        *slug = "malformed-json";
-        snprintf(detail, cap, "%s", jerr.text);
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
         return 400;
-    }
     json_t *f = json_object_get(doc, "filename"), *t = json_object_get(doc, "type");
     json_t *m = json_object_get(doc, "metadata");
     int status = 0;
@@ -273,13 +265,9 @@ int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_b
                                 const char **slug, char *detail, size_t cap)
 {
     memset(out, 0, sizeof(*out));
-    json_error_t jerr;
-    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        *slug = "malformed-json";
-        snprintf(detail, cap, "%s", jerr.text);
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
         return 400;
-    }
     json_t *parts = json_object_get(doc, "parts");
     const char *bad = NULL;
     if (!json_is_array(parts) || json_array_size(parts) == 0 || json_array_size(parts) > 10000)
