@@ -2,12 +2,14 @@
  * bench_presign.c - presigned URLs per second on one core, in-process, signing key cached.
  *
  * usage: bench_presign [SECONDS]   (default 3)
- * Each iteration locates a distinct key (path-style, custom port), presigns a GET with
- * response-content-type and response-content-disposition overrides, and builds the URL, as
- * the front end does per request. Prints one JSON line.
+ * Each iteration locates a key (path-style, custom port; 4,096 distinct keys made up front, as
+ * the front end gets its key from a record), presigns a GET with response-content-type and
+ * response-content-disposition overrides, and builds the URL the way presign/policy.c does,
+ * as the front end does per request. Prints one JSON line.
  */
 #include "media/s3_location.h"
 #include "media/s3_sign.h"
+#include "media/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +32,17 @@ int main(int argc, char **argv)
     media_sigv4_signer *s = media_sigv4_signer_new(&creds, "us-east-1", "s3", &err);
     media_endpoint ep;
     media_endpoint_parse("http://127.0.0.1:7480", &ep, &err);
-    char key[128], query[2048], url[8192];
+    enum { NKEYS = 4096 };
+    static char keys[NKEYS][64];
+    for (int i = 0; i < NKEYS; i++)
+        snprintf(keys[i], sizeof(keys[i]), "t/4f/0192f0c4-7e1a-7b3c-9d2e-%012d.jpg", i);
+    char query[2048], url[8192];
     media_s3_location loc;
     unsigned long n = 0, check = 0;
     double t0 = now_s(), t1;
     do {
         for (int i = 0; i < 1000; i++, n++) {
-            snprintf(key, sizeof(key), "t/4f/0192f0c4-7e1a-7b3c-9d2e-%012lu.jpg", n);
-            media_s3_locate(&ep, MEDIA_S3_ADDRESSING_PATH, "media", key, &loc, &err);
+            media_s3_locate(&ep, MEDIA_S3_ADDRESSING_PATH, "media", keys[n % NKEYS], &loc, &err);
             media_sigv4_presign_request req = {"GET",
                                                loc.host,
                                                loc.path,
@@ -53,8 +58,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "presign failed: %s\n", err.message);
                 return 1;
             }
-            int len = snprintf(url, sizeof(url), "%s%s?%s", loc.origin, loc.path, query);
-            check += (unsigned long)len;
+            media_sb u = media_sb_over(url, sizeof(url));
+            media_sb_puts(&u, loc.origin);
+            media_sb_puts(&u, loc.path);
+            media_sb_putc(&u, '?');
+            media_sb_puts(&u, query);
+            check += u.len;
         }
         t1 = now_s();
     } while (t1 - t0 < seconds);

@@ -2,9 +2,9 @@
  * s3_location.c - endpoint parsing and S3 addressing.
  */
 #include "s3_location.h"
+#include "strbuf.h"
 #include "uri.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,29 +175,41 @@ media_code media_s3_locate(const media_endpoint *ep, media_s3_addressing address
         if (rc != MEDIA_OK)
             return rc;
     }
-    char port[8] = "";
-    if (!ep->default_port)
-        snprintf(port, sizeof(port), ":%d", ep->port);
-
-    size_t used = 0, cap = sizeof(out->path);
+    media_sb host = media_sb_over(out->host, sizeof(out->host));
+    media_sb path = media_sb_over(out->path, sizeof(out->path));
     if (addressing == MEDIA_S3_ADDRESSING_VIRTUAL) {
         if (media_endpoint_is_ip_literal(ep))
             return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                    "virtual-hosted addressing needs a DNS name endpoint, not "
                                    "an IP address");
         /* dots in a bucket name break TLS wildcard certificates; S3 itself says use path */
-        snprintf(out->host, sizeof(out->host), "%s.%s%s", bucket, ep->host, port);
-        out->path[used++] = '/';
+        media_sb_puts(&host, bucket);
+        media_sb_putc(&host, '.');
+        media_sb_putc(&path, '/');
     } else {
-        snprintf(out->host, sizeof(out->host), "%s%s", ep->host, port);
-        used = (size_t)snprintf(out->path, cap, "/%s%s", bucket, key ? "/" : "");
+        media_sb_putc(&path, '/');
+        media_sb_puts(&path, bucket);
+        if (key)
+            media_sb_putc(&path, '/');
     }
-    if (key)
-        used += media_uri_encode(out->path + used, cap - used, key, strlen(key), true);
-    out->path[used < cap ? used : cap - 1] = '\0';
-    if (used >= cap)
+    media_sb_puts(&host, ep->host);
+    if (!ep->default_port) {
+        media_sb_putc(&host, ':');
+        media_sb_put_long(&host, ep->port);
+    }
+    if (key && !path.overflow) {
+        size_t room = path.cap - path.len;
+        size_t n = media_uri_encode(path.p + path.len, room, key, strlen(key), true);
+        if (n >= room)
+            path.overflow = true;
+        else
+            path.len += n;
+    }
+    if (path.overflow)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "object key too long to address");
-    snprintf(out->origin, sizeof(out->origin), "%s://%s", ep->https ? "https" : "http", out->host);
+    media_sb origin = media_sb_over(out->origin, sizeof(out->origin));
+    media_sb_puts(&origin, ep->https ? "https://" : "http://");
+    media_sb_put(&origin, host.p, host.len);
     return MEDIA_OK;
 }

@@ -14,6 +14,7 @@
 #include "s3_sign.h"
 #include "hash.h"
 #include "mem.h"
+#include "strbuf.h"
 #include "uri.h"
 
 #include <stdio.h>
@@ -30,37 +31,9 @@ struct media_sigv4_signer {
     media_hmac_key *signing; /* cached kSigning, ready to MAC */
 };
 
-/* ---- a bounded string builder over a caller's buffer ---- */
+/* ---- the builder (media/strbuf.h) and S3's encoding into it ---- */
 
-typedef struct {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool overflow;
-} sb;
-
-static void sb_put(sb *b, const char *s, size_t n)
-{
-    if (b->overflow || n >= b->cap - b->len) {
-        b->overflow = true;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sb *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_putc(sb *b, char c)
-{
-    sb_put(b, &c, 1);
-}
-
-static void sb_encode(sb *b, const char *s, bool keep_slash)
+static void sb_encode(media_sb *b, const char *s, bool keep_slash)
 {
     if (b->overflow)
         return;
@@ -215,21 +188,20 @@ typedef struct {
     const char *value;
 } enc_pair;
 
-static int cmp_pair(const void *a, const void *b)
+static int cmp_pair(const enc_pair *x, const enc_pair *y)
 {
-    const enc_pair *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     return c ? c : strcmp(x->value, y->value);
 }
 
 /* Append the canonical query string of params (encoded, sorted by name then value). */
-static media_code canonical_query(sb *out, const media_kv *params, size_t n, media_error *err)
+static media_code canonical_query(media_sb *out, const media_kv *params, size_t n, media_error *err)
 {
     if (n > MEDIA_SIGV4_MAX_PARAMS)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "more than %d query parameters", MEDIA_SIGV4_MAX_PARAMS);
     char scratch[MEDIA_SIGV4_MAX_CANONICAL];
-    sb sc = {scratch, 0, sizeof(scratch), false};
+    media_sb sc = {scratch, 0, sizeof(scratch), false};
     enc_pair pairs[MEDIA_SIGV4_MAX_PARAMS];
     for (size_t i = 0; i < n; i++) {
         if (params[i].name == NULL || params[i].name[0] == '\0')
@@ -237,24 +209,31 @@ static media_code canonical_query(sb *out, const media_kv *params, size_t n, med
                                    "empty query parameter name");
         size_t at = sc.len;
         sb_encode(&sc, params[i].name, false);
-        sb_putc(&sc, '\0');
+        media_sb_putc(&sc, '\0');
         size_t vat = sc.len;
         sb_encode(&sc, params[i].value ? params[i].value : "", false);
-        sb_putc(&sc, '\0');
+        media_sb_putc(&sc, '\0');
         if (sc.overflow)
             return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                    "query string too long to sign");
         pairs[i].name = scratch + at;
         pairs[i].value = scratch + vat;
     }
-    /* sb_putc of '\0' moved len past the terminator, so offsets above stay valid */
-    qsort(pairs, n, sizeof(pairs[0]), cmp_pair);
+    /* media_sb_putc of '\0' moved len past the terminator, so offsets above stay valid.
+     * Insertion sort: n is at most MEDIA_SIGV4_MAX_PARAMS and usually already in order. */
+    for (size_t i = 1; i < n; i++) {
+        enc_pair p = pairs[i];
+        size_t j = i;
+        for (; j > 0 && cmp_pair(&pairs[j - 1], &p) > 0; j--)
+            pairs[j] = pairs[j - 1];
+        pairs[j] = p;
+    }
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sb_putc(out, '&');
-        sb_puts(out, pairs[i].name);
-        sb_putc(out, '=');
-        sb_puts(out, pairs[i].value);
+            media_sb_putc(out, '&');
+        media_sb_puts(out, pairs[i].name);
+        media_sb_putc(out, '=');
+        media_sb_puts(out, pairs[i].value);
     }
     return MEDIA_OK;
 }
@@ -264,7 +243,7 @@ media_code media_sigv4_canonical_query(const media_kv *params, size_t n, char *o
 {
     if (cap == 0)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "no room");
-    sb b = {out, 0, cap, false};
+    media_sb b = {out, 0, cap, false};
     out[0] = '\0';
     media_code rc = canonical_query(&b, params, n, err);
     if (rc == MEDIA_OK && b.overflow)
@@ -297,7 +276,7 @@ static bool token_char(char c)
 
 /* A header value as signed: leading/trailing whitespace trimmed, runs of spaces and tabs
  * collapsed to one space. */
-static void put_trimmed(sb *out, const char *v)
+static void put_trimmed(media_sb *out, const char *v)
 {
     while (*v == ' ' || *v == '\t')
         v++;
@@ -312,10 +291,21 @@ static void put_trimmed(sb *out, const char *v)
             continue;
         }
         if (space)
-            sb_putc(out, ' ');
+            media_sb_putc(out, ' ');
         space = false;
-        sb_putc(out, c);
+        media_sb_putc(out, c);
     }
+}
+
+/* "YYYYMMDD/region/service/aws4_request" for amz_date */
+static void put_scope(media_sb *b, const media_sigv4_signer *s, const char *amz_date)
+{
+    media_sb_put(b, amz_date, 8);
+    media_sb_putc(b, '/');
+    media_sb_puts(b, s->region);
+    media_sb_putc(b, '/');
+    media_sb_puts(b, s->service);
+    media_sb_put(b, "/aws4_request", 13);
 }
 
 static media_code finish(media_sigv4_signer *s, const char *amz_date, const char *canonical,
@@ -325,11 +315,16 @@ static media_code finish(media_sigv4_signer *s, const char *amz_date, const char
     char hex[2 * MEDIA_SHA256_LEN + 1];
     media_sha256(canonical, canonical_len, h);
     media_hex(h, sizeof(h), hex);
-    snprintf(out->credential_scope, sizeof(out->credential_scope), "%.8s/%s/%s/aws4_request",
-             amz_date, s->region, s->service);
-    int n = snprintf(out->string_to_sign, sizeof(out->string_to_sign),
-                     "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, out->credential_scope, hex);
-    media_hmac_key_mac(signing_key(s, amz_date), out->string_to_sign, (size_t)n, h);
+    media_sb scope = media_sb_over(out->credential_scope, sizeof(out->credential_scope));
+    put_scope(&scope, s, amz_date);
+    media_sb sts = media_sb_over(out->string_to_sign, sizeof(out->string_to_sign));
+    media_sb_put(&sts, "AWS4-HMAC-SHA256\n", 17);
+    media_sb_put(&sts, amz_date, 16);
+    media_sb_putc(&sts, '\n');
+    media_sb_put(&sts, scope.p, scope.len);
+    media_sb_putc(&sts, '\n');
+    media_sb_put(&sts, hex, 2 * MEDIA_SHA256_LEN);
+    media_hmac_key_mac(signing_key(s, amz_date), sts.p, sts.len, h);
     media_hex(h, sizeof(h), out->signature);
     return MEDIA_OK;
 }
@@ -405,38 +400,38 @@ media_code media_sigv4_sign(media_sigv4_signer *s, const media_sigv4_request *re
                                "the host header must be signed");
     qsort(hs, req->header_count, sizeof(hs[0]), cmp_hdr);
 
-    sb cr = {out->canonical_request, 0, sizeof(out->canonical_request), false};
+    media_sb cr = {out->canonical_request, 0, sizeof(out->canonical_request), false};
     cr.p[0] = '\0';
-    sb_puts(&cr, req->method);
-    sb_putc(&cr, '\n');
-    sb_puts(&cr, req->path);
-    sb_putc(&cr, '\n');
+    media_sb_puts(&cr, req->method);
+    media_sb_putc(&cr, '\n');
+    media_sb_puts(&cr, req->path);
+    media_sb_putc(&cr, '\n');
     media_code rc = canonical_query(&cr, req->query, req->query_count, err);
     if (rc != MEDIA_OK)
         return rc;
-    sb_putc(&cr, '\n');
+    media_sb_putc(&cr, '\n');
 
-    sb sh = {out->signed_headers, 0, sizeof(out->signed_headers), false};
+    media_sb sh = {out->signed_headers, 0, sizeof(out->signed_headers), false};
     sh.p[0] = '\0';
     for (size_t i = 0; i < req->header_count; i++) {
         bool repeat = i > 0 && strcmp(hs[i].name, hs[i - 1].name) == 0;
         if (repeat) { /* same name again: values joined with ',' on one line */
-            sb_putc(&cr, ',');
+            media_sb_putc(&cr, ',');
         } else {
             if (i)
-                sb_putc(&cr, '\n');
-            sb_puts(&cr, hs[i].name);
-            sb_putc(&cr, ':');
+                media_sb_putc(&cr, '\n');
+            media_sb_puts(&cr, hs[i].name);
+            media_sb_putc(&cr, ':');
             if (sh.len)
-                sb_putc(&sh, ';');
-            sb_puts(&sh, hs[i].name);
+                media_sb_putc(&sh, ';');
+            media_sb_puts(&sh, hs[i].name);
         }
         put_trimmed(&cr, hs[i].value);
     }
-    sb_puts(&cr, "\n\n");
-    sb_puts(&cr, out->signed_headers);
-    sb_putc(&cr, '\n');
-    sb_puts(&cr, req->payload_hash);
+    media_sb_puts(&cr, "\n\n");
+    media_sb_puts(&cr, out->signed_headers);
+    media_sb_putc(&cr, '\n');
+    media_sb_puts(&cr, req->payload_hash);
     if (cr.overflow || sh.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "request too large to sign");
@@ -484,28 +479,35 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
     media_sigv4_result local;
     media_sigv4_result *r = stages ? stages : &local;
     char credential[256], expires[24];
-    int n = snprintf(credential, sizeof(credential), "%s/%.8s/%s/%s/aws4_request", s->access_key_id,
-                     req->amz_date, s->region, s->service);
-    if (n < 0 || (size_t)n >= sizeof(credential))
+    media_sb cred = media_sb_over(credential, sizeof(credential));
+    media_sb_puts(&cred, s->access_key_id);
+    media_sb_putc(&cred, '/');
+    put_scope(&cred, s, req->amz_date);
+    if (cred.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "credential too long");
-    snprintf(expires, sizeof(expires), "%ld", req->expires_s);
+    media_sb exp = media_sb_over(expires, sizeof(expires));
+    media_sb_put_long(&exp, req->expires_s);
 
     /* signed headers, in canonical (sorted) order */
-    char signed_names[64] = "", canon_headers[1024] = "";
-    size_t hn = 0, hl = 0;
+    char signed_names[64], canon_headers[1024];
+    media_sb names = media_sb_over(signed_names, sizeof(signed_names));
+    media_sb canon = media_sb_over(canon_headers, sizeof(canon_headers));
     if (req->content_length) {
-        hn += (size_t)snprintf(signed_names + hn, sizeof(signed_names) - hn, "content-length;");
-        hl += (size_t)snprintf(canon_headers + hl, sizeof(canon_headers) - hl,
-                               "content-length:%s\n", req->content_length);
+        media_sb_puts(&names, "content-length;");
+        media_sb_puts(&canon, "content-length:");
+        media_sb_puts(&canon, req->content_length);
+        media_sb_putc(&canon, '\n');
     }
     if (req->content_type) {
-        hn += (size_t)snprintf(signed_names + hn, sizeof(signed_names) - hn, "content-type;");
-        hl += (size_t)snprintf(canon_headers + hl, sizeof(canon_headers) - hl, "content-type:%s\n",
-                               req->content_type);
+        media_sb_puts(&names, "content-type;");
+        media_sb_puts(&canon, "content-type:");
+        media_sb_puts(&canon, req->content_type);
+        media_sb_putc(&canon, '\n');
     }
-    snprintf(signed_names + hn, sizeof(signed_names) - hn, "host");
-    if (hl >= sizeof(canon_headers) - 1 || (req->content_type && strchr(req->content_type, '\n')))
+    media_sb_puts(&names, "host");
+    if (canon.overflow || (req->content_type && strchr(req->content_type, '\n')) ||
+        (req->content_length && strchr(req->content_length, '\n')))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "a signed header value is too long or has a line break");
 
@@ -528,10 +530,9 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
     if (req->response_content_type)
         params[np++] = (media_kv){"response-content-type", req->response_content_type};
 
-    sb q = {query, 0, cap, false};
     if (cap == 0)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "no room");
-    query[0] = '\0';
+    media_sb q = media_sb_over(query, cap);
     media_code rc = canonical_query(&q, params, np, err);
     if (rc != MEDIA_OK)
         return rc;
@@ -539,28 +540,28 @@ media_code media_sigv4_presign(media_sigv4_signer *s, const media_sigv4_presign_
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "presigned query does not fit");
 
-    sb cr = {r->canonical_request, 0, sizeof(r->canonical_request), false};
+    media_sb cr = {r->canonical_request, 0, sizeof(r->canonical_request), false};
     cr.p[0] = '\0';
-    sb_puts(&cr, req->method);
-    sb_putc(&cr, '\n');
-    sb_puts(&cr, req->path);
-    sb_putc(&cr, '\n');
-    sb_put(&cr, q.p, q.len);
-    sb_putc(&cr, '\n');
-    sb_puts(&cr, canon_headers);
-    sb_puts(&cr, "host:");
-    sb_puts(&cr, req->host);
-    sb_puts(&cr, "\n\n");
-    sb_puts(&cr, signed_names);
-    sb_puts(&cr, "\n" MEDIA_SIGV4_UNSIGNED_PAYLOAD);
+    media_sb_puts(&cr, req->method);
+    media_sb_putc(&cr, '\n');
+    media_sb_puts(&cr, req->path);
+    media_sb_putc(&cr, '\n');
+    media_sb_put(&cr, q.p, q.len);
+    media_sb_putc(&cr, '\n');
+    media_sb_put(&cr, canon.p, canon.len);
+    media_sb_puts(&cr, "host:");
+    media_sb_puts(&cr, req->host);
+    media_sb_puts(&cr, "\n\n");
+    media_sb_put(&cr, names.p, names.len);
+    media_sb_puts(&cr, "\n" MEDIA_SIGV4_UNSIGNED_PAYLOAD);
     if (cr.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "request too large to sign");
-    snprintf(r->signed_headers, sizeof(r->signed_headers), "%s", signed_names);
+    memcpy(r->signed_headers, names.p, names.len + 1);
     finish(s, req->amz_date, cr.p, cr.len, r);
 
-    sb_puts(&q, "&X-Amz-Signature=");
-    sb_puts(&q, r->signature);
+    media_sb_puts(&q, "&X-Amz-Signature=");
+    media_sb_puts(&q, r->signature);
     if (q.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "presigned query does not fit");

@@ -21,6 +21,21 @@ size_t media_uri_encode(char *out, size_t cap, const char *in, size_t len, bool 
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char pass = keep_slash ? 3 : 1; /* kinds that pass through */
     size_t o = 0;
+    if (len < cap / 3) { /* room for the worst case: no bounds checks per byte */
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)in[i];
+            if (kind[c] & pass) {
+                out[o++] = (char)c;
+            } else {
+                out[o] = '%';
+                out[o + 1] = hex[c >> 4];
+                out[o + 2] = hex[c & 15];
+                o += 3;
+            }
+        }
+        out[o] = '\0';
+        return o;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (kind[c] & pass) {

@@ -2,6 +2,7 @@
  * policy.c - presign policy (see policy.h).
  */
 #include "policy.h"
+#include "media/strbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -92,8 +93,12 @@ media_code presign_policy_url(const presign_policy *p, media_sigv4_signer *signe
     rc = media_sigv4_presign(signer, &req, query, sizeof(query), NULL, err);
     if (rc != MEDIA_OK)
         return rc;
-    int n = snprintf(out->url, sizeof(out->url), "%s%s?%s", loc.origin, loc.path, query);
-    if (n < 0 || (size_t)n >= sizeof(out->url))
+    media_sb url = media_sb_over(out->url, sizeof(out->url));
+    media_sb_puts(&url, loc.origin);
+    media_sb_puts(&url, loc.path);
+    media_sb_putc(&url, '?');
+    media_sb_puts(&url, query);
+    if (url.overflow)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT, "URL too long");
     out->signed_at = signed_at;
     out->expires_at = signed_at + amz_expires;

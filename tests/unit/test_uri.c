@@ -34,6 +34,28 @@ static void test_encode_reports_needed_length_when_truncated(void **st)
     assert_true(strlen(out) < sizeof(out));
 }
 
+/* The unchecked fast path (room for three bytes per input byte) and the checked path must
+ * agree at every capacity around the boundary. */
+static void test_encode_same_at_every_capacity(void **st)
+{
+    (void)st;
+    const char *in = "a b/c\xc3\xa9~";
+    size_t len = strlen(in);
+    char want[64];
+    size_t wn = media_uri_encode(want, sizeof(want), in, len, true);
+    assert_string_equal(want, "a%20b/c%C3%A9~");
+    for (size_t cap = 1; cap < sizeof(want); cap++) {
+        char out[64];
+        memset(out, 'x', sizeof(out));
+        size_t n = media_uri_encode(out, cap, in, len, true);
+        assert_int_equal(n, wn);
+        assert_true(strlen(out) < cap);
+        assert_int_equal(out[cap], 'x'); /* nothing written past cap */
+        if (wn < cap)
+            assert_string_equal(out, want);
+    }
+}
+
 static void test_decode(void **st)
 {
     (void)st;
@@ -50,6 +72,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unreserved_pass_everything_else_encodes),
         cmocka_unit_test(test_encode_reports_needed_length_when_truncated),
+        cmocka_unit_test(test_encode_same_at_every_capacity),
         cmocka_unit_test(test_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
