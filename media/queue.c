@@ -9,13 +9,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define GROUP "workers"
 
 struct media_queue {
     media_redis *r;
     char k_jobs[96], k_delayed[96], k_dlq[96];
+    /* Round trips a take need not repeat (issue 14): the group is created once per handle
+     * (again after any failed take: Redis may have lost it), and pending entries are
+     * reclaimed at most once a second while none is found (their idle time is counted in
+     * tens of seconds). */
+    bool group_ok;
+    int64_t next_autoclaim_ms;
 };
+
+#define AUTOCLAIM_EVERY_MS 1000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 media_code media_queue_url_check(const char *url, media_error *err)
 {
@@ -139,15 +155,20 @@ static bool parse_entry(const reply *e, media_job *job)
 
 media_code media_queue_ensure_group(media_queue *q, media_error *err)
 {
+    if (q->group_ok)
+        return MEDIA_OK;
     reply *r;
     media_error e;
     media_code rc = RUN(q, &r, &e, "XGROUP", "CREATE", q->k_jobs, GROUP, "0", "MKSTREAM");
     if (rc == MEDIA_OK) {
         media_redis_reply_free(r);
+        q->group_ok = true;
         return MEDIA_OK;
     }
-    if (rc == MEDIA_ERR_PROTOCOL && strstr(e.message, "BUSYGROUP"))
+    if (rc == MEDIA_ERR_PROTOCOL && strstr(e.message, "BUSYGROUP")) {
+        q->group_ok = true;
         return MEDIA_OK;
+    }
     if (err)
         *err = e;
     return rc;
@@ -205,28 +226,32 @@ static long deliveries_of(media_queue *q, const char *id)
     return n;
 }
 
-media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_idle_ms,
-                            long block_ms, media_job *job, bool *got, media_error *err)
+static media_code take(media_queue *q, const char *consumer, long reclaim_idle_ms, long block_ms,
+                       media_job *job, bool *got, media_error *err)
 {
-    *got = false;
-    char idle[24], block[24];
-    snprintf(idle, sizeof(idle), "%ld", reclaim_idle_ms);
     reply *r;
-    /* a job whose worker went quiet for the visibility timeout is ours now */
-    media_code rc =
-        RUN(q, &r, err, "XAUTOCLAIM", q->k_jobs, GROUP, consumer, idle, "0-0", "COUNT", "1");
-    if (rc != MEDIA_OK)
-        return rc;
-    const reply *claimed = media_redis_at(r, 1);
-    if (media_redis_count(r) >= 2 && media_redis_count(claimed) > 0 &&
-        parse_entry(media_redis_at(claimed, 0), job)) {
+    media_code rc;
+    int64_t now = mono_ms();
+    if (now >= q->next_autoclaim_ms) {
+        /* a job whose worker went quiet for the visibility timeout is ours now */
+        char idle[24];
+        snprintf(idle, sizeof(idle), "%ld", reclaim_idle_ms);
+        rc = RUN(q, &r, err, "XAUTOCLAIM", q->k_jobs, GROUP, consumer, idle, "0-0", "COUNT", "1");
+        if (rc != MEDIA_OK)
+            return rc;
+        const reply *claimed = media_redis_at(r, 1);
+        if (media_redis_count(r) >= 2 && media_redis_count(claimed) > 0 &&
+            parse_entry(media_redis_at(claimed, 0), job)) {
+            media_redis_reply_free(r);
+            job->deliveries = deliveries_of(q, job->msg_id);
+            *got = true;
+            return MEDIA_OK; /* there may be more: look again next time */
+        }
         media_redis_reply_free(r);
-        job->deliveries = deliveries_of(q, job->msg_id);
-        *got = true;
-        return MEDIA_OK;
+        q->next_autoclaim_ms = now + AUTOCLAIM_EVERY_MS;
     }
-    media_redis_reply_free(r);
 
+    char block[24];
     snprintf(block, sizeof(block), "%ld", block_ms);
     rc = media_redis_run_blocking(q->r, block_ms,
                                   (const char *const[]){"XREADGROUP", "GROUP", GROUP, consumer,
@@ -241,6 +266,16 @@ media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_i
         *got = parse_entry(media_redis_at(entries, 0), job);
     media_redis_reply_free(r);
     return MEDIA_OK;
+}
+
+media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_idle_ms,
+                            long block_ms, media_job *job, bool *got, media_error *err)
+{
+    *got = false;
+    media_code rc = take(q, consumer, reclaim_idle_ms, block_ms, job, got, err);
+    if (rc != MEDIA_OK) /* the group may be gone (NOGROUP after a Redis restart): check again */
+        q->group_ok = false;
+    return rc;
 }
 
 media_code media_queue_touch(media_queue *q, const char *consumer, const char *msg_id,

@@ -59,13 +59,15 @@ typedef struct media_job {
 bool media_job_from_fields(size_t n, const char *const *names, const size_t *name_lens,
                            const char *const *values, const size_t *value_lens, media_job *job);
 
-/* Create the consumer group (and stream) when missing. */
+/* Create the consumer group (and stream) when missing. Once per handle: again only after a
+ * take failed. */
 media_code media_queue_ensure_group(media_queue *q, media_error *err);
 /* Append a job to the stream. */
 media_code media_queue_add(media_queue *q, const media_job *job, media_error *err);
 /*
  * Take up to one job for consumer: first a pending entry idle for at least reclaim_idle_ms
- * (XAUTOCLAIM: a dead worker's job), else a new one (XREADGROUP, blocking up to block_ms).
+ * (XAUTOCLAIM: a dead worker's job; looked for at most once a second per handle while none is
+ * found), else a new one (XREADGROUP, blocking up to block_ms).
  * *got is false when there was nothing. job->deliveries counts deliveries (poison check).
  */
 media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_idle_ms,
