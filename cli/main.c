@@ -5,6 +5,7 @@
  * add a row to `commands` below. Every subcommand answers --help.
  */
 #include "cli.h"
+#include "media/db.h"
 #include "version.h"
 
 #include <stdarg.h>
@@ -51,8 +52,10 @@ const media_store_config *cli_store(const char *cmd)
     static media_error why;
     if (state == 0)
         state = media_store_config_load(&store, cli_env, NULL, &why) == MEDIA_OK ? 1 : -1;
-    if (state > 0)
+    if (state > 0) {
+        media_db_set_prepare(store.db_prepare);
         return &store;
+    }
     cli_fail_err(cmd, CLI_USAGE, &why);
     return NULL;
 }

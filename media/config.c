@@ -228,6 +228,11 @@ media_code media_store_config_load(media_store_config *c, media_env_fn env, void
     if (media_config_long(env, ud, "MEDIAGATE_DB_CONNECTIONS", 0, 0, 10000, &c->db_connections,
                           err) != MEDIA_OK)
         return MEDIA_ERR_CONFIG;
+    const char *prepare = get(env, ud, "MEDIAGATE_DB_PREPARE");
+    c->db_prepare = prepare == NULL || strcmp(prepare, "on") == 0;
+    if (prepare && !c->db_prepare && strcmp(prepare, "off") != 0)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_DB_PREPARE must be on or off");
     if (db && strlen(db) >= sizeof(c->database_url))
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
                                "MEDIAGATE_DATABASE_URL is longer than %zu bytes",

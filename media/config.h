@@ -59,6 +59,7 @@ typedef struct media_store_config {
      * one); 0 (unset): as many as those threads. serve and worker size their threads from it
      * and refuse thread counts that would exceed it. */
     long db_connections;
+    bool db_prepare; /* MEDIAGATE_DB_PREPARE: on (default) or off (media_db_set_prepare) */
 } media_store_config;
 
 /* Load; nothing is required here. MEDIA_ERR_CONFIG naming the variable for a value too long

@@ -4,6 +4,7 @@
  * (libpq echoes pieces of a URL it cannot parse).
  */
 #include "db.h"
+#include "hash.h"
 #include "mem.h"
 #include "redact.h"
 
@@ -13,13 +14,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Statements this connection has prepared, by name: "mg_" + 32 hex of the SQL's SHA-256, so a
+ * name always means the same text (a pooled server connection may hold another client's). */
+#define PREPARED_MAX  64
+#define STMT_NAME_LEN 36
+
 struct media_db {
     PGconn *conn;
     char *url; /* as libpq reads it (media_pg_url_normalize) */
     media_redactor red;
     char sqlstate[6];
-    bool in_tx; /* between BEGIN and COMMIT/ROLLBACK: never reconnect mid-transaction */
+    bool in_tx;      /* between BEGIN and COMMIT/ROLLBACK: never reconnect mid-transaction */
+    bool no_prepare; /* a prepared statement went missing (a transaction pooler): plain only */
+    int nprepared;
+    char prepared[PREPARED_MAX][STMT_NAME_LEN];
 };
+
+static _Atomic bool g_prepare = true;
+
+void media_db_set_prepare(bool on)
+{
+    atomic_store(&g_prepare, on);
+}
 
 struct media_db_result {
     PGresult *res;
@@ -162,6 +178,8 @@ static media_code ensure_conn(media_db *db, media_error *err)
         return MEDIA_ERR_DB;
     finish_conn(db->conn);
     db->conn = c;
+    db->nprepared = 0; /* a new session has none */
+    db->no_prepare = false;
     return MEDIA_OK;
 }
 
@@ -183,6 +201,73 @@ static media_code fail(media_db *db, PGresult *res, media_error *err)
     return code;
 }
 
+static void stmt_name(const char *sql, char out[STMT_NAME_LEN])
+{
+    uint8_t h[MEDIA_SHA256_LEN];
+    char hex[2 * MEDIA_SHA256_LEN + 1];
+    media_sha256(sql, strlen(sql), h);
+    media_hex(h, 16, hex);
+    memcpy(out, "mg_", 3);
+    memcpy(out + 3, hex, 32);
+    out[35] = '\0';
+}
+
+static bool is_prepared(const media_db *db, const char *name)
+{
+    for (int i = 0; i < db->nprepared; i++)
+        if (memcmp(db->prepared[i], name, STMT_NAME_LEN) == 0)
+            return true;
+    return false;
+}
+
+static bool state_is(const PGresult *res, const char *sqlstate)
+{
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return s && strcmp(s, sqlstate) == 0;
+}
+
+/*
+ * A parameterised statement outside a transaction runs as a prepared statement: the server
+ * parses and plans it once per connection instead of every time (about half of its CPU for
+ * the catalog's statements, bench/README.md). NULL when it should run the plain way instead:
+ * preparing is off, the cache is full, or a prepared statement went missing or already
+ * existed — a transaction pooler (PgBouncer's pool_mode=transaction) moves a client between
+ * server connections; nothing ran, and this connection stays plain from then on.
+ */
+static PGresult *exec_prepared(media_db *db, const char *sql, int n, const char *const *params)
+{
+    if (n == 0 || db->in_tx || db->no_prepare || !atomic_load(&g_prepare))
+        return NULL;
+    char name[STMT_NAME_LEN];
+    stmt_name(sql, name);
+    if (!is_prepared(db, name)) {
+        if (db->nprepared == PREPARED_MAX)
+            return NULL;
+        atomic_fetch_add(&g_statements, 1);
+        PGresult *p = PQprepare(db->conn, name, sql, n, NULL);
+        bool ok = p && PQresultStatus(p) == PGRES_COMMAND_OK;
+        if (!ok && PQstatus(db->conn) == CONNECTION_OK)
+            db->no_prepare = state_is(p, "42P05"); /* a pooled server holds one already */
+        PQclear(p);
+        if (!ok)
+            return NULL; /* the plain statement reports any real error */
+        memcpy(db->prepared[db->nprepared++], name, STMT_NAME_LEN);
+    }
+    atomic_fetch_add(&g_statements, 1);
+    atomic_fetch_add(&g_busy, 1);
+    PGresult *res = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+    atomic_fetch_sub(&g_busy, 1);
+    /* this server connection does not have it, or a migration changed the rows it returns
+     * ("cached plan must not change result type"): raised before anything ran, and outside a
+     * transaction the plain statement starts clean */
+    if (state_is(res, "26000") || state_is(res, "0A000")) {
+        PQclear(res);
+        db->no_prepare = true;
+        return NULL;
+    }
+    return res;
+}
+
 static media_code run(media_db *db, const char *sql, int n, const char *const *params,
                       PGresult **out, media_error *err)
 {
@@ -190,7 +275,9 @@ static media_code run(media_db *db, const char *sql, int n, const char *const *p
     media_code rc = ensure_conn(db, err);
     if (rc != MEDIA_OK)
         return rc;
-    PGresult *res = exec_counted(db->conn, sql, n, params, false);
+    PGresult *res = exec_prepared(db, sql, n, params);
+    if (res == NULL && PQstatus(db->conn) == CONNECTION_OK)
+        res = exec_counted(db->conn, sql, n, params, false);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);

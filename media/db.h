@@ -47,6 +47,15 @@ media_code media_db_exec(media_db *db, const char *sql, int n, const char *const
 /* Run a script of several statements (no parameters): migrations. */
 media_code media_db_exec_script(media_db *db, const char *sql, media_error *err);
 
+/*
+ * Parameterised statements outside a transaction run as prepared statements, each prepared
+ * once per connection (the server then skips parsing and planning). Off: every statement is
+ * sent with its text (MEDIAGATE_DB_PREPARE=off, for a transaction pooler such as PgBouncer
+ * before 1.21; a connection that finds a prepared statement missing also falls back to this
+ * by itself). Process-wide; set before connections are used.
+ */
+void media_db_set_prepare(bool on);
+
 /* BEGIN / COMMIT / ROLLBACK. ROLLBACK never fails loudly (it is the cleanup path). */
 media_code media_db_begin(media_db *db, media_error *err);
 media_code media_db_commit(media_db *db, media_error *err);

@@ -88,7 +88,8 @@ MEDIAGATE_TEST_ENV="$stack/env" ctest --test-dir "$BUILD" -L integration --outpu
 # database, fewer than one serve process opens, so clients' transactions share them.
 step "integration tests through pgbouncer (transaction pooling, 4 server connections)"
 MEDIAGATE_STACK_DIR="$stack" MEDIAGATE_POOL_SIZE=4 deploy/local/pgbouncer.sh
-MEDIAGATE_TEST_ENV="$stack/pooler.env" ctest --test-dir "$BUILD" --output-on-failure \
+# MEDIAGATE_DB_PREPARE stays on (the default): connections must fall back by themselves.
+MEDIAGATE_TEST_POOLED=1 MEDIAGATE_TEST_ENV="$stack/pooler.env" ctest --test-dir "$BUILD" --output-on-failure \
   -R '^integration_(c_catalog|test_catalog_cli|test_serve|test_worker|test_worker_claims)$'
 logins=$(grep -c 'login attempt' "$stack/pgbouncer/pgbouncer.log" || true)
 echo "pgbouncer: $logins client logins"

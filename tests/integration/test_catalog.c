@@ -821,6 +821,103 @@ static void test_connection_lost_mid_operation_writes_nothing(void **st)
     media_db_close(watcher);
 }
 
+/* ---- prepared statements (media/db.c) ---- */
+
+static long prepared_count(media_db *c)
+{
+    media_db_result *r;
+    media_error err;
+    if (media_db_query(c, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'mg\\_%'", 0,
+                       NULL, &r, &err) != MEDIA_OK)
+        fail_msg("pg_prepared_statements: %s", err.message);
+    long n = strtol(media_db_result_value(r, 0, 0), NULL, 10);
+    media_db_result_free(r);
+    return n;
+}
+
+static void get_ok(media_db *c, const char *id, const char *want_status)
+{
+    media_record m;
+    media_error err;
+    if (media_catalog_get(c, "acme", id, &m, &err) != MEDIA_OK)
+        fail_msg("get: %s", err.message);
+    assert_string_equal(media_status_name(m.status), want_status);
+    media_record_cleanup(&m);
+}
+
+static void test_statements_prepared_once_and_fall_back_when_gone(void **st)
+{
+    (void)st;
+    media_record m;
+    create("acme", "https://example.com/prep.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
+    if (getenv("MEDIAGATE_TEST_POOLED")) {
+        /* behind PgBouncer's transaction pooling a connection's statements land on server
+         * connections that have other clients' prepared statements, or not its own: every
+         * one must still succeed (the counts below mean nothing there) */
+        media_db *cs[3] = {pgtest_connect(), pgtest_connect(), pgtest_connect()};
+        for (int i = 0; i < 60; i++)
+            get_ok(cs[i % 3], m.id, "queued");
+        for (int i = 0; i < 3; i++)
+            media_db_close(cs[i]);
+        media_record_cleanup(&m);
+        return;
+    }
+    media_db *c = pgtest_connect();
+    assert_int_equal(prepared_count(c), 0);
+    get_ok(c, m.id, "queued");
+    get_ok(c, m.id, "queued");
+    assert_int_equal(prepared_count(c), 1); /* one statement, prepared once, run twice */
+
+    /* a pooler hands the client a server connection without it: the plain way, from then on */
+    media_error err;
+    assert_int_equal(media_db_exec_script(c, "DEALLOCATE ALL", &err), MEDIA_OK);
+    get_ok(c, m.id, "queued");
+    get_ok(c, m.id, "queued");
+    assert_int_equal(prepared_count(c), 0);
+    media_db_close(c);
+
+    /* inside a transaction, and with preparing off, statements go as text */
+    c = pgtest_connect();
+    assert_int_equal(media_db_begin(c, &err), MEDIA_OK);
+    get_ok(c, m.id, "queued");
+    assert_int_equal(media_db_commit(c, &err), MEDIA_OK);
+    assert_int_equal(prepared_count(c), 0);
+    media_db_set_prepare(false);
+    get_ok(c, m.id, "queued");
+    media_db_set_prepare(true);
+    assert_int_equal(prepared_count(c), 0);
+    media_db_close(c);
+    media_record_cleanup(&m);
+}
+
+/* A migration that changes what a prepared statement returns: it runs the plain way. */
+static void test_prepared_statement_survives_a_changed_result_type(void **st)
+{
+    (void)st;
+    if (getenv("MEDIAGATE_TEST_POOLED"))
+        skip(); /* DDL and its statements may land on different server connections */
+    media_db *c = pgtest_connect();
+    media_error err;
+    assert_int_equal(media_db_exec_script(c,
+                                          "CREATE TABLE prep_t (a int); INSERT INTO prep_t "
+                                          "VALUES (1)",
+                                          &err),
+                     MEDIA_OK);
+    const char *p[] = {"1"};
+    media_db_result *r;
+    assert_int_equal(media_db_query(c, "SELECT * FROM prep_t WHERE a = $1", 1, p, &r, &err),
+                     MEDIA_OK);
+    media_db_result_free(r);
+    assert_int_equal(media_db_exec_script(c, "ALTER TABLE prep_t ADD COLUMN b text", &err),
+                     MEDIA_OK);
+    if (media_db_query(c, "SELECT * FROM prep_t WHERE a = $1", 1, p, &r, &err) != MEDIA_OK)
+        fail_msg("after ALTER: %s", err.message);
+    assert_int_equal(media_db_result_column(r, "b"), 1);
+    media_db_result_free(r);
+    assert_int_equal(media_db_exec_script(c, "DROP TABLE prep_t", &err), MEDIA_OK);
+    media_db_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +939,8 @@ int main(void)
         cmocka_unit_test(test_gc_deletes_objects_then_rows_in_batches),
         cmocka_unit_test(test_apikeys),
         cmocka_unit_test(test_connection_lost_mid_operation_writes_nothing),
+        cmocka_unit_test(test_statements_prepared_once_and_fall_back_when_gone),
+        cmocka_unit_test(test_prepared_statement_survives_a_changed_result_type),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,6 +116,14 @@ static void test_store_config(void **st)
     env_table none = {{NULL}};
     assert_int_equal(media_store_config_load(&c, env_table_lookup, &none, &err), MEDIA_OK);
     assert_string_equal(c.queue_prefix, "mediagate");
+    assert_true(c.db_prepare);
+    env_table noprep = {{"MEDIAGATE_DB_PREPARE", "off", NULL}};
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &noprep, &err), MEDIA_OK);
+    assert_false(c.db_prepare);
+    env_table badprep = {{"MEDIAGATE_DB_PREPARE", "no", NULL}};
+    assert_int_equal(media_store_config_load(&c, env_table_lookup, &badprep, &err),
+                     MEDIA_ERR_CONFIG);
+    assert_string_equal(err.message, "MEDIAGATE_DB_PREPARE must be on or off");
     assert_int_equal(media_store_config_need(&c, true, false, &err), MEDIA_ERR_CONFIG);
     assert_string_equal(err.message, "MEDIAGATE_DATABASE_URL is not set");
     assert_int_equal(media_store_config_need(&c, false, true, &err), MEDIA_ERR_CONFIG);

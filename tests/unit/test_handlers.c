@@ -189,7 +189,7 @@ static int setup(void **state)
     world *w = calloc(1, sizeof(*w));
     media_error err;
     env_table none = {{NULL}};
-    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 0};
+    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 0, true};
     assert_int_equal(presign_config_load(&w->cfg, &store, env_table_lookup, &none, &err), MEDIA_OK);
     env_table s3 = {{"AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "secret",
                      "MEDIAGATE_S3_ENDPOINT", "http://127.0.0.1:9", "MEDIAGATE_S3_BUCKET", "bkt",
@@ -253,7 +253,7 @@ static void test_connection_budget_sizes_backend_threads(void **state)
     presign_config c;
     media_error err;
     env_table none = {{NULL}};
-    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 12};
+    media_store_config store = {"postgresql://fake/db", "redis://127.0.0.1:1/0", "t", 12, true};
     assert_int_equal(presign_config_load(&c, &store, env_table_lookup, &none, &err), MEDIA_OK);
     assert_int_equal(c.backend_threads, 12);
     env_table fewer = {{"MEDIAGATE_BACKEND_THREADS", "5", NULL}};
