@@ -190,6 +190,10 @@ int presign_url_args_parse(const presign_request *req, presign_response *res, pr
 }
 
 /* Answer /url or /content (redirect) for a record that exists and is not deleted. */
+_Static_assert(sizeof(((presign_response *)0)->location) >= sizeof(((presign_url *)0)->url) &&
+                   sizeof(((presign_url *)0)->url) >= sizeof(((memo_url *)0)->url),
+               "a URL is copied from the memo to the answer and on to Location unchecked");
+
 void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const presign_request *req,
                         presign_response *res, const media_record *rec, const presign_url_args *a,
                         bool redirect)
@@ -217,7 +221,7 @@ void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const pre
     if (memo_ok && presign_hot_get(st->urls, mk, (size_t)mkl, presign_hot_now_ms(), &m) &&
         m.signed_at == presign_policy_window_start(&st->cfg->policy, now)) {
         /* signed earlier in this window: signing again would give these same bytes */
-        snprintf(u.url, sizeof(u.url), "%s", m.url);
+        memcpy(u.url, m.url, strlen(m.url) + 1); /* m.url is smaller than u.url */
         u.signed_at = m.signed_at;
         u.expires_at = m.expires_at;
         u.cache_max_age_s = presign_policy_cache_max_age(m.expires_at, now);
@@ -243,7 +247,7 @@ void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const pre
     media_metric_add(st->presigns, 1);
     if (redirect) {
         res->status = 302;
-        snprintf(res->location, sizeof(res->location), "%s", u.url);
+        memcpy(res->location, u.url, strlen(u.url) + 1); /* the same size */
         snprintf(res->cache_control, sizeof(res->cache_control), "private, max-age=%ld",
                  u.cache_max_age_s);
         return;

@@ -11,9 +11,22 @@
 
 void presign_response_init(presign_response *r)
 {
-    memset(r, 0, sizeof(*r));
-    media_buf_init(&r->body, 8 << 20);
+    /* field by field, not memset: location alone is 20 KiB, and zeroing the whole struct
+     * twice per request was 5% of a cached /url (bench/README.md) */
+    r->status = 0;
     r->content_type = "application/json";
+    r->location[0] = '\0';
+    r->cache_control[0] = '\0';
+    r->allow[0] = '\0';
+    for (int i = 0; i < 3; i++)
+        r->ratelimit[i][0] = '\0';
+    r->retry_after[0] = '\0';
+    r->set_cookie[0] = '\0';
+    r->route[0] = '\0';
+    r->csp = NULL;
+    r->wait_ms = 0;
+    r->wait_id[0] = '\0';
+    media_buf_init(&r->body, 8 << 20);
 }
 
 void presign_response_cleanup(presign_response *r)

@@ -28,6 +28,7 @@ typedef struct presign_request {
 } presign_request;
 
 /* The response the server writes. Body owned (media_buf). */
+/* presign_response_init sets each field: a field added here is added there too. */
 typedef struct presign_response {
     int status;
     const char *content_type;

@@ -305,6 +305,7 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
         return;
     }
     add(req, H2O_TOKEN_CONTENT_TYPE, r->content_type);
+    req->res.content_length = r->body.len; /* h2o_send_inline leaves it to us: not chunked */
     h2o_send_inline(req, r->body.data, r->body.len);
 }
 
