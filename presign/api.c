@@ -8,6 +8,7 @@
 #include "handlers.h"
 #include "media/log.h"
 #include "media/session.h"
+#include "media/strbuf.h"
 #include "uploads.h"
 #include "uppy.h"
 #include "webhooks.h"
@@ -43,7 +44,9 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
         return false;
     if (!presign_rate_take_leased(st, &who, false, res))
         return false;
-    snprintf(res->route, sizeof(res->route), "media_%s", rt.sub);
+    media_sb route = media_sb_over(res->route, sizeof(res->route));
+    media_sb_puts(&route, "media_");
+    media_sb_puts(&route, rt.sub);
     presign_url_answer(st, signer, req, res, &rec, &a, strcmp(rt.sub, "content") == 0);
     return true;
 }

@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "media/json.h"
 #include "media/log.h"
+#include "media/strbuf.h"
 #include "media/trace.h"
 #include "media/uuid.h"
 
@@ -213,12 +214,19 @@ void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const pre
     presign_url u;
     media_error err;
     time_t now = time(NULL);
-    char mk[PRESIGN_HOT_KEY_MAX + 1];
-    int mkl =
-        snprintf(mk, sizeof(mk), "%s/%s|%ld|%d", rec->tenant, rec->id, a->expires, (int)a->disp);
-    bool memo_ok = mkl > 0 && (size_t)mkl < sizeof(mk);
+    char mk[PRESIGN_HOT_KEY_MAX + 1]; /* "tenant/id|expires|disposition" */
+    media_sb k = media_sb_over(mk, sizeof(mk));
+    media_sb_puts(&k, rec->tenant);
+    media_sb_putc(&k, '/');
+    media_sb_puts(&k, rec->id);
+    media_sb_putc(&k, '|');
+    media_sb_put_long(&k, a->expires);
+    media_sb_putc(&k, '|');
+    media_sb_put_long(&k, (long)a->disp);
+    bool memo_ok = !k.overflow;
+    size_t mkl = k.len;
     memo_url m;
-    if (memo_ok && presign_hot_get(st->urls, mk, (size_t)mkl, presign_hot_now_ms(), &m) &&
+    if (memo_ok && presign_hot_get(st->urls, mk, mkl, presign_hot_now_ms(), &m) &&
         m.signed_at == presign_policy_window_start(&st->cfg->policy, now)) {
         /* signed earlier in this window: signing again would give these same bytes */
         memcpy(u.url, m.url, strlen(m.url) + 1); /* m.url is smaller than u.url */
@@ -241,8 +249,8 @@ void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const pre
         m.signed_at = u.signed_at;
         m.expires_at = u.expires_at;
         memcpy(m.url, u.url, strlen(u.url) + 1);
-        presign_hot_put(st->urls, mk, (size_t)mkl, &m,
-                        presign_hot_version(st->urls, mk, (size_t)mkl), presign_hot_now_ms());
+        presign_hot_put(st->urls, mk, mkl, &m, presign_hot_version(st->urls, mk, mkl),
+                        presign_hot_now_ms());
     }
     media_metric_add(st->presigns, 1);
     if (redirect) {

@@ -8,6 +8,7 @@
 #include "media/apikey.h"
 #include "media/log.h"
 #include "media/metrics.h"
+#include "media/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,8 +314,11 @@ void presign_ports_backend(presign_backend *b, presign_ports *out)
 
 static size_t record_cache_key(const char *tenant, const char *id, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s/%s", tenant, id);
-    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+    media_sb b = media_sb_over(out, cap);
+    media_sb_puts(&b, tenant);
+    media_sb_putc(&b, '/');
+    media_sb_puts(&b, id);
+    return b.overflow ? 0 : b.len;
 }
 
 void presign_record_put(presign_state *st, const media_record *r, uint64_t version)
