@@ -767,9 +767,19 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
         !mine)
         return; /* another replica sweeps (or Redis is down: the promoter reconnects) */
     media_page p;
+    /* Accepted rows are not marked published: the stream's clock tells whether a row's entry
+     * may still wait. Read before the rows, so a row found queued was queued after the entries
+     * the clock counts as delivered (media/enqueue.h). */
+    int64_t delivered_ms = 0;
+    bool drained = false;
+    bool clock = media_queue_delivered(q, &delivered_ms, &drained, &err) == MEDIA_OK;
     if (media_catalog_stale_queued(db, w->c.sweep_after_s, 200, &p, &err) == MEDIA_OK) {
         for (size_t i = 0; i < p.count; i++) {
             media_record *m = &p.items[i];
+            if (clock && m->status == MEDIA_STATUS_QUEUED &&
+                media_enqueue_may_be_waiting(media_record_time_ms(m->next_attempt_at), delivered_ms,
+                                             drained, now_ms()))
+                continue; /* its entry may still wait in the stream */
             if (media_enqueue_publish(db, q, m, &err) != MEDIA_OK)
                 break;
             media_metric_add(w->mx.swept, 1);

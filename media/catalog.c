@@ -277,6 +277,30 @@ static media_code check_callback(media_db *db, const media_create_request *req, 
     return MEDIA_OK;
 }
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t media_record_time_ms(const char *ts)
+{
+    int y, mo, d, h, mi, s, us, n = 0;
+    if (ts == NULL ||
+        sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &y, &mo, &d, &h, &mi, &s, &us, &n) != 7 ||
+        n == 0 || ts[n] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        s > 60 || us < 0)
+        return -1;
+    int64_t days = days_from_civil(y, mo, d);
+    return ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000 + us / 1000;
+}
+
 media_code media_catalog_create(media_db *db, const media_create_request *req, media_record *out,
                                 bool *created, media_error *err)
 {

@@ -124,6 +124,9 @@ media_code media_record_query_one(media_db *db, const char *sql, int n, const ch
                                   media_record *out, bool *found, media_error *err);
 
 void media_record_cleanup(media_record *r);
+/* A record time as MEDIA_RECORD_TS writes it ("2026-12-03T20:05:39.879123Z") in milliseconds
+ * since the epoch; -1 when it is empty or not in that form. */
+int64_t media_record_time_ms(const char *ts);
 /* Append the record as one JSON object (the API and CLI representation). 0 or -1. */
 int media_record_json(const media_record *r, media_buf *out);
 

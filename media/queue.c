@@ -278,6 +278,77 @@ media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_i
     return rc;
 }
 
+/* The millisecond part of a stream id "<ms>-<seq>", and its sequence; false when not an id. */
+static bool stream_id(const reply *v, int64_t *ms, int64_t *seq)
+{
+    size_t n;
+    const char *s = media_redis_str(v, &n);
+    char buf[48];
+    if (s == NULL || n == 0 || n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    long long a, b;
+    char tail;
+    if (sscanf(buf, "%lld-%lld%c", &a, &b, &tail) != 2 || a < 0 || b < 0)
+        return false;
+    *ms = a;
+    *seq = b;
+    return true;
+}
+
+/* The value after the field named name in a flat field/value array (XINFO's replies). */
+static const reply *field_of(const reply *r, const char *name)
+{
+    size_t want = strlen(name);
+    for (size_t i = 0; i + 1 < media_redis_count(r); i += 2) {
+        size_t n;
+        const char *s = media_redis_str(media_redis_at(r, i), &n);
+        if (s && n == want && memcmp(s, name, n) == 0)
+            return media_redis_at(r, i + 1);
+    }
+    return NULL;
+}
+
+media_code media_queue_delivered(media_queue *q, int64_t *delivered_ms, bool *drained,
+                                 media_error *err)
+{
+    *delivered_ms = 0;
+    *drained = false;
+    reply *r;
+    media_error e;
+    media_code rc = RUN(q, &r, &e, "XINFO", "STREAM", q->k_jobs);
+    if (rc == MEDIA_ERR_PROTOCOL && strstr(e.message, "no such key")) {
+        *drained = true; /* no stream: nothing waits in it */
+        return MEDIA_OK;
+    }
+    if (rc != MEDIA_OK) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    int64_t gen_ms = 0, gen_seq = 0, del_ms = 0, del_seq = 0;
+    bool ok = stream_id(field_of(r, "last-generated-id"), &gen_ms, &gen_seq);
+    media_redis_reply_free(r);
+    if (!ok)
+        return media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                               "XINFO STREAM gave no last-generated-id");
+    rc = RUN(q, &r, err, "XINFO", "GROUPS", q->k_jobs);
+    if (rc != MEDIA_OK)
+        return rc;
+    for (size_t i = 0; i < media_redis_count(r); i++) { /* no group yet: nothing delivered */
+        const reply *g = media_redis_at(r, i);
+        size_t n;
+        const char *name = media_redis_str(field_of(g, "name"), &n);
+        if (name && n == strlen(GROUP) && memcmp(name, GROUP, n) == 0)
+            stream_id(field_of(g, "last-delivered-id"), &del_ms, &del_seq);
+    }
+    media_redis_reply_free(r);
+    *delivered_ms = del_ms;
+    *drained = del_ms > gen_ms || (del_ms == gen_ms && del_seq >= gen_seq);
+    return MEDIA_OK;
+}
+
 media_code media_queue_touch(media_queue *q, const char *consumer, const char *msg_id,
                              media_error *err)
 {

@@ -72,6 +72,14 @@ media_code media_queue_add(media_queue *q, const media_job *job, media_error *er
  */
 media_code media_queue_take(media_queue *q, const char *consumer, long reclaim_idle_ms,
                             long block_ms, media_job *job, bool *got, media_error *err);
+/*
+ * The stream as a clock, for the outbox sweeper: *delivered_ms gets the time part of the last
+ * entry the consumer group was given (stream ids are the adding server's clock in ms; 0 when
+ * nothing was), *drained whether every entry ever added has been given to a worker (then
+ * nothing waits in the stream). A missing stream is drained.
+ */
+media_code media_queue_delivered(media_queue *q, int64_t *delivered_ms, bool *drained,
+                                 media_error *err);
 /* Keep an entry's claim alive (resets its idle time) while it is being worked on. */
 media_code media_queue_touch(media_queue *q, const char *consumer, const char *msg_id,
                              media_error *err);

@@ -4,9 +4,11 @@
 #include "../unit/cmocka_prelude.h"
 
 #include "media/lease.h"
+#include "media/queue.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,12 +85,63 @@ static void test_redis_down_is_an_error_not_a_lease(void **st)
     assert_int_equal(err.code, MEDIA_ERR_NETWORK);
 }
 
+/* The stream as the outbox sweeper's clock: drained when every entry was given out, and the
+ * time of the last one given. */
+static void test_queue_delivery_clock(void **st)
+{
+    (void)st;
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "itest-clock-%d", (int)getpid());
+    media_queue_options o = {getenv("MEDIAGATE_REDIS_URL"), prefix, 2000};
+    media_error err;
+    media_queue *q = media_queue_connect(&o, &err);
+    assert_non_null(q);
+    int64_t at = -1;
+    bool drained = false;
+    assert_int_equal(media_queue_delivered(q, &at, &drained, &err), MEDIA_OK);
+    assert_true(drained); /* no stream yet */
+    assert_int_equal(at, 0);
+
+    media_job job;
+    memset(&job, 0, sizeof(job));
+    snprintf(job.media_id, sizeof(job.media_id), "0192f0c4-7e1a-7b3c-9d2e-000000000001");
+    snprintf(job.tenant, sizeof(job.tenant), "t");
+    int64_t t0 = (int64_t)time(NULL) * 1000;
+    assert_int_equal(media_queue_add(q, &job, &err), MEDIA_OK);
+    assert_int_equal(media_queue_add(q, &job, &err), MEDIA_OK);
+    assert_int_equal(media_queue_ensure_group(q, &err), MEDIA_OK);
+    assert_int_equal(media_queue_delivered(q, &at, &drained, &err), MEDIA_OK);
+    assert_false(drained); /* two entries, none given out */
+    assert_int_equal(at, 0);
+
+    media_job got;
+    bool have = false;
+    assert_int_equal(media_queue_take(q, "c1", 60000, 100, &got, &have, &err), MEDIA_OK);
+    assert_true(have);
+    assert_int_equal(media_queue_delivered(q, &at, &drained, &err), MEDIA_OK);
+    assert_false(drained);                           /* one still waits */
+    assert_true(at >= t0 - 1000 && at <= t0 + 5000); /* the entry's id: Redis's clock, in ms */
+    assert_int_equal(media_queue_take(q, "c1", 60000, 100, &got, &have, &err), MEDIA_OK);
+    assert_true(have);
+    assert_int_equal(media_queue_ack(q, got.msg_id, &err), MEDIA_OK); /* XDEL: still drained */
+    assert_int_equal(media_queue_delivered(q, &at, &drained, &err), MEDIA_OK);
+    assert_true(drained);
+
+    char k[120];
+    snprintf(k, sizeof(k), "%s:jobs", prefix);
+    media_redis_reply *rep;
+    if (MEDIA_REDIS_RUN(r, &rep, &err, "DEL", k) == MEDIA_OK)
+        media_redis_reply_free(rep);
+    media_queue_close(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_holder_renewal_and_release),
         cmocka_unit_test(test_expiry_frees_it),
         cmocka_unit_test(test_redis_down_is_an_error_not_a_lease),
+        cmocka_unit_test(test_queue_delivery_clock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -84,6 +84,19 @@ static void test_record_json(void **st)
     media_record_cleanup(&r);
 }
 
+static void test_record_time_ms(void **st)
+{
+    (void)st;
+    assert_int_equal(media_record_time_ms("1970-01-01T00:00:00.000000Z"), 0);
+    assert_int_equal(media_record_time_ms("2026-12-03T20:05:39.879123Z"), 1796328339879LL);
+    assert_int_equal(media_record_time_ms("2000-02-29T23:59:59.999999Z"), 951868799999LL);
+    assert_int_equal(media_record_time_ms(""), -1);
+    assert_int_equal(media_record_time_ms(NULL), -1);
+    assert_int_equal(media_record_time_ms("2026-12-03 20:05:39"), -1);
+    assert_int_equal(media_record_time_ms("2026-13-03T20:05:39.000000Z"), -1);
+    assert_int_equal(media_record_time_ms("2026-12-03T20:05:39.000000Z junk"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_tenant_ids),
         cmocka_unit_test(test_object_key_is_derived_and_spread),
         cmocka_unit_test(test_record_json),
+        cmocka_unit_test(test_record_time_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_queue.c - Redis URL rules (the rest of the queue runs against real Redis). */
 #include "cmocka_prelude.h"
 
+#include "media/enqueue.h"
 #include "media/queue.h"
 
 #include <string.h>
@@ -63,12 +64,33 @@ static void test_password_with_at_signs_stays_out_of_messages(void **st)
     assert_null(strstr(err.message, "ss@"));
 }
 
+/* The outbox sweeper's stream clock (media/enqueue.h). */
+static void test_outbox_waits_only_while_the_stream_may_hold_the_entry(void **st)
+{
+    (void)st;
+    const int64_t now = 1764790000000, due = now - 60000; /* due a minute ago */
+    /* the group was given nothing newer than the row: its entry may be waiting */
+    assert_true(media_enqueue_may_be_waiting(due, due - 1000, false, now));
+    assert_true(
+        media_enqueue_may_be_waiting(due, due + MEDIA_STREAM_CLOCK_MARGIN_MS - 1, false, now));
+    /* entries added well after it were delivered: it was delivered too, or never added */
+    assert_false(media_enqueue_may_be_waiting(due, due + MEDIA_STREAM_CLOCK_MARGIN_MS, false, now));
+    /* nothing waits in a drained stream */
+    assert_false(media_enqueue_may_be_waiting(due, 0, true, now));
+    /* due longer than a published row is trusted: publish whatever the clocks say */
+    int64_t old = now - MEDIA_REPUBLISH_AFTER_S * 1000L - 1;
+    assert_false(media_enqueue_may_be_waiting(old, 0, false, now));
+    /* an unreadable time: publish */
+    assert_false(media_enqueue_may_be_waiting(-1, 0, false, now));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_sentinels_unreachable),
         cmocka_unit_test(test_password_with_at_signs_stays_out_of_messages),
+        cmocka_unit_test(test_outbox_waits_only_while_the_stream_may_hold_the_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
