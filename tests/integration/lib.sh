@@ -21,10 +21,14 @@ EXIT_HOOKS=()
 # queued (or fetching, its worker stopped) looks unpublished to a later test's sweeper, which
 # would publish it into its own queue: at exit such rows are parked for a day, as one
 # deployment's rows never meet another's.
+# The shared catalog is the stack's: a test that moves to a database of its own (and drops it at
+# exit) leaves nothing there; connecting to a dropped database through PgBouncer would wait
+# for its query_wait_timeout.
 TEST_STARTED=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+STACK_DATABASE_URL=${MEDIAGATE_DATABASE_URL:-}
 park_leftovers() {
-  [ -n "${MEDIAGATE_DATABASE_URL:-}" ] || return 0
-  psql -qAt "$MEDIAGATE_DATABASE_URL" -c "UPDATE media SET next_attempt_at = now() + interval '1 day'
+  [ -n "$STACK_DATABASE_URL" ] || return 0
+  PGCONNECT_TIMEOUT=5 timeout 20 psql -qAt "$STACK_DATABASE_URL" -c "UPDATE media SET next_attempt_at = now() + interval '1 day'
     WHERE status IN ('queued', 'fetching') AND created_at >= '$TEST_STARTED'" >/dev/null 2>&1 || true
 }
 cleanup() {
