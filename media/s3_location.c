@@ -197,14 +197,8 @@ media_code media_s3_locate(const media_endpoint *ep, media_s3_addressing address
         media_sb_putc(&host, ':');
         media_sb_put_long(&host, ep->port);
     }
-    if (key && !path.overflow) {
-        size_t room = path.cap - path.len;
-        size_t n = media_uri_encode(path.p + path.len, room, key, strlen(key), true);
-        if (n >= room)
-            path.overflow = true;
-        else
-            path.len += n;
-    }
+    if (key)
+        media_uri_encode_sb(&path, key, strlen(key), true);
     if (path.overflow)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "object key too long to address");

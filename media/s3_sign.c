@@ -31,22 +31,6 @@ struct media_sigv4_signer {
     media_hmac_key *signing; /* cached kSigning, ready to MAC */
 };
 
-/* ---- the builder (media/strbuf.h) and S3's encoding into it ---- */
-
-static void sb_encode(media_sb *b, const char *s, bool keep_slash)
-{
-    if (b->overflow)
-        return;
-    size_t room = b->cap - b->len;
-    size_t n = media_uri_encode(b->p + b->len, room, s, strlen(s), keep_slash);
-    if (n >= room) {
-        b->overflow = true;
-        b->p[b->len] = '\0';
-        return;
-    }
-    b->len += n;
-}
-
 /* ---- validation ---- */
 
 static bool all_digits(const char *s, size_t n)
@@ -208,10 +192,11 @@ static media_code canonical_query(media_sb *out, const media_kv *params, size_t 
             return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                    "empty query parameter name");
         size_t at = sc.len;
-        sb_encode(&sc, params[i].name, false);
+        media_uri_encode_sb(&sc, params[i].name, strlen(params[i].name), false);
         media_sb_putc(&sc, '\0');
         size_t vat = sc.len;
-        sb_encode(&sc, params[i].value ? params[i].value : "", false);
+        const char *v = params[i].value ? params[i].value : "";
+        media_uri_encode_sb(&sc, v, strlen(v), false);
         media_sb_putc(&sc, '\0');
         if (sc.overflow)
             return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,

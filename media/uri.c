@@ -56,6 +56,20 @@ size_t media_uri_encode(char *out, size_t cap, const char *in, size_t len, bool 
     return o;
 }
 
+void media_uri_encode_sb(media_sb *b, const char *in, size_t len, bool keep_slash)
+{
+    if (b->overflow)
+        return;
+    size_t room = b->cap - b->len;
+    size_t n = media_uri_encode(b->p + b->len, room, in, len, keep_slash);
+    if (n >= room) {
+        b->overflow = true;
+        b->p[b->len] = '\0';
+        return;
+    }
+    b->len += n;
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')

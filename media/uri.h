@@ -8,6 +8,8 @@
 #ifndef MEDIA_URI_H
 #define MEDIA_URI_H
 
+#include "strbuf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +19,8 @@
  * return value is < cap.
  */
 size_t media_uri_encode(char *out, size_t cap, const char *in, size_t len, bool keep_slash);
+/* The same, appended to a builder: on overflow it is marked and its text stays as it was. */
+void media_uri_encode_sb(media_sb *b, const char *in, size_t len, bool keep_slash);
 
 /* Decode %XX sequences (and nothing else) of in into out (cap bytes, NUL-terminated).
  * Returns the decoded length, or (size_t)-1 on a malformed escape or when out is too small. */
