@@ -69,12 +69,10 @@ static media_s3_client *open_client(const char *cmd, const char *bucket, media_s
 
 /* ---- put ---- */
 
-static void print_result(const char *key, uint64_t size, const char *etag, media_digest *sha)
+static void print_result(const char *key, const media_s3_upload_result *res)
 {
-    uint8_t h[MEDIA_SHA256_LEN];
     char hex[2 * MEDIA_SHA256_LEN + 1];
-    media_digest_final(sha, h);
-    media_hex(h, sizeof(h), hex);
+    media_hex(res->sha256, sizeof(res->sha256), hex);
     /* keys are validated UTF-8 without control characters; escape what JSON needs */
     printf("{\"key\":\"");
     for (const char *p = key; *p; p++) {
@@ -82,12 +80,12 @@ static void print_result(const char *key, uint64_t size, const char *etag, media
             putchar('\\');
         putchar(*p);
     }
-    printf("\",\"size_bytes\":%llu,\"etag\":\"%s\",\"sha256\":\"%s\"}\n", (unsigned long long)size,
-           etag, hex);
+    printf("\",\"size_bytes\":%llu,\"etag\":\"%s\",\"sha256\":\"%s\"}\n",
+           (unsigned long long)res->size_bytes, res->info.etag, hex);
 }
 
-/* Read fd to its end into the uploader, hashing as it goes. True when all of it was read. */
-static bool read_into(int fd, media_s3_uploader *u, media_digest *sha, media_error *err)
+/* Read fd to its end into the uploader (which hashes it). True when all of it was read. */
+static bool read_into(int fd, media_s3_uploader *u, media_error *err)
 {
     enum { CHUNK = 256 * 1024 };
     char *buf = media_malloc(CHUNK);
@@ -109,7 +107,6 @@ static bool read_into(int fd, media_s3_uploader *u, media_digest *sha, media_err
             ok = true;
             break;
         }
-        media_digest_update(sha, buf, (size_t)n);
         if (media_s3_upload_write(u, buf, (size_t)n) != MEDIA_OK) {
             media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_PERMANENT, "the upload failed");
             break;
@@ -188,18 +185,16 @@ static int put_fd(media_s3_client *c, const put_args *a, int fd, int64_t declare
     media_s3_uploader *u = media_s3_upload_new(c, a->key, declared, &uo, NULL, &err);
     if (u == NULL)
         return cli_fail_err(CMD, CLI_FAILED, &err);
-    media_digest *sha = media_digest_new(MEDIA_DIGEST_SHA256);
     media_error rerr;
-    bool read_ok = read_into(fd, u, sha, &rerr);
+    bool read_ok = read_into(fd, u, &rerr);
     media_s3_upload_result res;
     int rc = CLI_OK;
     if (media_s3_upload_finish(u, read_ok, &res, &err) == MEDIA_OK)
-        print_result(a->key, (uint64_t)res.size_bytes, res.info.etag, sha);
+        print_result(a->key, &res);
     else if (!read_ok && !res.storage_failed)
         rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing was stored", rerr.message);
     else
         rc = cli_fail(CMD, CLI_FAILED, "%s; upload aborted, nothing partial was kept", err.message);
-    media_digest_destroy(sha);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * transfer.c - the fetch -> S3 pipeline (see transfer.h for the contract): joins the fetcher
- * (fetch.c), the sniffer (sniff.c), the SHA-256 of what arrives, and the uploader
- * (media/s3_upload.c). The caller's thread downloads; the uploader's thread sends.
+ * (fetch.c), the sniffer (sniff.c) and the uploader (media/s3_upload.c), which also hashes
+ * what it is given (the ETag's MD5 and the content's SHA-256, in one pass). The caller's
+ * thread downloads and hashes; the uploader's thread sends.
  */
 #include "transfer.h"
 #include "media/hash.h"
@@ -20,7 +21,6 @@ typedef struct {
     uint8_t sniff[MEDIA_SNIFF_BYTES];
     size_t sniff_len;
     const char *type;
-    media_digest *sha;
     media_s3_uploader *up; /* once the type is known */
     bool up_failed;        /* a write was refused: the upload failed (finish says why) */
     bool refused;          /* the sniffer refused the bytes, or the uploader did not start */
@@ -55,11 +55,10 @@ static bool start_upload(xfer *x, int64_t declared)
     return upload_write(x, (const char *)x->sniff, x->sniff_len);
 }
 
-/* The fetcher's sink: hash, hold the first bytes until they can be sniffed, then upload. */
+/* The fetcher's sink: hold the first bytes until they can be sniffed, then upload. */
 static bool on_body(void *ud, const char *data, size_t n, int64_t declared)
 {
     xfer *x = ud;
-    media_digest_update(x->sha, data, n);
     if (x->up == NULL) {
         size_t take = MEDIA_SNIFF_BYTES - x->sniff_len < n ? MEDIA_SNIFF_BYTES - x->sniff_len : n;
         memcpy(x->sniff + x->sniff_len, data, take);
@@ -77,9 +76,7 @@ static bool on_body(void *ud, const char *data, size_t n, int64_t declared)
 static void copy_result(xfer *x, const ingest_fetch_result *f, const media_s3_upload_result *up,
                         ingest_result *out)
 {
-    uint8_t h[MEDIA_SHA256_LEN];
-    media_digest_final(x->sha, h);
-    media_hex(h, sizeof(h), out->sha256);
+    media_hex(up->sha256, sizeof(up->sha256), out->sha256); /* of every byte written */
     snprintf(out->content_type, sizeof(out->content_type), "%s", x->type ? x->type : "");
     out->size_bytes = f->received;
     snprintf(out->etag, sizeof(out->etag), "%s", up->info.etag);
@@ -93,7 +90,6 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
     static const ingest_transfer_hooks none;
     memset(out, 0, sizeof(*out));
     xfer x = {.o = o, .hooks = hooks ? hooks : &none, .s3 = s3, .key = key};
-    x.sha = media_digest_new(MEDIA_DIGEST_SHA256);
     ingest_fetch_sink sink = {on_body, &x};
     ingest_fetch_result f;
     media_code rc = ingest_fetch(o, src, url, &sink, x.hooks->cancel, x.hooks->shutdown, &f, err);
@@ -125,6 +121,5 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
         if (rc == MEDIA_OK)
             copy_result(&x, &f, &up, out);
     }
-    media_digest_destroy(x.sha);
     return rc;
 }

@@ -140,6 +140,12 @@ media_code media_s3_config_load(media_s3_config *cfg, media_env_fn env, void *ud
                                    "MEDIAGATE_S3_VERIFY_TLS must be 1 or 0");
     }
 
+    /* read again where uploads hash (hash_pair.c); checked here so a typo stops the start */
+    v = get(env, ud, "MEDIAGATE_HASH_STITCH");
+    if (v && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_HASH_STITCH must be on or off");
+
     const char *token = get(env, ud, "AWS_SESSION_TOKEN");
     if (token && strlen(token) > MEDIA_SESSION_TOKEN_MAX)
         return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,

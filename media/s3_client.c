@@ -688,16 +688,20 @@ media_code media_s3_multipart_create(media_s3_client *c, const char *key,
 
 media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
                                           const char *upload_id, int number, const void *data,
-                                          size_t len, media_s3_part *part, media_error *err)
+                                          size_t len, const uint8_t *md5, media_s3_part *part,
+                                          media_error *err)
 {
     if (number < 1 || number > MEDIA_S3_MAX_PARTS)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "part number must be 1..%d", MEDIA_S3_MAX_PARTS);
     char num[16], md5_b64[32];
-    uint8_t md5[MEDIA_MD5_LEN];
+    uint8_t computed[MEDIA_MD5_LEN];
     snprintf(num, sizeof(num), "%d", number);
-    media_md5(data, len, md5);
-    media_base64(md5, sizeof(md5), md5_b64);
+    if (md5 == NULL) {
+        media_md5(data, len, computed);
+        md5 = computed;
+    }
+    media_base64(md5, MEDIA_MD5_LEN, md5_b64);
     media_kv q[] = {{"partNumber", num}, {"uploadId", upload_id}};
     media_kv hs[] = {{"content-md5", md5_b64}};
     media_s3_object_info info;

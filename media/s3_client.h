@@ -119,10 +119,12 @@ void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[
 media_code media_s3_multipart_create(media_s3_client *c, const char *key,
                                      const media_s3_put_options *po, char *upload_id, size_t cap,
                                      media_error *err);
-/* Upload part `number` from memory (Content-MD5 checked by S3); fills part. */
+/* Upload part `number` from memory (Content-MD5 checked by S3); fills part. md5: the part's
+ * MD5 when the caller already has it (MEDIA_MD5_LEN bytes), NULL to compute it here. */
 media_code media_s3_multipart_upload_part(media_s3_client *c, const char *key,
                                           const char *upload_id, int number, const void *data,
-                                          size_t len, media_s3_part *part, media_error *err);
+                                          size_t len, const uint8_t *md5, media_s3_part *part,
+                                          media_error *err);
 /* Complete with parts in ascending order; info->etag gets the multipart ETag ("...-N"; read by
  * HEAD when the server leaves it out of its answer, as Ceph RGW 16 does). S3 may
  * answer 200 with an error document: that is reported as the error it contains. */

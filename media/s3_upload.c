@@ -9,6 +9,7 @@
  */
 #include "s3_upload.h"
 #include "hash.h"
+#include "hash_pair.h"
 #include "mem.h"
 
 #include <pthread.h>
@@ -37,10 +38,13 @@ struct media_s3_uploader {
     size_t pipe_cap, pipe_head, pipe_len;
     size_t writer_need;  /* free bytes the waiting writer waits for; 0 when it is not waiting */
     bool reader_waiting; /* the uploader waits for bytes */
-    media_digest *md5;   /* of the streamed body, fed by the read callback (uploader thread) */
+    /* MD5 (of the stream, or of each part) and SHA-256 of every byte written, computed in one
+     * pass on the writer's thread while the bytes are still in its cache (hash_pair.h) */
+    media_hash_pair *hp;
     /* multipart */
     char *buf[2];
     size_t blen[2];
+    uint8_t part_md5[2][MEDIA_MD5_LEN]; /* set by the writer when the slot becomes READY */
     slot_state st[2];
     unsigned seq[2], next_seq, up_seq;
     int filling;   /* the slot the writer fills, -1 when none */
@@ -118,8 +122,6 @@ static size_t pipe_read(void *ud, char *out, size_t cap)
     pthread_mutex_unlock(&u->mu);
     if (wake)
         pthread_cond_broadcast(&u->cv);
-    /* MD5 here, on the uploader's thread, while the writer hashes what it needs on its own */
-    media_digest_update(u->md5, out, n);
     return n;
 }
 
@@ -209,11 +211,13 @@ static bool parts_write(media_s3_uploader *u, const char *p, size_t n)
             return false;
         int i = u->filling;
         size_t chunk = part - u->blen[i] < n ? part - u->blen[i] : n;
+        media_hash_pair_update(u->hp, p, chunk);
         memcpy(u->buf[i] + u->blen[i], p, chunk); /* the FILLING slot is the writer's */
         u->blen[i] += chunk;
         p += chunk;
         n -= chunk;
         if (u->blen[i] == part) {
+            media_hash_pair_md5(u->hp, u->part_md5[i]);
             pthread_mutex_lock(&u->mu);
             u->st[i] = SLOT_READY;
             u->filling = -1;
@@ -244,7 +248,10 @@ static bool first_part_is_whole(media_s3_uploader *u)
     media_s3_put_options po = put_options(u);
     const char *data = i >= 0 ? u->buf[i] : "";
     size_t len = i >= 0 ? u->blen[i] : 0;
-    media_md5(data, len, u->whole_md5);
+    if (i >= 0)
+        memcpy(u->whole_md5, u->part_md5[i], sizeof(u->whole_md5));
+    else
+        media_md5("", 0, u->whole_md5);
     u->whole_put = true;
     u->up_rc = media_s3_put_buffer(u->s3, u->key, data, len, &po, &u->info, &u->up_err);
     if (u->up_rc != MEDIA_OK)
@@ -305,9 +312,9 @@ static media_code upload_parts(media_s3_uploader *u, const char *upload_id)
             cap = cap ? cap * 2 : 16;
             u->parts = media_realloc(u->parts, cap * sizeof(*u->parts));
         }
-        media_code rc =
-            media_s3_multipart_upload_part(u->s3, u->key, upload_id, (int)u->nparts + 1, u->buf[i],
-                                           u->blen[i], &u->parts[u->nparts], &u->up_err);
+        media_code rc = media_s3_multipart_upload_part(u->s3, u->key, upload_id, (int)u->nparts + 1,
+                                                       u->buf[i], u->blen[i], u->part_md5[i],
+                                                       &u->parts[u->nparts], &u->up_err);
         if (rc != MEDIA_OK)
             return rc;
         u->nparts++;
@@ -371,12 +378,12 @@ media_s3_uploader *media_s3_upload_new(media_s3_client *s3, const char *key, int
     if (u->mode == MEDIA_S3_UPLOAD_STREAM) {
         u->pipe_cap = o->pipe_bytes ? o->pipe_bytes : DEFAULT_PIPE_BYTES;
         u->pipe = media_malloc(u->pipe_cap);
-        u->md5 = media_digest_new(MEDIA_DIGEST_MD5);
     }
+    u->hp = media_hash_pair_new();
     if (pthread_create(&u->thread, NULL,
                        u->mode == MEDIA_S3_UPLOAD_STREAM ? uploader_stream : uploader_multipart,
                        u) != 0) {
-        media_digest_destroy(u->md5);
+        media_hash_pair_destroy(u->hp);
         free(u->pipe);
         pthread_mutex_destroy(&u->mu);
         pthread_cond_destroy(&u->cv);
@@ -394,6 +401,8 @@ media_code media_s3_upload_write(media_s3_uploader *u, const void *data, size_t 
         return MEDIA_ERR_IO;
     }
     u->written += (int64_t)n;
+    if (u->mode == MEDIA_S3_UPLOAD_STREAM)
+        media_hash_pair_update(u->hp, data, n); /* parts_write hashes part by part */
     bool ok =
         u->mode == MEDIA_S3_UPLOAD_STREAM ? stream_write(u, data, n) : parts_write(u, data, n);
     return ok ? MEDIA_OK : MEDIA_ERR_IO;
@@ -409,7 +418,7 @@ static media_code verify(media_s3_uploader *u, media_error *err)
         media_s3_multipart_etag(u->parts, u->nparts, want);
     } else {
         uint8_t m[MEDIA_MD5_LEN];
-        media_digest_final(u->md5, m);
+        media_hash_pair_md5(u->hp, m);
         media_hex(m, sizeof(m), want);
     }
     if (strcmp(want, u->info.etag) == 0)
@@ -439,8 +448,11 @@ media_code media_s3_upload_finish(media_s3_uploader *u, bool input_ok, media_s3_
     pthread_mutex_lock(&u->mu);
     bool upload_failed_first = u->abort_up; /* the writer stopped because S3 failed */
     if (ending_well) {
-        if (u->mode == MEDIA_S3_UPLOAD_MULTIPART && u->filling >= 0)
+        if (u->mode == MEDIA_S3_UPLOAD_MULTIPART && u->filling >= 0) {
+            if (u->blen[u->filling])
+                media_hash_pair_md5(u->hp, u->part_md5[u->filling]); /* the last part's */
             u->st[u->filling] = u->blen[u->filling] ? SLOT_READY : SLOT_FREE;
+        }
         u->filling = -1;
         u->eof = true;
     } else {
@@ -471,8 +483,9 @@ media_code media_s3_upload_finish(media_s3_uploader *u, bool input_ok, media_s3_
         out->info = u->info;
         out->size_bytes = u->written;
         out->parts = (int)u->nparts;
+        media_hash_pair_sha256(u->hp, out->sha256);
     }
-    media_digest_destroy(u->md5);
+    media_hash_pair_destroy(u->hp);
     free(u->pipe);
     free(u->buf[0]);
     free(u->buf[1]);

@@ -13,10 +13,12 @@
  * empty one the uploader.
  *
  * Verification: the stored ETag must equal the MD5 of the bytes sent (one PUT) or the MD5 of
- * the part MD5s with "-N" (multipart); a mismatch deletes the object and is a transient
- * MEDIA_ERR_CHECKSUM. On any failure, of the writer or of S3, a multipart upload is aborted
- * (aborts are never cancelled); a streaming PUT cut short is refused by S3, since the body
- * never has fewer bytes than its declared length.
+ * the part MD5s with "-N" (multipart). Those MD5s and the SHA-256 of all the bytes (in the
+ * result, for the caller's catalog) are computed in one pass as the writer hands the bytes
+ * over (hash_pair.h), so a caller need not hash them again. A mismatch deletes the object
+ * and is a transient MEDIA_ERR_CHECKSUM. On any failure, of the writer or of S3, a multipart
+ * upload is aborted (aborts are never cancelled); a streaming PUT cut short is refused by S3,
+ * since the body never has fewer bytes than its declared length.
  *
  * Threads: the writer calls new / write / finish from one thread; the hooks run on the
  * uploader thread while the writer is inside write or finish. The S3 client is used by the
@@ -26,6 +28,7 @@
 #define MEDIA_S3_UPLOAD_H
 
 #include "error.h"
+#include "hash.h"
 #include "s3_client.h"
 
 #include <stdbool.h>
@@ -61,10 +64,11 @@ typedef struct media_s3_upload_hooks {
 } media_s3_upload_hooks;
 
 typedef struct media_s3_upload_result {
-    media_s3_object_info info; /* the stored object's (etag verified) */
-    int64_t size_bytes;        /* bytes written */
-    int parts;                 /* 0 for one PUT */
-    bool storage_failed;       /* on failure: S3's side failed (not the writer's input) */
+    media_s3_object_info info;        /* the stored object's (etag verified) */
+    int64_t size_bytes;               /* bytes written */
+    uint8_t sha256[MEDIA_SHA256_LEN]; /* of the bytes written */
+    int parts;                        /* 0 for one PUT */
+    bool storage_failed;              /* on failure: S3's side failed (not the writer's input) */
 } media_s3_upload_result;
 
 typedef struct media_s3_uploader media_s3_uploader;

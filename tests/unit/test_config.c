@@ -76,6 +76,9 @@ static void test_errors_name_the_variable(void **st)
     env_table badregion = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
                             "AWS_REGION", "us east", NULL}};
     expect_error(&badregion, "AWS_REGION");
+    env_table badstitch = {{"AWS_ACCESS_KEY_ID", "AK", "AWS_SECRET_ACCESS_KEY", SECRET,
+                            "MEDIAGATE_HASH_STITCH", "yes", NULL}};
+    expect_error(&badstitch, "MEDIAGATE_HASH_STITCH");
     /* issue 15, defect 8: a session token is bounded, and refused by name, not echoed */
     static char long_token[MEDIA_SESSION_TOKEN_MAX + 2];
     memset(long_token, 'T', sizeof(long_token) - 1);
