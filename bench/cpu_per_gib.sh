@@ -5,10 +5,13 @@
 # Builds the release binary and bench_hash (build-bench), starts its own stack (ports 28xxx,
 # bluestore) and a local source on 127.0.0.2 serving a 200 MiB file, then CPU_RUNS (3) times
 # ingests it with `mediagate ingest` (one streaming PUT: the length is declared) under
-# /usr/bin/time: user + system seconds of the mediagate process per GiB, median of the runs.
+# /usr/bin/time: user + system seconds of the mediagate process per GiB, median of the runs,
+# interleaved with as many runs of the same binary with MEDIAGATE_HASH_STITCH=off (the two
+# digests side by side through OpenSSL, as before issue 14's change).
 # The floor: bench_hash's CPU seconds per GiB for MD5 + SHA-256 over the same bytes in 64 KiB
-# updates (the two digests every ingest must compute), measured in the same run; and next to
-# it what the kernel charges for moving the bytes through two loopback sockets (curl alone).
+# updates (the two digests every ingest must compute, each alone through OpenSSL), measured in
+# the same run, with the pair's own cost beside it; and what the kernel charges for moving
+# the bytes through two loopback sockets (curl alone).
 # Writes bench/results/cpu-per-gib-<date>.md.
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,21 +39,26 @@ for i in $(seq 1 "$RUNS"); do
     -T "$W/root/big.jpg" "$MEDIAGATE_S3_ENDPOINT/$MEDIAGATE_S3_BUCKET/bench/io-floor-$i"
   io+=("$(cat "$W/recv.$i" "$W/send.$i" | awk -v mib="$MIB" '{t += $1 + $2} END {printf "%.3f", t * 1024 / mib}')")
 done
-per=()
+per=() off=()
 for i in $(seq 1 "$RUNS"); do
-  /usr/bin/time -f '%U %S %e' -o "$W/time.$i" "$MG" ingest --tenant cpu "http://127.0.0.2:28001/f/big.jpg?run=$i" >"$W/out.$i"
-  grep -q '"status":"ready"' "$W/out.$i" || { echo "run $i did not end ready: $(cat "$W/out.$i")" >&2; exit 1; }
-  per+=("$(awk -v mib="$MIB" '{printf "%.3f %.2f", ($1 + $2) * 1024 / mib, $3}' "$W/time.$i")")
+  for mode in on off; do
+    MEDIAGATE_HASH_STITCH=$mode /usr/bin/time -f '%U %S %e' -o "$W/time.$i" "$MG" ingest --tenant cpu \
+      "http://127.0.0.2:28001/f/big.jpg?run=$i-$mode" >"$W/out.$i"
+    grep -q '"status":"ready"' "$W/out.$i" || { echo "run $i did not end ready: $(cat "$W/out.$i")" >&2; exit 1; }
+    r=$(awk -v mib="$MIB" '{printf "%.3f %.2f", ($1 + $2) * 1024 / mib, $3}' "$W/time.$i")
+    if [ "$mode" = on ]; then per+=("$r"); else off+=("${r%% *}"); fi
+  done
 done
 stamp=$(date +%Y%m%d-%H%M)
 out=bench/results/cpu-per-gib-$stamp.md
-python3 - "$floor" "$MIB" "$RUNS" "$COMMIT" "${io[*]}" "${per[@]}" >"$out" <<'PY'
+python3 - "$floor" "$MIB" "$RUNS" "$COMMIT" "${io[*]}" "${off[*]}" "${per[@]}" >"$out" <<'PY'
 import statistics, sys
 floor = dict(kv.split("=") for kv in sys.argv[1].split())
 mib, runs, commit = sys.argv[2], sys.argv[3], sys.argv[4]
 io = statistics.median(float(x) for x in sys.argv[5].split())
-cpu = [float(p.split()[0]) for p in sys.argv[6:]]
-wall = [float(p.split()[1]) for p in sys.argv[6:]]
+off = [float(x) for x in sys.argv[6].split()]
+cpu = [float(p.split()[0]) for p in sys.argv[7:]]
+wall = [float(p.split()[1]) for p in sys.argv[7:]]
 f = float(floor["floor_s_per_gib"]); m = statistics.median(cpu)
 print("# mediagate CPU per GiB ingested\n")
 print("Command: `bench/cpu_per_gib.sh` (CPU_MIB=%s, CPU_RUNS=%s), commit %s, release build; one %s MiB" % (mib, runs, commit, mib))
@@ -59,8 +67,13 @@ print("| | CPU s per GiB |")
 print("|---|---|")
 print("| floor: MD5 %.3f + SHA-256 %.3f (bench_hash, 64 KiB updates) | %.3f |" % (
     float(floor["md5_s_per_gib"]), float(floor["sha256_s_per_gib"]), f))
+print("| the pair as uploads compute it (media/hash_pair.h, %s) | %.3f |" % (
+    "one loop" if floor.get("pair_stitched") == "1" else "side by side: this CPU has no SHA extensions",
+    float(floor["pair_s_per_gib"])))
 print("| mediagate ingest, user + system, median of %d (%s; wall %s s) | %.3f |" % (
     len(cpu), ", ".join("%.3f" % c for c in cpu), ", ".join("%.1f" % w for w in wall), m))
+print("| the same with MEDIAGATE_HASH_STITCH=off (digests side by side), interleaved, median of %d (%s) | %.3f |" % (
+    len(off), ", ".join("%.3f" % c for c in off), statistics.median(off)))
 print("| the sockets: curl receiving the source + curl sending the bytes to the bucket, median of %d | %.3f |" % (int(runs), io))
 print("\nRatio to the floor: %.2fx (target <= 1.25x). Ratio to the floor plus the sockets' share"
       " (%.3f s/GiB): %.2fx." % (m / f, f + io, m / (f + io)))
