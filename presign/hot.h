@@ -5,9 +5,10 @@
  * Shared by the event loops (which answer from it without I/O) and the backend threads (which
  * fill it after a PostgreSQL read and invalidate it on delete). Keys are byte strings of at
  * most PRESIGN_HOT_KEY_MAX bytes; values are fixed-size blobs copied in and out, so no pointer
- * is ever shared between threads. Set-associative (4 ways per set), sharded by hash with one
+ * is ever shared between threads. Set-associative (8 ways per set), sharded by hash with one
  * mutex per shard; a full set evicts the entry that expires first. Memory is fixed when the
- * cache is created (entries x (value size + 128 bytes), touched as it fills).
+ * cache is created (entries, rounded up to a multiple of 512, x (value size + 144 bytes),
+ * touched as it fills).
  *
  * Stale fills: a reader takes presign_hot_version() before its database read and passes it to
  * presign_hot_put(); an invalidation in between changes the version and the put is dropped,
