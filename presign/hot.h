@@ -57,7 +57,8 @@ typedef bool (*presign_hot_update_fn)(void *value, bool present, void *ud);
 bool presign_hot_update(presign_hot *h, const void *key, size_t klen, int64_t now_ms,
                         presign_hot_update_fn fn, void *ud);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
+/* Milliseconds of CLOCK_MONOTONIC_COARSE: monotonic, cheap, advancing in the kernel's ticks
+ * (1-10 ms), so a lifetime is honoured to within a tick. */
 int64_t presign_hot_now_ms(void);
 
 #endif
