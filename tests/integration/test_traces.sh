@@ -36,6 +36,8 @@ import json, sys
 f = eval("lambda s: " + sys.argv[2])
 try:
     for l in open(sys.argv[1]):
+        if not l.endswith("\n"):
+            break  # a line the receiver is still writing
         s = json.loads(l)
         if "bad" not in s and f(s):
             print(json.dumps(s))
@@ -71,7 +73,9 @@ wait_for 15 grep -q "$TID" "$T/received.jsonl"
 contains "the webhook delivery carried the trace" "$(grep "$id" "$T/received.jsonl")" "00-$TID-"
 
 # ---- the spans, as the collector received them ----
-wait_for 15 bash -c "grep -qs '\"webhook media.ready\"' '$T/spans.jsonl'"
+# serve and the worker each export once a second, independently: wait for every span the
+# checks below read (serve's can arrive after the worker's webhook span)
+wait_for 15 bash -c "grep -qs '\"webhook media.ready\"' '$T/spans.jsonl' && grep -s '\"mediagate-serve\"' '$T/spans.jsonl' | grep -qs '$TID' && grep -s '\"name\": *\"ingest\"' '$T/spans.jsonl' | grep -qs '$TID'"
 s_serve=$(spans "s['traceId'] == '$TID' and s['service'] == 'mediagate-serve' and s['attributes'].get('http.request.method') == 'POST'")
 eq "serve exported the request's server span" "$(wc -l <<<"$s_serve" | tr -d ' ')/$(field kind <<<"$s_serve")" "1/2"
 eq "... the child of the client's span" "$(field parentSpanId <<<"$s_serve")" "$CSPAN"
