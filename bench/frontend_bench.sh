@@ -7,7 +7,7 @@
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-for p in h2o wrk python3-fastapi uvicorn python3-psycopg2; do
+for p in h2o wrk time python3-fastapi uvicorn python3-psycopg2; do
   dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null
 done
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
@@ -35,24 +35,42 @@ hosts: {default: {paths: {/: {file.dir: $W/www}}}}
 access-log: /dev/null
 error-log: $W/h2o-error.log
 CONF
-h2o -c "$W/h2o.conf" >"$W/h2o.log" 2>&1 & pids+=($!)
+declare -A spid
+h2o -c "$W/h2o.conf" >"$W/h2o.log" 2>&1 & pids+=($!); spid[h2o-static]=$!
 MEDIAGATE_LISTEN=127.0.0.1:28100 MEDIAGATE_THREADS=1 MEDIAGATE_BACKEND_THREADS=4 \
-  MEDIAGATE_RATE_READ_PER_MIN=100000000 MEDIAGATE_LOG_LEVEL=warn "$MG" serve 2>"$W/serve.log" & pids+=($!)
+  MEDIAGATE_RATE_READ_PER_MIN=100000000 MEDIAGATE_LOG_LEVEL=warn "$MG" serve 2>"$W/serve.log" & pids+=($!); spid[mediagate]=$!
 (cd bench && MEDIAGATE_S3_PUBLIC_ENDPOINT=$MEDIAGATE_S3_ENDPOINT exec uvicorn --workers 1 --host 127.0.0.1 --port 28102 \
-  --log-level warning fastapi_url:app >"$W/fastapi.log" 2>&1) & pids+=($!)
+  --log-level warning fastapi_url:app >"$W/fastapi.log" 2>&1) & pids+=($!); spid[fastapi]=$!
 for port in 28100 28101 28102; do for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done; done
 one_id=$(head -n 1 "$W/ids")
 curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28100/api/v1/media/$one_id/url"
 curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28102/api/v1/media/$one_id/url" || { sleep 2; curl -sS -H "Authorization: Bearer $KEY" "http://127.0.0.1:28102/api/v1/media/$one_id/url"; cat "$W/fastapi.log"; exit 1; }
 
-declare -A rps p50 p99
+declare -A rps p50 p99 cpu_us deps_us wrk_cpu
+# CPU time (user + system, clock ticks) of processes and all their threads, from /proc
+ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+tree() { echo "$1" $(pgrep -P "$1"); } # a server and its children (uvicorn's worker)
+# (pids/<name> holds "PID STARTTIME", deploy/local/up.sh)
+deps() { local pg r; read -r pg _ <"$STACK/pids/postgres"; read -r r _ <"$STACK/pids/redis"; echo "$pg" $(pgrep -P "$pg") "$r"; }
+hz=$(getconf CLK_TCK)
+# Besides requests/s, each run records the server's CPU per request (its process and
+# threads), that of PostgreSQL + Redis, and wrk's CPU: when wrk uses its whole core the
+# client, not the server, set the pace, and CPU per request is the fairer comparison.
 bench() { # bench NAME CONNS URL [script]
   local name=$1 c=$2 url=$3; shift 3
-  taskset -c 1 wrk -t1 -c"$c" -d10s --latency "$@" "$url" >"$W/$name.$c.out" 2>&1
+  local pids s0 d0 s1 d1 n
+  pids=$(tree "${spid[$name]}")
+  s0=$(ticks $pids); d0=$(ticks $(deps))
+  /usr/bin/time -f "%U %S" -o "$W/$name.$c.time" taskset -c 1 wrk -t1 -c"$c" -d10s --latency "$@" "$url" >"$W/$name.$c.out" 2>&1
+  s1=$(ticks $pids); d1=$(ticks $(deps))
+  n=$(awk '/requests in/ {print $1}' "$W/$name.$c.out")
   rps[$name:$c]=$(awk '/^Requests\/sec/ {print int($2)}' "$W/$name.$c.out")
   p50[$name:$c]=$(awk '$1 == "50%" {print $2}' "$W/$name.$c.out")
   p99[$name:$c]=$(awk '$1 == "99%" {print $2}' "$W/$name.$c.out")
-  echo "$name c=$c: ${rps[$name:$c]} req/s, p50 ${p50[$name:$c]}, p99 ${p99[$name:$c]}" >&2
+  cpu_us[$name:$c]=$(awk -v t=$((s1 - s0)) -v n="$n" -v hz="$hz" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  deps_us[$name:$c]=$(awk -v t=$((d1 - d0)) -v n="$n" -v hz="$hz" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
+  wrk_cpu[$name:$c]=$(awk '{printf "%.0f%%", ($1 + $2) * 10}' "$W/$name.$c.time")
+  echo "$name c=$c: ${rps[$name:$c]} req/s, p50 ${p50[$name:$c]}, p99 ${p99[$name:$c]}; server ${cpu_us[$name:$c]} us/req, PostgreSQL+Redis ${deps_us[$name:$c]} us/req; wrk ${wrk_cpu[$name:$c]} of its core" >&2
 }
 # warm-up: every id requested once (fills mediagate's record cache; FastAPI's connection pool)
 for port in 28100 28102; do
@@ -90,13 +108,13 @@ mkdir -p bench/results
   echo "Machine: $(nproc) vCPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Debian $(cat /etc/debian_version). wrk -t1 pinned to core 1; the servers (one event loop or worker each), PostgreSQL and Redis unpinned on the same two cores; 10 s per run."
   echo "Command: \`bench/frontend_bench.sh\`. Route: \`GET /api/v1/media/{id}/url\`, random ids of 10,000, after a 4 s warm-up per server (mediagate's record cache holds them all; MEDIAGATE_RECORD_CACHE_S=30, rate limit on with local leases, access log off: MEDIAGATE_LOG_LEVEL=warn)."
   echo
-  echo "| server | c=64 req/s | c=64 p50 | c=64 p99 | c=8 req/s | c=8 p50 | c=8 p99 |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| server | c=64 req/s | c=64 p50 | c=64 p99 | c=64 server CPU/req | c=64 PostgreSQL+Redis CPU/req | c=64 wrk CPU | c=8 req/s | c=8 p50 | c=8 p99 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for n in h2o-static mediagate fastapi; do
-    echo "| $n | ${rps[$n:64]} | ${p50[$n:64]} | ${p99[$n:64]} | ${rps[$n:8]} | ${p50[$n:8]} | ${p99[$n:8]} |"
+    echo "| $n | ${rps[$n:64]} | ${p50[$n:64]} | ${p99[$n:64]} | ${cpu_us[$n:64]} us | ${deps_us[$n:64]} us | ${wrk_cpu[$n:64]} | ${rps[$n:8]} | ${p50[$n:8]} | ${p99[$n:8]} |"
   done
   echo
   echo "Paced: 32 connections offering 80% of mediagate's peak ($target of $peak req/s; pause $delay ms per request): $paced_rps req/s served ($(awk -v a="$paced_rps" -v b="$peak" 'BEGIN {printf "%.0f%%", 100 * a / b}') of peak), p50 $paced_p50, p99 $paced_p99."
   echo
-  echo "mediagate: $(awk -v a="${rps[mediagate:64]}" -v b="${rps[h2o-static:64]}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of the static-file ceiling, $(awk -v a="${rps[mediagate:64]}" -v b="${rps[fastapi:64]}" 'BEGIN {printf "%.1fx", a / b}') FastAPI's requests/s (c=64)."
+  echo "mediagate: $(awk -v a="${rps[mediagate:64]}" -v b="${rps[h2o-static:64]}" 'BEGIN {printf "%.0f%%", 100 * a / b}') of the static-file ceiling's requests/s and $(awk -v a="${cpu_us[mediagate:64]}" -v d="${deps_us[mediagate:64]}" -v b="${cpu_us[h2o-static:64]}" 'BEGIN {printf "%.0f%%", 100 * b / (a + d)}') of its requests per CPU-second (serve + PostgreSQL + Redis against h2o), $(awk -v a="${rps[mediagate:64]}" -v b="${rps[fastapi:64]}" 'BEGIN {printf "%.1fx", a / b}') FastAPI's requests/s (c=64)."
 } | tee "$out"
