@@ -315,14 +315,18 @@ kill "$HS" "$IS"; wait "$HS" "$IS" 2>/dev/null
 # the backend queue is bounded: with PostgreSQL frozen, requests beyond it are shed with 503
 start_serve j 26032 MEDIAGATE_BACKEND_THREADS=1 MEDIAGATE_BACKEND_QUEUE=3
 JS=$SERVE_PID; J=http://127.0.0.1:26032
+# every PostgreSQL process, not only the postmaster: the backends already connected (through
+# pgbouncer's pool in the pooled run) would go on answering
 PGPID=$(cut -d' ' -f1 "$MEDIAGATE_STACK_DIR/pids/postgres")
-kill -STOP "$PGPID"; EXIT_HOOKS+=("kill -CONT $PGPID")
+kill -STOP "$PGPID"; PGPIDS="$PGPID $(pgrep -P "$PGPID" | tr '\n' ' ')"
+EXIT_HOOKS+=("kill -CONT $PGPIDS")
+kill -STOP $PGPIDS
 QP=()
 for n in $(seq 1 10); do curl -s -o /dev/null -w '%{http_code}\n' -m 20 -H "Authorization: Bearer $KL" "$J/api/v1/media" >"$T/q.$n" & QP+=($!); done
 sleep 1.5
 shed=$(cat "$T"/q.* 2>/dev/null | grep -c '^503$')
 eq "PostgreSQL frozen: 1 request on the backend thread, 3 waiting, 6 shed at once" "$shed" 6
-kill -CONT "$PGPID"
+kill -CONT $PGPIDS
 for p in "${QP[@]}"; do wait "$p"; done
 eq "... and the 4 that waited were answered when it came back" "$(cat "$T"/q.* | grep -vc '^503$')" 4
 contains "... shed requests are counted" "$(curl -s "$(adm "$J")/metrics")" "mediagate_http_shed_total 6"
