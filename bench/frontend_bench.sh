@@ -7,6 +7,7 @@
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+source bench/lib.sh # bench_cpu_ticks
 for p in h2o wrk time python3-fastapi uvicorn python3-psycopg2; do
   dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null
 done
@@ -47,22 +48,18 @@ curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28100/ap
 curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:28102/api/v1/media/$one_id/url" || { sleep 2; curl -sS -H "Authorization: Bearer $KEY" "http://127.0.0.1:28102/api/v1/media/$one_id/url"; cat "$W/fastapi.log"; exit 1; }
 
 declare -A rps p50 p99 cpu_us deps_us wrk_cpu
-# CPU time (user + system, clock ticks) of processes and all their threads, from /proc
-ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-tree() { echo "$1" $(pgrep -P "$1"); } # a server and its children (uvicorn's worker)
 # (pids/<name> holds "PID STARTTIME", deploy/local/up.sh)
-deps() { local pg r; read -r pg _ <"$STACK/pids/postgres"; read -r r _ <"$STACK/pids/redis"; echo "$pg" $(pgrep -P "$pg") "$r"; }
+deps() { local pg r; read -r pg _ <"$STACK/pids/postgres"; read -r r _ <"$STACK/pids/redis"; echo "$pg $r"; }
 hz=$(getconf CLK_TCK)
 # Besides requests/s, each run records the server's CPU per request (its process and
 # threads), that of PostgreSQL + Redis, and wrk's CPU: when wrk uses its whole core the
 # client, not the server, set the pace, and CPU per request is the fairer comparison.
 bench() { # bench NAME CONNS URL [script]
   local name=$1 c=$2 url=$3; shift 3
-  local pids s0 d0 s1 d1 n
-  pids=$(tree "${spid[$name]}")
-  s0=$(ticks $pids); d0=$(ticks $(deps))
+  local s0 d0 s1 d1 n
+  s0=$(bench_cpu_ticks "${spid[$name]}"); d0=$(bench_cpu_ticks $(deps))
   /usr/bin/time -f "%U %S" -o "$W/$name.$c.time" taskset -c 1 wrk -t1 -c"$c" -d10s --latency "$@" "$url" >"$W/$name.$c.out" 2>&1
-  s1=$(ticks $pids); d1=$(ticks $(deps))
+  s1=$(bench_cpu_ticks "${spid[$name]}"); d1=$(bench_cpu_ticks $(deps))
   n=$(awk '/requests in/ {print $1}' "$W/$name.$c.out")
   rps[$name:$c]=$(awk '/^Requests\/sec/ {print int($2)}' "$W/$name.$c.out")
   p50[$name:$c]=$(awk '$1 == "50%" {print $2}' "$W/$name.$c.out")

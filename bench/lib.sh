@@ -35,3 +35,15 @@ bench_wait_port() {
   local _
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && break; sleep 0.1; done
 }
+
+# bench_cpu_ticks PID...: CPU time (utime + stime, clock ticks: getconf CLK_TCK) of each
+# process and its threads, of the children it reaped (PostgreSQL: backends that ended) and of
+# its live children (PostgreSQL's backends, uvicorn's worker), summed
+bench_cpu_ticks() {
+  local t=0 pid p
+  for pid in "$@"; do
+    t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    for p in $(pgrep -P "$pid" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  done
+  echo "$t"
+}

@@ -63,14 +63,7 @@ if [ "$TOPOLOGY" = haproxy ]; then
   names=(serve serve2 haproxy worker0 worker1 postgres redis radosgw ceph-osd source)
 fi
 TCK=$(getconf CLK_TCK)
-cpu_of() { # cpu_of PID: utime + stime of it, of its children it reaped (PostgreSQL: backends that
-  # ended, e.g. the CLI's) and of its live children
-  local t=0 p
-  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0) # + reaped children
-  for p in $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
-  echo "$t"
-}
-snapshot() { local n; for n in "${names[@]}"; do printf '%s=%s ' "$n" "$(cpu_of "${PROC[$n]}")"; done; }
+snapshot() { local n; for n in "${names[@]}"; do printf '%s=%s ' "$n" "$(bench_cpu_ticks "${PROC[$n]}")"; done; }
 
 # submit N SOURCE RATE TAG: N jobs through the API from Python, RATE a second (0: as fast as 16
 # threads can), tagged for the catalog queries; waits until all are ready
