@@ -75,7 +75,13 @@ contains "the webhook delivery carried the trace" "$(grep "$id" "$T/received.jso
 # ---- the spans, as the collector received them ----
 # serve and the worker each export once a second, independently: wait for every span the
 # checks below read (serve's can arrive after the worker's webhook span)
-wait_for 15 bash -c "grep -qs '\"webhook media.ready\"' '$T/spans.jsonl' && grep -s '\"mediagate-serve\"' '$T/spans.jsonl' | grep -qs '$TID' && grep -s '\"name\": *\"ingest\"' '$T/spans.jsonl' | grep -qs '$TID'"
+all_spans_in() { # serve's, the job's and the webhook's spans of the trace have arrived
+  local got
+  got=$(spans "s['traceId'] == '$TID'")
+  grep -q '"service": "mediagate-serve"' <<<"$got" && grep -q '"name": "ingest"' <<<"$got" &&
+    grep -q '"name": "webhook media.ready"' <<<"$got"
+}
+wait_for 15 all_spans_in
 s_serve=$(spans "s['traceId'] == '$TID' and s['service'] == 'mediagate-serve' and s['attributes'].get('http.request.method') == 'POST'")
 eq "serve exported the request's server span" "$(wc -l <<<"$s_serve" | tr -d ' ')/$(field kind <<<"$s_serve")" "1/2"
 eq "... the child of the client's span" "$(field parentSpanId <<<"$s_serve")" "$CSPAN"
