@@ -18,6 +18,17 @@ cd "$repo"
 what=${1:-all}
 BUILD=${MEDIAGATE_BUILD_DIR:-build-test}
 step() { printf '\n==> %s\n' "$*"; }
+# run_ctest ARGS...: ctest, and when it fails, the failed checks of every test once more at
+# the very end (a test's whole output can be longer than what a CI log shows of it).
+run_ctest() {
+  ctest --test-dir "$BUILD" --output-on-failure "$@" && return 0
+  printf '\n==> failed checks (from %s)\n' "$BUILD/Testing/Temporary/LastTest.log"
+  awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3 }
+       /^FAIL |ERROR: (Address|Leak)Sanitizer|runtime error:|[0-9]+ passed, [0-9]+ failed/ {
+         if (name != "") print name ": " $0 }' "$BUILD/Testing/Temporary/LastTest.log" |
+    grep -v ', 0 failed$' | head -n 60
+  return 1
+}
 
 if [ "${SKIP_DEPS:-0}" != 1 ]; then
   step "dependencies (deploy/local/deps.sh)"
@@ -45,7 +56,7 @@ export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ "$what" != fuzz ]; then
   step "unit tests"
-  ctest --test-dir "$BUILD" -L unit --output-on-failure
+  run_ctest -L unit
   [ "$what" = unit ] && exit 0
 fi
 
@@ -80,7 +91,7 @@ MEDIAGATE_STACK_DIR="$stack" MEDIAGATE_PORT_BASE=${MEDIAGATE_TEST_PORT_BASE:-250
   MEDIAGATE_OSD_BACKEND=${MEDIAGATE_OSD_BACKEND:-bluestore} deploy/local/up.sh >/dev/null
 
 step "integration tests"
-MEDIAGATE_TEST_ENV="$stack/env" ctest --test-dir "$BUILD" -L integration --output-on-failure
+MEDIAGATE_TEST_ENV="$stack/env" run_ctest -L integration
 
 # The same catalog, serve and worker tests with every PostgreSQL connection going through
 # pgbouncer in transaction pooling mode (issue 12): nothing may keep session state across
@@ -89,7 +100,7 @@ MEDIAGATE_TEST_ENV="$stack/env" ctest --test-dir "$BUILD" -L integration --outpu
 step "integration tests through pgbouncer (transaction pooling, 4 server connections)"
 MEDIAGATE_STACK_DIR="$stack" MEDIAGATE_POOL_SIZE=4 deploy/local/pgbouncer.sh
 # MEDIAGATE_DB_PREPARE stays on (the default): connections must fall back by themselves.
-MEDIAGATE_TEST_POOLED=1 MEDIAGATE_TEST_ENV="$stack/pooler.env" ctest --test-dir "$BUILD" --output-on-failure \
+MEDIAGATE_TEST_POOLED=1 MEDIAGATE_TEST_ENV="$stack/pooler.env" run_ctest \
   -R '^integration_(c_catalog|test_catalog_cli|test_serve|test_worker|test_worker_claims)$'
 logins=$(grep -c 'login attempt' "$stack/pgbouncer/pgbouncer.log" || true)
 echo "pgbouncer: $logins client logins"
