@@ -37,7 +37,12 @@ cleanup() {
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   park_leftovers
-  rm -rf "$T"
+  # MEDIAGATE_TEST_KEEP_FAILED=1: a failed test's directory (logs of every process) stays
+  if [ "${FAIL:-0}" -gt 0 ] && [ "${MEDIAGATE_TEST_KEEP_FAILED:-0}" = 1 ]; then
+    echo "kept for inspection: $T" >&2
+  else
+    rm -rf "$T"
+  fi
 }
 trap cleanup EXIT
 # bg NAME CMD...: start a helper in the background, log in $T/NAME.log, stopped by PID at exit
