@@ -332,6 +332,18 @@ static void ack(media_queue *q, media_job *job)
                   e.message);
 }
 
+/* A job that finished: its ack and the media event for id in one Redis round trip. */
+static void ack_announce(ingest_worker *w, media_queue *q, media_job *job, const char *id)
+{
+    char ch[256];
+    media_events_channel(w->c.store.queue_prefix, ch, sizeof(ch));
+    media_error e;
+    if (media_queue_ack_publish(q, job->msg_id, ch, id, &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_WARN, job->request_id, NULL,
+                  "ack failed (the job may run again; waiting reads answer at their deadline): %s",
+                  e.message);
+}
+
 /* Put the message back for later; on failure it stays pending and is reclaimed. */
 static void reschedule(media_db *db, media_queue *q, media_job *job, int attempt, long delay_ms,
                        const media_log_fields *extra)
@@ -565,9 +577,10 @@ static void process(ingest_worker *w, ingest_context *ctx, media_queue *q, media
     in.attempts = j.row.id[0] ? j.row.attempts : job->attempt;
     record_result(w, host, &j, rc, &err, t0, t1, &in, rid, extra);
     ingest_outcome oc = ingest_outcome_decide(&in, &w->c.retry, rand01());
-    carry_out(w, ctx->db, q, job, &j, oc, &err, extra);
-    if (rc == MEDIA_OK)
-        announce(w, q, j.row.id);
+    if (rc == MEDIA_OK && oc.action == INGEST_ACK)
+        ack_announce(w, q, job, j.row.id);
+    else
+        carry_out(w, ctx->db, q, job, &j, oc, &err, extra);
     if (trace.trace_id[0] && media_otlp_enabled()) {
         media_span sp;
         media_span_begin(&sp, &trace, "ingest", MEDIA_SPAN_CONSUMER, span_start);

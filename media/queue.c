@@ -360,12 +360,21 @@ media_code media_queue_touch(media_queue *q, const char *consumer, const char *m
 }
 
 static const char *ACK_SCRIPT = "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) "
-                                "return redis.call('XDEL', KEYS[1], ARGV[2])";
+                                "local n = redis.call('XDEL', KEYS[1], ARGV[2]) "
+                                "if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end "
+                                "return n";
 
 media_code media_queue_ack(media_queue *q, const char *msg_id, media_error *err)
 {
+    return media_queue_ack_publish(q, msg_id, NULL, NULL, err);
+}
+
+media_code media_queue_ack_publish(media_queue *q, const char *msg_id, const char *channel,
+                                   const char *message, media_error *err)
+{
     reply *r;
-    media_code rc = RUN(q, &r, err, "EVAL", ACK_SCRIPT, "1", q->k_jobs, GROUP, msg_id);
+    media_code rc = RUN(q, &r, err, "EVAL", ACK_SCRIPT, "1", q->k_jobs, GROUP, msg_id,
+                        channel ? channel : "", channel && message ? message : "");
     if (rc == MEDIA_OK)
         media_redis_reply_free(r);
     return rc;

@@ -85,6 +85,10 @@ media_code media_queue_touch(media_queue *q, const char *consumer, const char *m
                              media_error *err);
 /* Acknowledge and delete an entry. */
 media_code media_queue_ack(media_queue *q, const char *msg_id, media_error *err);
+/* The same, and PUBLISH message on channel in the same round trip (one script: both happen or
+ * neither). channel NULL: only the ack. */
+media_code media_queue_ack_publish(media_queue *q, const char *msg_id, const char *channel,
+                                   const char *message, media_error *err);
 /* Atomically acknowledge entry msg_id (may be "") and schedule job for due_ms (a retry). */
 media_code media_queue_retry_later(media_queue *q, const char *msg_id, const media_job *job,
                                    int64_t due_ms, media_error *err);

@@ -1,10 +1,14 @@
 /* test_redis_lease.c - media/lease.c and the usage counters against the stack's real Redis:
  * one holder at a time, renewal, release only by the holder, expiry frees it; every command
- * is counted (media_redis_commands_total). */
+ * is counted (media_redis_commands_total); the queue's delivery clock, and the ack that
+ * publishes the media event in the same script. */
 #include "../unit/cmocka_prelude.h"
 
+#include "media/events.h"
 #include "media/lease.h"
 #include "media/queue.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +139,96 @@ static void test_queue_delivery_clock(void **st)
     media_queue_close(q);
 }
 
+/* What the events listener heard: "*" once subscribed, then the ids published. */
+static struct {
+    pthread_mutex_t mu;
+    bool subscribed;
+    char id[64];
+} heard = {PTHREAD_MUTEX_INITIALIZER, false, ""};
+
+static void on_event(void *ud, const char *id)
+{
+    (void)ud;
+    pthread_mutex_lock(&heard.mu);
+    if (strcmp(id, "*") == 0)
+        heard.subscribed = true;
+    else
+        snprintf(heard.id, sizeof(heard.id), "%s", id);
+    pthread_mutex_unlock(&heard.mu);
+}
+
+/* until cond() holds (5 s) */
+static bool wait_for(bool (*cond)(void))
+{
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&heard.mu);
+        bool ok = cond();
+        pthread_mutex_unlock(&heard.mu);
+        if (ok)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+static bool is_subscribed(void)
+{
+    return heard.subscribed;
+}
+static bool heard_an_id(void)
+{
+    return heard.id[0] != '\0';
+}
+
+static long long integer_of(const char *cmd, const char *k)
+{
+    media_redis_reply *rep;
+    media_error err;
+    assert_int_equal(MEDIA_REDIS_RUN(r, &rep, &err, cmd, k), MEDIA_OK);
+    long long n = media_redis_integer(rep);
+    media_redis_reply_free(rep);
+    return n;
+}
+
+/* The worker's ack of a finished job publishes its media event in the same script: the
+ * entry is gone from the stream, and a listener hears the id. */
+static void test_ack_publishes_the_event(void **st)
+{
+    (void)st;
+    char prefix[64], channel[256], k[120];
+    snprintf(prefix, sizeof(prefix), "itest-ackpub-%d", (int)getpid());
+    media_events_channel(prefix, channel, sizeof(channel));
+    media_events_listener *l =
+        media_events_listen(getenv("MEDIAGATE_REDIS_URL"), prefix, on_event, NULL);
+    assert_true(wait_for(is_subscribed));
+
+    media_queue_options o = {getenv("MEDIAGATE_REDIS_URL"), prefix, 2000};
+    media_error err;
+    media_queue *q = media_queue_connect(&o, &err);
+    assert_non_null(q);
+    media_job job, got;
+    memset(&job, 0, sizeof(job));
+    snprintf(job.media_id, sizeof(job.media_id), "0192f0c4-7e1a-7b3c-9d2e-000000000002");
+    snprintf(job.tenant, sizeof(job.tenant), "t");
+    assert_int_equal(media_queue_add(q, &job, &err), MEDIA_OK);
+    assert_int_equal(media_queue_ensure_group(q, &err), MEDIA_OK);
+    bool have = false;
+    assert_int_equal(media_queue_take(q, "c1", 60000, 100, &got, &have, &err), MEDIA_OK);
+    assert_true(have);
+    snprintf(k, sizeof(k), "%s:jobs", prefix);
+    assert_int_equal(integer_of("XLEN", k), 1);
+
+    assert_int_equal(media_queue_ack_publish(q, got.msg_id, channel, got.media_id, &err), MEDIA_OK);
+    assert_int_equal(integer_of("XLEN", k), 0); /* acknowledged and deleted */
+    assert_true(wait_for(heard_an_id));
+    pthread_mutex_lock(&heard.mu);
+    assert_string_equal(heard.id, job.media_id);
+    pthread_mutex_unlock(&heard.mu);
+
+    media_events_listener_stop(l);
+    assert_int_equal(integer_of("DEL", k), 1);
+    media_queue_close(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_expiry_frees_it),
         cmocka_unit_test(test_redis_down_is_an_error_not_a_lease),
         cmocka_unit_test(test_queue_delivery_clock),
+        cmocka_unit_test(test_ack_publishes_the_event),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
