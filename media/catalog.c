@@ -69,9 +69,7 @@ bool media_tenant_valid(const char *t)
     return true;
 }
 
-/* An Idempotency-Key is a structured-field string (RFC 8941): printable ASCII, space
- * included; anything else is refused before it reaches a text column. */
-static bool idempotency_key_valid(const char *k)
+bool media_idempotency_key_valid(const char *k)
 {
     size_t n = strlen(k);
     if (n == 0 || n > MEDIA_IDEMPOTENCY_KEY_MAX)
@@ -317,7 +315,7 @@ media_code media_catalog_create(media_db *db, const media_create_request *req, m
     /* every entry (API, enqueue, ingest) accepts only a URL a worker could fetch */
     if (media_source_url_check(req->source_url, err) != MEDIA_OK)
         return err->code;
-    if (req->idempotency_key && !idempotency_key_valid(req->idempotency_key))
+    if (req->idempotency_key && !media_idempotency_key_valid(req->idempotency_key))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "idempotency key must be 1..%d printable ASCII characters",
                                MEDIA_IDEMPOTENCY_KEY_MAX);

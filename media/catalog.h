@@ -53,6 +53,10 @@ bool media_status_parse(const char *s, media_status *out);
 #define MEDIA_METADATA_MAX_BYTES   16384
 #define MEDIA_SOURCE_URL_MAX_BYTES 8192
 #define MEDIA_IDEMPOTENCY_KEY_MAX  255
+/* An Idempotency-Key is a structured-field string (RFC 8941): 1..MEDIA_IDEMPOTENCY_KEY_MAX of
+ * printable ASCII, space included; anything else is refused before it reaches a text column
+ * (a longer one overflows the unique index's row: a 503 the client caused). */
+bool media_idempotency_key_valid(const char *k);
 
 typedef struct media_record {
     char id[MEDIA_UUID_STR];

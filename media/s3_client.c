@@ -753,8 +753,13 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key, cons
     media_buf_init(&resp, RESPONSE_BODY_MAX);
     media_buf_appends(&body, "<CompleteMultipartUpload>");
     for (size_t i = 0; i < count; i++) {
-        char etag[200];
-        media_xml_escape(parts[i].etag, etag, sizeof(etag));
+        char etag[6 * sizeof(parts[i].etag)]; /* every byte escaped to at most 6 */
+        if (media_xml_escape(parts[i].etag, etag, sizeof(etag)) < 0) {
+            media_buf_cleanup(&body);
+            media_buf_cleanup(&resp);
+            return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                                   "part %d: ETag too long", parts[i].number);
+        }
         media_buf_appendf(&body, "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>",
                           parts[i].number, etag);
     }

@@ -39,6 +39,10 @@ media_code media_upload_create(media_db *db, const media_upload_request *req, me
     if (req->size_bytes < -1)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "size_bytes must be 0 or more (-1: not declared)");
+    if (req->idempotency_key && !media_idempotency_key_valid(req->idempotency_key))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "idempotency key must be 1..%d printable ASCII characters",
+                               MEDIA_IDEMPOTENCY_KEY_MAX);
     if (req->filename && !printable(req->filename, 255))
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "filename must be 1..255 printable characters");

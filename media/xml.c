@@ -186,8 +186,11 @@ long media_xml_escape(const char *s, char *out, size_t cap)
             break;
         }
         size_t n = rep ? strlen(rep) : 1;
-        if (o + n >= cap)
+        if (o + n >= cap) {
+            if (cap > 0)
+                out[0] = '\0'; /* never a truncated, unterminated string (issue 24, defect 3) */
             return -1;
+        }
         if (rep)
             memcpy(out + o, rep, n);
         else

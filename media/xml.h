@@ -29,7 +29,8 @@ long media_xml_text(const char *in, size_t n, char *out, size_t cap);
  * or it does not fit. */
 bool media_xml_get(const char *doc, size_t len, const char *tag, char *out, size_t cap);
 
-/* Escape s for element text (& < > " ') into out. Returns length or -1 when too long. */
+/* Escape s for element text (& < > " ') into out. Returns its length, or -1 when it does not
+ * fit; out is a NUL-terminated string either way ("" on -1, when cap > 0). */
 long media_xml_escape(const char *s, char *out, size_t cap);
 
 #endif

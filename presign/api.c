@@ -1,17 +1,17 @@
 /*
- * api.c - a request on a backend thread (presign_handle: session, readiness, route, identity,
- * scope, budget, then the handler) and on the event loop (presign_handle_cached). The
- * handlers themselves are in handlers.c.
+ * api.c - a request on a backend thread (presign_handle: the one pipeline over routes.h's
+ * table: route, identity, scope, budget, then the handler) and on the event loop
+ * (presign_handle_cached). The media handlers are in handlers.c; the session's and
+ * readiness's here.
  */
 #include "api.h"
 #include "auth.h"
 #include "handlers.h"
+#include "media/catalog.h"
 #include "media/log.h"
 #include "media/session.h"
 #include "media/strbuf.h"
-#include "uploads.h"
-#include "uppy.h"
-#include "webhooks.h"
+#include "routes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +36,9 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
               presign_url_args_parse(req, &probe, &a) == 0;
     presign_response_cleanup(&probe);
     const char *key = NULL;
-    cred_kind kind = ok ? presign_credential(req, true, kbuf, sizeof(kbuf), &key) : CRED_NONE;
+    cred_kind kind =
+        ok ? presign_credential(req, presign_route_accepts(req->path), kbuf, sizeof(kbuf), &key)
+           : CRED_NONE;
     if (kind == CRED_NONE || !presign_cred_cached(st, kind, key, hash, &who) ||
         !presign_scope_ok(&who, false) ||
         !presign_record_cached(st, who.tenant, rt.id, &rec, false) ||
@@ -51,13 +53,31 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
     return true;
 }
 
-/* POST /app/session (Authorization: Bearer <API key>): the page's session cookie for that
- * key; DELETE: the cookie cleared. The page's script never holds a credential after this. */
-static void handle_session(presign_backend *b, const presign_request *req, presign_response *res)
+int presign_session_match(const presign_request *req, presign_response *res, presign_call *call)
 {
     snprintf(res->route, sizeof(res->route), "session");
-    const char *secure = b->cfg->cookie_secure ? "; Secure" : "";
     if (strcmp(req->method, "DELETE") == 0) {
+        call->need = PRESIGN_NEED_NONE; /* clearing a cookie needs no credential */
+        return 0;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        snprintf(res->allow, sizeof(res->allow), "POST, DELETE");
+        presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
+                        req->request_id);
+        return -1;
+    }
+    call->need = PRESIGN_NEED_READ; /* the page needs a key with the read scope */
+    return 0;
+}
+
+/* POST /app/session (Authorization: Bearer <API key>, the only credential its row accepts):
+ * the page's session cookie for that key; DELETE: the cookie cleared. The page's script never
+ * holds a credential after this. */
+void presign_session_handle(presign_backend *b, const presign_request *req,
+                            const presign_call *call, presign_response *res)
+{
+    const char *secure = b->cfg->cookie_secure ? "; Secure" : "";
+    if (call->need == PRESIGN_NEED_NONE) {
         snprintf(res->set_cookie, sizeof(res->set_cookie),
                  PRESIGN_SESSION_COOKIE "=; Path=/api/v1; Max-Age=0; HttpOnly; "
                                         "SameSite=Strict%s",
@@ -65,24 +85,12 @@ static void handle_session(presign_backend *b, const presign_request *req, presi
         res->status = 204;
         return;
     }
-    if (strcmp(req->method, "POST") != 0) {
-        snprintf(res->allow, sizeof(res->allow), "POST, DELETE");
-        presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
-                        req->request_id);
-        return;
-    }
-    media_apikey_info who;
-    if (presign_authenticate(b, req, false, res, &who) != 0) /* an API key, never a session */
-        return;
-    if (!presign_scope_ok(&who, false)) {
-        presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        "the page needs a key with the read scope", req->request_id);
-        return;
-    }
+    /* the dispatcher authenticated the bearer key (routes.c: KEY only), so the header is
+     * there and well-formed; the token's MAC is keyed by what the catalog stores of it */
     uint8_t key_hash[MEDIA_SHA256_LEN];
-    media_apikey_hash(req->authorization + 7, key_hash); /* what the catalog stores */
+    media_apikey_hash(req->authorization + 7, key_hash);
     char token[MEDIA_SESSION_MAX];
-    media_session_make(who.id, key_hash, time(NULL) + b->cfg->session_ttl_s, token);
+    media_session_make(call->who.id, key_hash, time(NULL) + b->cfg->session_ttl_s, token);
     snprintf(res->set_cookie, sizeof(res->set_cookie),
              PRESIGN_SESSION_COOKIE "=%s; Path=/api/v1; Max-Age=%ld; HttpOnly; "
                                     "SameSite=Strict%s",
@@ -90,46 +98,79 @@ static void handle_session(presign_backend *b, const presign_request *req, presi
     res->status = 204;
 }
 
-void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
+void presign_ready_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                          presign_response *res)
 {
-    if (strcmp(req->path, "/app/session") == 0) {
-        handle_session(b, req, res);
-        return;
-    }
-    if (presign_webhooks_route(req->path)) {
-        presign_webhooks_handle(b, req, res);
-        return;
-    }
-    if (presign_uploads_route(req->path)) {
-        presign_uploads_handle(b, req, res);
-        return;
-    }
-    if (presign_uppy_route(req->path)) {
-        presign_uppy_handle(b, req, res);
-        return;
-    }
+    (void)req, (void)call;
     presign_ports io;
     presign_ports_backend(b, &io);
     presign_handler_ctx c = {b->st, b->signer, &io};
-    if (strcmp(req->path, "/ready") == 0) {
-        snprintf(res->route, sizeof(res->route), "ready");
-        presign_ready_check(&c, res);
+    presign_ready_check(&c, res);
+}
+
+int presign_media_match(const presign_request *req, presign_response *res, presign_call *call)
+{
+    if (presign_route_parse(req, res, &call->rt) != 0)
+        return -1;
+    call->write = call->rt.write;
+    call->need = call->rt.write ? PRESIGN_NEED_WRITE : PRESIGN_NEED_READ;
+    return 0;
+}
+
+void presign_media_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                          presign_response *res)
+{
+    presign_ports io;
+    presign_ports_backend(b, &io);
+    presign_handler_ctx c = {b->st, b->signer, &io};
+    presign_dispatch(&c, req, &call->rt, &call->who, res);
+}
+
+static const char *const need_detail[] = {
+    [PRESIGN_NEED_READ] = "this API key lacks the read scope",
+    [PRESIGN_NEED_WRITE] = "this API key lacks the write scope",
+    [PRESIGN_NEED_ADMIN] = "this route needs a key with the admin scope",
+};
+
+/* The one request pipeline (routes.h): route, credential, scope, budget, then the handler. */
+void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
+{
+    const presign_family *f = presign_family_find(req->path);
+    presign_call call;
+    memset(&call, 0, sizeof(call));
+    if (f == NULL) {
+        snprintf(res->route, sizeof(res->route), "unknown");
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
         return;
     }
-    presign_route rt;
-    if (presign_route_parse(req, res, &rt) != 0)
-        return;
-    media_apikey_info who;
-    if (presign_authenticate(b, req, !rt.write && strcmp(req->method, "GET") == 0, res, &who) != 0)
-        return;
-    if (!presign_scope_ok(&who, rt.write)) {
-        presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        rt.write ? "this API key lacks the write scope"
-                                 : "this API key lacks the read scope",
+    if (f->match) {
+        if (f->match(req, res, &call) != 0)
+            return;
+    } else {
+        snprintf(res->route, sizeof(res->route), "%s", f->label);
+        call.need = f->need;
+        call.write = f->need != PRESIGN_NEED_READ && f->need != PRESIGN_NEED_NONE;
+    }
+    if (call.need != PRESIGN_NEED_NONE) {
+        if (presign_authenticate(b, req, f->accept, res, &call.who) != 0)
+            return;
+        if (!presign_need_ok(call.who.scopes, call.need)) {
+            presign_problem(res, 403, "forbidden", "Insufficient scope", need_detail[call.need],
+                            req->request_id);
+            return;
+        }
+        if (presign_rate_limit(b, req, res, &call.who, call.write) != 0)
+            return;
+    }
+    /* one check for every route that takes it (issue 24, defect 6: uploads did not, and a
+     * 6,000-byte key became a 503 from PostgreSQL's index) */
+    if (req->idempotency_key && req->idempotency_key[0] &&
+        !media_idempotency_key_valid(req->idempotency_key)) {
+        presign_problem(res, 422, "invalid-request", "Invalid request",
+                        "the idempotency key (Idempotency-Key) must be 1..255 printable ASCII "
+                        "characters",
                         req->request_id);
         return;
     }
-    if (presign_rate_limit(b, req, res, &who, rt.write) != 0)
-        return;
-    presign_dispatch(&c, req, &rt, &who, res);
+    f->handle(b, req, &call, res);
 }

@@ -2,43 +2,38 @@
  * auth.c - credentials, scopes, rate budgets, and the event loop's gate (see auth.h, api.h).
  */
 #include "auth.h"
+#include "routes.h"
 #include "media/hash.h"
 #include "media/log.h"
 #include "media/ratelimit.h"
 #include "media/session.h"
 #include "media/strbuf.h"
-#include "uppy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* The credential: an "Authorization: Bearer <API key>" header; else, on a read route
- * (read_ok), the page's session cookie (copied into buf). *secret points at it. */
-cred_kind presign_credential(const presign_request *req, bool read_ok, char *buf, size_t cap,
+/* The credential (routes.h): an "Authorization: Bearer <API key>" header when the route takes
+ * keys; else the page's session cookie (copied into buf) where the route takes it — alone on a
+ * GET (COOKIE_GET), or with X-Mediagate-App (COOKIE_APP). *secret points at it. */
+cred_kind presign_credential(const presign_request *req, unsigned accept, char *buf, size_t cap,
                              const char **secret)
 {
     const char *h = req->authorization;
     if (h) {
-        if (strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+        if (!(accept & PRESIGN_ACCEPT_KEY) || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
             return CRED_NONE;
         *secret = h + 7;
         return CRED_KEY;
     }
-    if ((read_ok || req->from_app) &&
-        presign_cookie_get(req->cookie, PRESIGN_SESSION_COOKIE, buf, cap)) {
+    bool cookie_ok = ((accept & PRESIGN_ACCEPT_COOKIE_GET) && strcmp(req->method, "GET") == 0) ||
+                     ((accept & PRESIGN_ACCEPT_COOKIE_APP) && req->from_app);
+    if (cookie_ok && presign_cookie_get(req->cookie, PRESIGN_SESSION_COOKIE, buf, cap)) {
         *secret = buf;
         return CRED_SESSION;
     }
     return CRED_NONE;
-}
-
-/* A GET under /api/v1/media: the read routes, the only ones the session cookie opens. */
-bool presign_read_route(const presign_request *req)
-{
-    return strcmp(req->method, "GET") == 0 && strncmp(req->path, "/api/v1/media", 13) == 0 &&
-           (req->path[13] == '\0' || req->path[13] == '/');
 }
 
 /* The cache key of a credential: its SHA-256 with its kind, so a session token is never
@@ -85,15 +80,18 @@ static media_code session_lookup(media_db *db, const char *token, media_apikey_i
     return MEDIA_OK; /* the key's scopes; a write also needs X-Mediagate-App (request.h) */
 }
 
-int presign_authenticate(presign_backend *b, const presign_request *req, bool read_ok,
+int presign_authenticate(presign_backend *b, const presign_request *req, unsigned accept,
                          presign_response *res, media_apikey_info *who)
 {
     char buf[MEDIA_SESSION_MAX + 16];
     const char *secret = NULL;
-    cred_kind kind = presign_credential(req, read_ok, buf, sizeof(buf), &secret);
+    cred_kind kind = presign_credential(req, accept, buf, sizeof(buf), &secret);
     if (kind == CRED_NONE) {
         presign_problem(res, 401, "unauthorized", "Authentication required",
-                        "send Authorization: Bearer <API key>", req->request_id);
+                        accept == PRESIGN_ACCEPT_KEY
+                            ? "send Authorization: Bearer <API key> (this route takes no session)"
+                            : "send Authorization: Bearer <API key>",
+                        req->request_id);
         return -1;
     }
     uint8_t hash[MEDIA_SHA256_LEN];
@@ -220,10 +218,9 @@ bool presign_gate(presign_state *st, const presign_request *req, const uint8_t a
 {
     char kbuf[MEDIA_SESSION_MAX + 16];
     const char *key = NULL;
-    /* the session cookie counts where it authenticates: read routes, Uppy's routes (uppy.h),
-     * and any route with the page's header (presign_credential) */
-    bool cookie_ok = presign_read_route(req) || presign_uppy_route(req->path);
-    cred_kind kind = presign_credential(req, cookie_ok, kbuf, sizeof(kbuf), &key);
+    /* the credential as the route's row reads it (routes.h) */
+    cred_kind kind =
+        presign_credential(req, presign_route_accepts(req->path), kbuf, sizeof(kbuf), &key);
     uint8_t hash[MEDIA_SHA256_LEN];
     media_apikey_info who;
     if (kind != CRED_NONE && presign_cred_cached(st, kind, key, hash, &who))

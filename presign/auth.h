@@ -12,18 +12,17 @@
 /* Where a request's credential comes from. */
 typedef enum { CRED_NONE, CRED_KEY, CRED_SESSION } cred_kind;
 
-/* The credential: an "Authorization: Bearer <API key>" header; else, on a read route
- * (read_ok), the page's session cookie (copied into buf). *secret points at it. */
-cred_kind presign_credential(const presign_request *req, bool read_ok, char *buf, size_t cap,
+/* The credential, as a route accepting `accept` (routes.h: PRESIGN_ACCEPT_*) reads it: the
+ * bearer key, or the page's session cookie (copied into buf). *secret points at it. */
+cred_kind presign_credential(const presign_request *req, unsigned accept, char *buf, size_t cap,
                              const char **secret);
-/* A GET under /api/v1/media: the read routes, the only ones the session cookie opens. */
-bool presign_read_route(const presign_request *req);
 /* The cached identity of a credential (hash: its cache key, filled): true when cached and (a
  * session) not expired. */
 bool presign_cred_cached(presign_state *st, cred_kind kind, const char *secret,
                          uint8_t hash[MEDIA_SHA256_LEN], media_apikey_info *who);
-/* The request's identity into *who: 0, or -1 with a 401 (or 503) in res. */
-int presign_authenticate(presign_backend *b, const presign_request *req, bool read_ok,
+/* The request's identity into *who, from a credential of a kind `accept` allows: 0, or -1 with
+ * a 401 (or 503) in res. Only the dispatcher (api.c) calls it. */
+int presign_authenticate(presign_backend *b, const presign_request *req, unsigned accept,
                          presign_response *res, media_apikey_info *who);
 /* The key's scopes allow a read (write false) or a write. */
 bool presign_scope_ok(const media_apikey_info *who, bool write);

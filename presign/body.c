@@ -7,6 +7,7 @@
 #include "media/webhook.h"
 
 #include <jansson.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,29 @@ void presign_upload_body_cleanup(presign_upload_body *b)
     memset(b, 0, sizeof(*b));
 }
 
+/* A part's ETag as S3 gives it: 1..96 of [A-Za-z0-9-], optionally in double quotes (what a
+ * browser reads from S3's ETag header). The owned, unquoted copy, or NULL when it is anything
+ * else: the value is sent back to S3 inside XML, so only what S3 issues gets that far
+ * (issue 24, defect 3). */
+static char *part_etag(const json_t *v)
+{
+    if (!json_is_string(v))
+        return NULL;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+        s++, n -= 2;
+    if (n == 0 || n > 96)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '-'))
+            return NULL;
+    char *out = media_malloc(n + 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return out;
+}
+
 int presign_complete_body_parse(const char *body, size_t len, presign_complete_body *out,
                                 const char **slug, char *detail, size_t cap)
 {
@@ -209,16 +233,18 @@ int presign_complete_body_parse(const char *body, size_t len, presign_complete_b
     for (size_t i = 0; i < n && bad == NULL; i++) {
         json_t *p = json_array_get(parts, i);
         json_t *num = json_object_get(p, "part_number"), *etag = json_object_get(p, "etag");
+        char *tag = NULL;
         if (!json_is_object(p) || json_object_size(p) != 2 || !json_is_integer(num) ||
-            !json_is_string(etag) || json_string_length(etag) == 0 ||
-            json_string_length(etag) > 100)
-            bad = "each part is {\"part_number\": 1..10000, \"etag\": string}";
+            (tag = part_etag(etag)) == NULL)
+            bad = "each part is {\"part_number\": 1..10000, \"etag\": the part's ETag from S3}";
         else if (json_integer_value(num) < 1 || json_integer_value(num) > 10000 ||
                  (i > 0 && json_integer_value(num) <= out->numbers[i - 1]))
             bad = "part numbers are 1..10000, in ascending order, each once";
-        else {
+        if (bad) {
+            free(tag);
+        } else {
             out->numbers[i] = (int)json_integer_value(num);
-            out->etags[i] = media_strdup(json_string_value(etag));
+            out->etags[i] = tag;
             out->count = i + 1;
         }
     }
@@ -280,14 +306,15 @@ int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_b
     for (size_t i = 0; i < n && bad == NULL; i++) {
         json_t *p = json_array_get(parts, i);
         json_t *num = json_object_get(p, "PartNumber"), *etag = json_object_get(p, "ETag");
-        if (!json_is_integer(num) || !json_is_string(etag) || json_string_length(etag) == 0 ||
-            json_string_length(etag) > 100 || json_integer_value(num) < 1 ||
+        char *tag = NULL;
+        if (!json_is_integer(num) || json_integer_value(num) < 1 ||
             json_integer_value(num) > 10000 ||
-            (i > 0 && json_integer_value(num) <= out->numbers[i - 1]))
-            bad = "each part is {PartNumber: 1..10000 ascending, ETag: string}";
+            (i > 0 && json_integer_value(num) <= out->numbers[i - 1]) ||
+            (tag = part_etag(etag)) == NULL)
+            bad = "each part is {PartNumber: 1..10000 ascending, ETag: the part's ETag from S3}";
         else {
             out->numbers[i] = (int)json_integer_value(num);
-            out->etags[i] = media_strdup(json_string_value(etag));
+            out->etags[i] = tag;
             out->count = i + 1;
         }
     }

@@ -7,6 +7,7 @@
 #define PRESIGN_HANDLERS_H
 
 #include "media/apikey.h"
+#include "routes.h"
 #include "state.h"
 
 typedef struct presign_handler_ctx {
@@ -45,5 +46,16 @@ int presign_url_args_parse(const presign_request *req, presign_response *res, pr
 void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const presign_request *req,
                         presign_response *res, const media_record *rec, const presign_url_args *a,
                         bool redirect);
+
+/* The route table's rows for the media family, readiness and the page's session (routes.h;
+ * defined in api.c over a backend's ports). */
+int presign_media_match(const presign_request *req, presign_response *res, presign_call *call);
+void presign_media_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                          presign_response *res);
+void presign_ready_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                          presign_response *res);
+int presign_session_match(const presign_request *req, presign_response *res, presign_call *call);
+void presign_session_handle(presign_backend *b, const presign_request *req,
+                            const presign_call *call, presign_response *res);
 
 #endif

@@ -105,6 +105,13 @@ bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t 
     return false;
 }
 
+void presign_id_canonical(char *id)
+{
+    for (; *id; id++)
+        if (*id >= 'A' && *id <= 'Z')
+            *id = (char)(*id - 'A' + 'a');
+}
+
 int presign_route_parse(const presign_request *req, presign_response *res, presign_route *rt)
 {
     const char *m = req->method, *path = req->path;
@@ -120,6 +127,7 @@ int presign_route_parse(const presign_request *req, presign_response *res, presi
         if (n == 0 || n >= sizeof(rt->id) || (slash && strlen(slash + 1) >= sizeof(rt->sub)))
             goto no_route;
         memcpy(rt->id, rest + 1, n);
+        presign_id_canonical(rt->id);
         if (slash)
             snprintf(rt->sub, sizeof(rt->sub), "%s", slash + 1);
     }

@@ -59,6 +59,11 @@ typedef struct presign_route {
  * (the metrics label). */
 int presign_route_parse(const presign_request *req, presign_response *res, presign_route *rt);
 
+/* Lower-case an id in place: ids are UUIDs, and a cache keyed by "ABC" must not miss what
+ * "abc" stored (issue 24, defect 5). Every route family that takes an id calls it when it
+ * matches the path (presign_route_parse does for the media family). */
+void presign_id_canonical(char *id);
+
 /* Fill a problem+json body: status, slug, title, detail. */
 void presign_problem(presign_response *res, int status, const char *slug, const char *title,
                      const char *detail, const char *request_id);

@@ -2,6 +2,7 @@
  * server.c - the libh2o adapter (see server.h). The only file of presign/ that includes h2o.
  */
 #include "server.h"
+#include "forwarded.h"
 #include "addr_limit.h"
 #include "media/admin_http.h"
 #include "media/events.h"
@@ -581,31 +582,6 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
     return done;
 }
 
-/* The last address of an X-Forwarded-For value (the one our trusted proxy saw); false when
- * it is not an address. */
-static bool forwarded_for(h2o_iovec_t v, int *family, uint8_t addr[16])
-{
-    const char *end = v.base + v.len, *p = end;
-    while (p > v.base && p[-1] != ',')
-        p--;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    char text[INET6_ADDRSTRLEN + 1];
-    if (end <= p || (size_t)(end - p) >= sizeof(text))
-        return false;
-    memcpy(text, p, (size_t)(end - p));
-    text[end - p] = '\0';
-    if (inet_pton(AF_INET, text, addr) == 1)
-        *family = AF_INET;
-    else if (inet_pton(AF_INET6, text, addr) == 1)
-        *family = AF_INET6;
-    else
-        return false;
-    return true;
-}
-
 /* The client's bucket key: the peer's address, or, when the peer is a trusted proxy, the
  * address its X-Forwarded-For names. */
 static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
@@ -623,12 +599,23 @@ static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
     }
     if (family && s->c.trusted_proxies.count &&
         media_cidr_list_contains(&s->c.trusted_proxies, family, addr)) {
-        int ff;
-        uint8_t fa[16];
-        if (forwarded_for(header_str(req, "x-forwarded-for"), &ff, fa)) {
-            family = ff;
-            memcpy(addr, fa, 16);
+        /* every X-Forwarded-For line, in order; past XFF_LINES the earliest are dropped
+         * (they are the farthest from us: only trusted hops can lead that far) */
+        enum { XFF_LINES = 16 };
+        const char *lines[XFF_LINES];
+        size_t lens[XFF_LINES], n = 0;
+        static const char name[] = "x-forwarded-for";
+        for (ssize_t i = -1;
+             (i = h2o_find_header_by_str(&req->headers, name, sizeof(name) - 1, i)) >= 0;) {
+            if (n == XFF_LINES) {
+                memmove(lines, lines + 1, sizeof(lines[0]) * (XFF_LINES - 1));
+                memmove(lens, lens + 1, sizeof(lens[0]) * (XFF_LINES - 1));
+                n--;
+            }
+            lines[n] = req->headers.entries[i].value.base;
+            lens[n++] = req->headers.entries[i].value.len;
         }
+        presign_forwarded_client(lines, lens, n, &s->c.trusted_proxies, &family, addr);
     }
     presign_addr_key(family ? family : AF_INET6, addr, key);
 }

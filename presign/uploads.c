@@ -2,7 +2,6 @@
  * uploads.c - direct uploads: the routes under /api/v1/uploads (see uploads.h).
  */
 #include "uploads.h"
-#include "auth.h"
 #include "body.h"
 #include "media/enqueue.h"
 #include "media/hash.h"
@@ -18,12 +17,6 @@
 #include <time.h>
 
 #define PREFIX "/api/v1/uploads"
-
-bool presign_uploads_route(const char *path)
-{
-    size_t n = sizeof(PREFIX) - 1;
-    return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count)
 {
@@ -389,44 +382,48 @@ static void complete(presign_backend *b, media_db *db, const presign_request *re
     presign_complete_body_cleanup(&parts);
 }
 
-void presign_uploads_handle(presign_backend *b, const presign_request *req, presign_response *res)
+int presign_uploads_match(const presign_request *req, presign_response *res, presign_call *call)
 {
     snprintf(res->route, sizeof(res->route), "uploads");
     const char *rest = req->path + sizeof(PREFIX) - 1;
-    char id[64];
+    presign_route *rt = &call->rt;
     bool is_create = rest[0] == '\0';
-    bool is_complete =
-        sscanf(rest, "/%63[^/]", id) == 1 && strcmp(rest + 1 + strlen(id), "/complete") == 0;
+    bool is_complete = sscanf(rest, "/%63[^/]", rt->id) == 1 &&
+                       strcmp(rest + 1 + strlen(rt->id), "/complete") == 0;
     if (!is_create && !is_complete) {
+        snprintf(res->route, sizeof(res->route), "unknown");
         presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
-        return;
+        return -1;
     }
-    if (is_complete)
+    if (is_complete) {
         snprintf(res->route, sizeof(res->route), "uploads_complete");
+        snprintf(rt->sub, sizeof(rt->sub), "complete");
+        presign_id_canonical(rt->id);
+    } else {
+        rt->id[0] = '\0';
+    }
     if (strcmp(req->method, "POST") != 0) {
         snprintf(res->allow, sizeof(res->allow), "POST");
         presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
                         req->request_id);
-        return;
+        return -1;
     }
-    media_apikey_info who;
-    if (presign_authenticate(b, req, false, res, &who) != 0)
-        return;
-    if (!presign_scope_ok(&who, true)) {
-        presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        "this API key lacks the write scope", req->request_id);
-        return;
-    }
-    if (presign_rate_limit(b, req, res, &who, true) != 0)
-        return;
+    rt->write = call->write = true;
+    call->need = PRESIGN_NEED_WRITE;
+    return 0;
+}
+
+void presign_uploads_handle(presign_backend *b, const presign_request *req,
+                            const presign_call *call, presign_response *res)
+{
     media_error err;
     media_db *db = presign_backend_db(b, &err);
     if (db == NULL) {
         unavailable(b, req, res, "catalog", &err);
         return;
     }
-    if (is_create)
-        create(b, db, req, res, &who);
+    if (call->rt.id[0] == '\0')
+        create(b, db, req, res, &call->who);
     else
-        complete(b, db, req, res, &who, id);
+        complete(b, db, req, res, &call->who, call->rt.id);
 }

@@ -31,6 +31,7 @@
 #include "media/mem.h"
 #include "media/s3_client.h"
 #include "request.h"
+#include "routes.h"
 #include "state.h"
 
 #include <time.h>
@@ -38,9 +39,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Is this path under /api/v1/uploads? */
-bool presign_uploads_route(const char *path);
-void presign_uploads_handle(presign_backend *b, const presign_request *req, presign_response *res);
+/* The route table's row for /api/v1/uploads (routes.h): POST /api/v1/uploads and POST
+ * /api/v1/uploads/{id}/complete (the id into call->rt.id, lower-case). */
+int presign_uploads_match(const presign_request *req, presign_response *res, presign_call *call);
+void presign_uploads_handle(presign_backend *b, const presign_request *req,
+                            const presign_call *call, presign_response *res);
 
 /* Shared with the Uppy routes (uppy.h). */
 /* A presigned PUT of rec's object, or of part `part` of multipart upload upload_id; length

@@ -2,7 +2,6 @@
  * uppy.c - the Companion-style S3 signing routes @uppy/aws-s3 talks to (see uppy.h).
  */
 #include "uppy.h"
-#include "auth.h"
 #include "body.h"
 #include "media/enqueue.h"
 #include "media/json.h"
@@ -17,12 +16,6 @@
 #include <time.h>
 
 #define PREFIX "/api/v1/uppy/s3"
-
-bool presign_uppy_route(const char *path)
-{
-    size_t n = sizeof(PREFIX) - 1;
-    return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 #define unavailable(req, res, what, err)                                                           \
     presign_backend_unavailable(NULL, req, res, "Service unavailable", "uppy " what, err)
@@ -276,22 +269,11 @@ static void multipart_item(presign_backend *b, media_db *db, const presign_reque
     media_record_cleanup(&rec);
 }
 
-void presign_uppy_handle(presign_backend *b, const presign_request *req, presign_response *res)
+void presign_uppy_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                         presign_response *res)
 {
-    snprintf(res->route, sizeof(res->route), "uppy");
     const char *rest = req->path + sizeof(PREFIX) - 1;
-    media_apikey_info who;
-    /* the page's session cookie is enough here (Uppy cannot add our header); SameSite=Strict
-     * keeps other sites' pages from sending it */
-    if (presign_authenticate(b, req, true, res, &who) != 0)
-        return;
-    if (!presign_scope_ok(&who, true)) {
-        presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        "this API key lacks the write scope", req->request_id);
-        return;
-    }
-    if (presign_rate_limit(b, req, res, &who, true) != 0)
-        return;
+    const media_apikey_info *who = &call->who;
     media_error err;
     media_db *db = presign_backend_db(b, &err);
     if (db == NULL) {
@@ -299,11 +281,11 @@ void presign_uppy_handle(presign_backend *b, const presign_request *req, presign
         return;
     }
     if (strcmp(rest, "/params") == 0 && strcmp(req->method, "GET") == 0)
-        params(b, db, req, res, &who);
+        params(b, db, req, res, who);
     else if (strcmp(rest, "/multipart") == 0 && strcmp(req->method, "POST") == 0)
-        create_multipart(b, db, req, res, &who);
+        create_multipart(b, db, req, res, who);
     else if (strncmp(rest, "/multipart/", 11) == 0)
-        multipart_item(b, db, req, res, &who, rest + 11);
+        multipart_item(b, db, req, res, who, rest + 11);
     else
         presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
 }

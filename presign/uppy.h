@@ -1,7 +1,8 @@
 /*
  * uppy.h - the S3 signing routes of Uppy's Companion, so an unmodified @uppy/aws-s3 uploads
  * into mediagate (issue 16, item 6) with `companionEndpoint: "/api/v1/uppy"`. Same auth
- * (a key, or the page's session cookie), scope (write), limits and verification as
+ * (a key, or the page's session cookie with X-Mediagate-App, which Uppy sends through its
+ * companionHeaders option: issue 24, defect 7), scope (write), limits and verification as
  * /api/v1/uploads (uploads.h); the size is not declared by Uppy, so it is checked against
  * MEDIAGATE_MAX_BYTES (by the form's policy, and by the verification job).
  *
@@ -22,11 +23,13 @@
 #define PRESIGN_UPPY_H
 
 #include "request.h"
+#include "routes.h"
 #include "state.h"
 
 #include <stdbool.h>
 
-bool presign_uppy_route(const char *path);
-void presign_uppy_handle(presign_backend *b, const presign_request *req, presign_response *res);
+/* The route table's row (routes.h): authenticated, scoped and budgeted before it is called. */
+void presign_uppy_handle(presign_backend *b, const presign_request *req, const presign_call *call,
+                         presign_response *res);
 
 #endif

@@ -2,7 +2,6 @@
  * webhooks.c - the /api/v1/webhooks routes (see webhooks.h).
  */
 #include "webhooks.h"
-#include "auth.h"
 #include "body.h"
 #include "media/apikey.h"
 #include "media/log.h"
@@ -13,12 +12,6 @@
 #include <string.h>
 
 #define PREFIX "/api/v1/webhooks"
-
-bool presign_webhooks_route(const char *path)
-{
-    size_t n = sizeof(PREFIX) - 1;
-    return strncmp(path, PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 /* the catalog failed: 503 (state.h) */
 #define unavailable(b, req, res, err)                                                              \
@@ -166,6 +159,7 @@ static void route(media_db *db, presign_backend *b, const presign_request *req,
             method_not_allowed(req, res, "POST");
             return;
         }
+        presign_id_canonical(id);
         media_code rc = media_webhook_replay(db, who->tenant, id, &err);
         if (rc == MEDIA_ERR_NOT_FOUND)
             presign_problem(res, 404, "not-found", "No such failed delivery", NULL,
@@ -181,6 +175,7 @@ static void route(media_db *db, presign_backend *b, const presign_request *req,
             method_not_allowed(req, res, "DELETE");
             return;
         }
+        presign_id_canonical(id);
         media_code rc = media_webhook_endpoint_delete(db, who->tenant, id, &err);
         if (rc == MEDIA_ERR_NOT_FOUND)
             presign_problem(res, 404, "not-found", "No such webhook endpoint", NULL,
@@ -194,24 +189,14 @@ static void route(media_db *db, presign_backend *b, const presign_request *req,
     }
 }
 
-void presign_webhooks_handle(presign_backend *b, const presign_request *req, presign_response *res)
+void presign_webhooks_handle(presign_backend *b, const presign_request *req,
+                             const presign_call *call, presign_response *res)
 {
-    snprintf(res->route, sizeof(res->route), "webhooks");
-    media_apikey_info who;
-    if (presign_authenticate(b, req, false, res, &who) != 0) /* an API key, never a session */
-        return;
-    if ((who.scopes & MEDIA_SCOPE_ADMIN) == 0) {
-        presign_problem(res, 403, "forbidden", "Insufficient scope",
-                        "webhooks need a key with the admin scope", req->request_id);
-        return;
-    }
-    if (presign_rate_limit(b, req, res, &who, true) != 0)
-        return;
     media_error err;
     media_db *db = presign_backend_db(b, &err);
     if (db == NULL) {
         unavailable(b, req, res, &err);
         return;
     }
-    route(db, b, req, res, &who, req->path + sizeof(PREFIX) - 1);
+    route(db, b, req, res, &call->who, req->path + sizeof(PREFIX) - 1);
 }

@@ -15,13 +15,13 @@
 #define PRESIGN_WEBHOOKS_H
 
 #include "request.h"
+#include "routes.h"
 #include "state.h"
 
 #include <stdbool.h>
 
-/* Is this path one of the routes above (the prefix /api/v1/webhooks)? */
-bool presign_webhooks_route(const char *path);
-/* Authenticate, authorize (admin), rate-limit (as a write) and answer. */
-void presign_webhooks_handle(presign_backend *b, const presign_request *req, presign_response *res);
+/* The route table's row (routes.h): authenticated, scoped and budgeted before it is called. */
+void presign_webhooks_handle(presign_backend *b, const presign_request *req,
+                             const presign_call *call, presign_response *res);
 
 #endif

@@ -53,6 +53,8 @@ def call(method, path, headers=None, body=None):
         r = c.getresponse()
         data = r.read()
         hdrs = {k.lower(): v for k, v in r.getheaders()}
+    except (ConnectionError, http.client.HTTPException, socket.timeout) as e:
+        return 0, None, repr(e), {}   # no answer (serve died?): a cell that fails, not a crash
     finally:
         c.close()
     kind, doc = None, data
@@ -295,6 +297,83 @@ def phase4():
     expect("... and the record is gone", call("GET", "/api/v1/media/" + A2, CREDS["read/write key"]), 404, "not-found")
 
 
+def alive(what):
+    got = call("GET", "/api/v1/media?size=1", bearer(E["MX_KA"]))
+    result(got[0] == 200, "serve still answers after %s (got %s)" % (what, got[0]))
+
+
+def media_count():
+    return subprocess.run(
+        ["psql", "-qAt", E["MEDIAGATE_DATABASE_URL"], "-c",
+         f"SELECT count(*) FROM media WHERE tenant_id = '{TA}'"],
+        check=True, capture_output=True, text=True).stdout.strip()
+
+
+def phase5():
+    """The front door (issue 24): each defect the review found, through the real serve."""
+    app = {"X-Mediagate-App": "1"}
+    # defect 1: the session route with a session cookie and the page's header, no
+    # Authorization, crashed serve (and, through haproxy's retries, every replica)
+    for cname in ("session cookie", "forged session cookie"):
+        got = call("POST", "/app/session", {**CREDS[cname], **app, "Idempotency-Key": "k1"})
+        expect("POST /app/session x %s + X-Mediagate-App, no key" % cname, got, 401, "unauthorized")
+        alive("POST /app/session with a cookie")
+    got = call("POST", "/app/session", CREDS["read-only key"])
+    result(got[0] == 204 and "mediagate_session=" in got[3].get("set-cookie", ""),
+           "POST /app/session x read-only key -> 204 with a cookie (got %s)" % got[0])
+    expect("POST /app/session x write-only key", call("POST", "/app/session", CREDS["write-only key"]),
+           403, "forbidden")
+    # a session of a read/write key, for the cookie-only writes below
+    got = call("POST", "/app/session", CREDS["read/write key"])
+    cookie = got[3].get("set-cookie", "").split(";")[0]
+    result(cookie.startswith("mediagate_session="), "a session cookie for the read/write key")
+    ck = {"Cookie": cookie}
+    before = media_count()
+    # defect 7: state changes by the cookie alone (a simple cross-site request shape)
+    expect("GET /uppy/s3/params x cookie alone", call("GET", "/api/v1/uppy/s3/params?filename=a.png&type=image/png", ck), 401, "unauthorized")
+    expect("POST /uppy/s3/multipart (text/plain) x cookie alone",
+           call("POST", "/api/v1/uppy/s3/multipart", {**ck, "Content-Type": "text/plain"},
+                b'{"filename":"a.png","type":"image/png"}'), 401, "unauthorized")
+    expect("POST /uploads x cookie alone", call("POST", "/api/v1/uploads", ck, b'{"size_bytes":10}'), 401, "unauthorized")
+    expect("GET /webhooks/deliveries x cookie alone", call("GET", "/api/v1/webhooks/deliveries", ck), 401, "unauthorized")
+    result(media_count() == before, "... and no record was created by the cookie alone")
+    got = call("GET", "/api/v1/uppy/s3/params?filename=a.png&type=image/png", {**ck, **app})
+    expect("GET /uppy/s3/params x cookie + X-Mediagate-App (allowed)", got, 200)
+    # defect 6: an Idempotency-Key the catalog cannot index is the client's error, on every route
+    for path, body in (("/api/v1/uploads", b'{"size_bytes":10}'), ("/api/v1/media", BODY)):
+        for what, k in (("6000 bytes", "k" * 6000), ("300 bytes", "k" * 300), ("a tab", "a\tb")):
+            expect("POST %s with an Idempotency-Key of %s" % (path, what),
+                   call("POST", path, {**bearer(E["MX_KA"]), "Idempotency-Key": k}, body),
+                   422, "invalid-request")
+    # defect 3: ETags that overflowed the XML escape on both complete routes
+    got = call("POST", "/api/v1/uploads", bearer(E["MX_KA"]),
+               json.dumps({"size_bytes": 6 << 20, "content_type": "image/png", "multipart": True}).encode())
+    up = got[2].get("media", {}).get("id") if isinstance(got[2], dict) else None
+    result(got[0] == 201 and up, "a multipart upload to complete (got %s)" % got[0])
+    hostile = '"' * 40
+    for what, etag in (("40 quotes", hostile), ("markup", "<a>&amp;"), ("100 chars", "e" * 100)):
+        body = json.dumps({"parts": [{"part_number": 1, "etag": etag}]}).encode()
+        expect("POST /uploads/{id}/complete with an ETag of %s" % what,
+               call("POST", "/api/v1/uploads/%s/complete" % up, bearer(E["MX_KA"]), body),
+               422, "invalid-request")
+    got = call("POST", "/api/v1/uppy/s3/multipart", {**bearer(E["MX_KA"]), "Content-Type": "application/json"},
+               b'{"filename":"b.png","type":"image/png"}')
+    uid, ukey = (got[2].get("uploadId"), got[2].get("key")) if isinstance(got[2], dict) else (None, None)
+    result(got[0] == 200 and uid, "an Uppy multipart upload to complete (got %s)" % got[0])
+    body = json.dumps({"parts": [{"PartNumber": 1, "ETag": hostile}]}).encode()
+    expect("POST /uppy/s3/multipart/{id}/complete with an ETag of 40 quotes",
+           call("POST", "/api/v1/uppy/s3/multipart/%s/complete?key=%s" % (quote(uid or "x", safe=""), quote(ukey or "x", safe="")),
+                bearer(E["MX_KA"]), body), 422, "invalid-request")
+    alive("hostile ETags")
+    # defect 5: a DELETE spelled in upper case invalidates this replica's cache at once
+    K = bearer(E["MX_KA"])
+    for _ in range(3):   # cached on the event loop after the first answers
+        expect("GET /media/{id}/url before the delete", call("GET", "/api/v1/media/%s/url" % A, K), 200)
+    expect("DELETE /media/{ID in upper case}", call("DELETE", "/api/v1/media/" + A.upper(), K), 204)
+    expect("GET /media/{id}/url right after it", call("GET", "/api/v1/media/%s/url" % A, K), 404, "not-found")
+    expect("GET /media/{id}/content right after it", call("GET", "/api/v1/media/%s/content" % A, K), 404, "not-found")
+
+
 def main():
     before = snapshot()
     phase1()
@@ -306,6 +385,7 @@ def main():
     if before != after:
         print("     before:\n" + before + "     after:\n" + after)
     phase4()
+    phase5()
     print("%d passed, %d failed" % (PASS, FAIL))
     return 1 if FAIL else 0
 

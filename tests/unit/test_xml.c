@@ -54,7 +54,12 @@ static void test_escape(void **st)
     char out[64];
     assert_int_equal(media_xml_escape("\"a\"&<b>'", out, sizeof(out)), 33);
     assert_string_equal(out, "&quot;a&quot;&amp;&lt;b&gt;&apos;");
+    memset(out, 'x', sizeof(out));
     assert_int_equal(media_xml_escape("&&&&", out, 8), -1);
+    assert_string_equal(out, ""); /* terminated even when it does not fit (issue 24, defect 3) */
+    char one[1] = {'x'};
+    assert_int_equal(media_xml_escape("a", one, 1), -1);
+    assert_int_equal(one[0], '\0');
 }
 
 int main(void)

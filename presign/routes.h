@@ -1,0 +1,73 @@
+/*
+ * routes.h - inside the front end: the route table, the one place that says, for every route
+ * family, which credentials it accepts, what scope it needs, which rate budget it spends and
+ * which handler answers it (issue 24: one request pipeline). api.c's presign_handle is the
+ * only dispatcher: it matches the table, authenticates, checks the scope, spends the budget,
+ * then calls the handler with a typed context. Handlers never read credentials or forwarding
+ * headers and never authenticate on their own.
+ *
+ * Credentials (presign_credential in auth.h reads them by this table's accept bits):
+ *   KEY        "Authorization: Bearer <API key>"; when the header is present it is the
+ *              credential, whatever cookie comes with it
+ *   COOKIE_GET the page's session cookie alone, on a GET (images load without script)
+ *   COOKIE_APP the session cookie on a request carrying "X-Mediagate-App: 1" (request.h): a
+ *              cross-site page cannot add that header without a CORS preflight the API never
+ *              grants, so only the page's own script (and Uppy, told to send it) can change
+ *              state with the cookie. A GET that is not COOKIE_GET needs it too.
+ */
+#ifndef PRESIGN_ROUTES_H
+#define PRESIGN_ROUTES_H
+
+#include "media/apikey.h"
+#include "request.h"
+#include "state.h"
+
+#include <stdbool.h>
+
+enum {
+    PRESIGN_ACCEPT_KEY = 1u << 0,
+    PRESIGN_ACCEPT_COOKIE_GET = 1u << 1,
+    PRESIGN_ACCEPT_COOKIE_APP = 1u << 2,
+};
+
+/* What a route needs of the caller's scopes. */
+typedef enum {
+    PRESIGN_NEED_NONE,  /* no credential (readiness, clearing the session cookie) */
+    PRESIGN_NEED_READ,  /* read or admin */
+    PRESIGN_NEED_WRITE, /* write or admin */
+    PRESIGN_NEED_ADMIN,
+} presign_need;
+
+/* One matched request, as the dispatcher hands it to a handler. */
+typedef struct presign_call {
+    presign_route rt;      /* the family's parse: the id, lower-case ("" when none), sub-path */
+    presign_need need;     /* what this method on this path needs */
+    bool write;            /* spends the write budget (else the read one) */
+    media_apikey_info who; /* the caller (need != NONE): tenant, key id, scopes */
+} presign_call;
+
+typedef void (*presign_handler_fn)(presign_backend *b, const presign_request *req,
+                                   const presign_call *call, presign_response *res);
+
+/* One family of routes: a path (exact) or a path prefix (prefix, then '/' or the end). */
+typedef struct presign_family {
+    const char *path;
+    bool exact;
+    unsigned accept;   /* PRESIGN_ACCEPT_* */
+    presign_need need; /* without match: every method's need; the write budget unless READ */
+    const char *label; /* without match: the metrics label */
+    /* Match the method and the rest of the path into call (rt, need, write; res->route, the
+     * metrics label): 0, or -1 with a 404/405 problem in res. NULL: need and label above, and
+     * the handler routes the rest of the path itself. */
+    int (*match)(const presign_request *req, presign_response *res, presign_call *call);
+    presign_handler_fn handle;
+} presign_family;
+
+/* The family whose path matches (NULL: no route). Pure. */
+const presign_family *presign_family_find(const char *path);
+/* The credentials a path's family accepts (0 when no family matches). */
+unsigned presign_route_accepts(const char *path);
+/* Whether scopes satisfy need. */
+bool presign_need_ok(unsigned scopes, presign_need need);
+
+#endif
