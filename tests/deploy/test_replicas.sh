@@ -11,6 +11,7 @@ RPORT=${MEDIAGATE_REDIS_URL##*:}; RPORT=${RPORT%%/*}
 export MEDIAGATE_PORT_BASE=$((RPORT - 379)) MEDIAGATE_BIN=$MG
 LB="http://127.0.0.1:$((MEDIAGATE_PORT_BASE + 80))"
 RS="$SRC/deploy/local/replicas.sh"
+export MEDIAGATE_RATE_ANON_PER_MIN=20 # the forged X-Forwarded-For check below
 EXIT_HOOKS+=("'$RS' stop")
 MEDIAGATE_SERVE_ADDRS="127.0.0.1:1 127.0.0.1:2" MEDIAGATE_LB_STATE="$T/lbcheck" \
   "$SRC/deploy/haproxy/run.sh" --check
@@ -48,6 +49,26 @@ check "haproxy makes an X-Request-Id when there is none ($rid)" \
 eq "... and passes the client's on" "$(curl -s -D - -o /dev/null -H 'X-Request-Id: client-id-42' "$LB/health" | tr -d '\r' | sed -n 's/^x-request-id: //Ip')" client-id-42
 grep -q '"request_id":"client-id-42"' "$MEDIAGATE_STACK_DIR"/log/serve?.log
 eq "... which the replica logs" "$?" 0
+
+# The front door through haproxy (issue 24). Defect 1: the session route with a cookie, the
+# page's header and an Idempotency-Key (which haproxy used to retry on an empty answer) and no
+# key answers 401, and both replicas live on.
+cookie=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KEY" "$LB/app/session" |
+  tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(mediagate_session=[^;]*\).*/\1/p')
+check "a session cookie through haproxy" test -n "$cookie"
+eq "POST /app/session with the cookie alone (and X-Mediagate-App, Idempotency-Key) -> 401" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $cookie" -H 'X-Mediagate-App: 1' \
+     -H 'Idempotency-Key: once' "$LB/app/session")" 401
+eq "... and every process still runs" "$("$RS" status | grep -c running)" 6
+# Defect 2: the anonymous budget is the client's, whatever X-Forwarded-For it forges. The
+# client connects from 127.0.0.3 (not a trusted proxy), so haproxy's line names it; the
+# forged first line must not choose the budget (20 a minute per replica here).
+codes=$(for i in $(seq 1 90); do
+  curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.3 -H "X-Forwarded-For: 198.51.100.$i" "$LB/api/v1/media"
+done | sort | uniq -c | tr '\n' ' ')
+n429=$(grep -o '[0-9]* 429' <<<"$codes" | cut -d' ' -f1)
+check "90 unauthenticated requests with forged X-Forwarded-For values are limited ($codes)" \
+  test "${n429:-0}" -ge 40
 
 # SIGTERM to one replica under load: its /ready turns 503, haproxy takes it out, it finishes
 # what it has; no client request fails
