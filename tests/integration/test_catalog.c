@@ -918,6 +918,24 @@ static void test_prepared_statement_survives_a_changed_result_type(void **st)
     media_db_close(c);
 }
 
+/* Every foreign key has an index whose leading columns are the key's (issue 24, item 10): a
+ * cascade or a parent's delete otherwise scans the child table under the parent's lock. */
+static void test_every_foreign_key_has_an_index(void **st)
+{
+    (void)st;
+    char *missing = pgtest_scalar(
+        db, "SELECT coalesce(string_agg(c.conrelid::regclass || '.' || c.conname, ', '), '') "
+            "FROM pg_constraint c WHERE c.contype = 'f' AND NOT EXISTS ("
+            " SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indpred IS NULL"
+            " AND (i.indkey::int2[])[0:array_length(c.conkey, 1) - 1] @> c.conkey"
+            " AND (i.indkey::int2[])[0:array_length(c.conkey, 1) - 1] <@ c.conkey)");
+    assert_string_equal(missing, "");
+    free(missing);
+    char *n = pgtest_scalar(db, "SELECT count(*) > 3 FROM pg_constraint WHERE contype = 'f'");
+    assert_string_equal(n, "t"); /* the check saw the schema's foreign keys */
+    free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_explain_listing_and_stale_lookup_use_their_indexes),
         cmocka_unit_test(test_gc_deletes_objects_then_rows_in_batches),
         cmocka_unit_test(test_apikeys),
+        cmocka_unit_test(test_every_foreign_key_has_an_index),
         cmocka_unit_test(test_connection_lost_mid_operation_writes_nothing),
         cmocka_unit_test(test_statements_prepared_once_and_fall_back_when_gone),
         cmocka_unit_test(test_prepared_statement_survives_a_changed_result_type),
