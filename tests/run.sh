@@ -50,6 +50,8 @@ step "build without sanitizers (build-plain: memory measurements)"
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
 cmake --build build-plain -j"$(nproc)" --target mediagate
 export MEDIAGATE_PLAIN_BIN="$repo/build-plain/mediagate"
+step "hardening of the release binary (tests/check_hardening.sh)"
+tests/check_hardening.sh build-plain/mediagate
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
