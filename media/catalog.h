@@ -111,10 +111,13 @@ typedef struct media_record {
 /* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
  * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
  * row change and its deliveries commit together. One per subscribed endpoint, one for the
- * row's callback_url; each with a snapshot of the row as the event left it. */
+ * row's callback_url; each with a snapshot of the row as the event left it. An endpoint's
+ * snapshot leaves the callback_url out: it may carry the submitter's token, and the
+ * endpoint is not where the submitter sent it (issue 24, item 9). */
 #define MEDIA_CATALOG_EVENTS(ev)                                                                   \
     ", ev AS (INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, url, event, media_id,"   \
-    " record) SELECT gen_random_uuid(), m.tenant_id, e.id, e.url, '" ev "', m.id, to_jsonb(m)"     \
+    " record) SELECT gen_random_uuid(), m.tenant_id, e.id, e.url, '" ev "', m.id,"                 \
+    " to_jsonb(m) - 'callback_url'"                                                                \
     " FROM m JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND '" ev "' = ANY (e.events)"  \
     " UNION ALL SELECT gen_random_uuid(), m.tenant_id, NULL, m.callback_url, '" ev "', m.id,"      \
     " to_jsonb(m) FROM m WHERE m.callback_url IS NOT NULL) SELECT " MEDIA_RECORD_COLS " FROM m"

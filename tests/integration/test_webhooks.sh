@@ -130,12 +130,20 @@ CS=$(jget "['secret']" <<<"$r")
 echo "$CS" >>"$T/secrets"
 eq "a callback_url that is not http(s): 422" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KW" -d "{\"source_url\":\"http://$H:$SP/f/a.jpg\",\"callback_url\":\"file:///etc/passwd\"}" "$A/media")" 422
 api "$KA" DELETE "/webhooks/$E1" >/dev/null
+r=$(api "$KA" POST /webhooks -d "{\"url\":\"http://$H:$RP/endpoint\",\"events\":[\"media.ready\"]}")
+E4=$(jget "['id']" <<<"$r"); echo "$(jget "['secret']" <<<"$r")" >>"$T/secrets"
 id3=$(ingest /f/a.jpg ",\"callback_url\":\"http://$H:$RP/ok?token=abc\"")
 wait_for 30 bash -c "grep -q '$id3.*\"status\": 200\\|\"status\": 200.*$id3' '$T/received.jsonl'"
 c=$(received "e['path'] == '/ok' and e['body'] and e['body']['data']['id'] == '$id3'")
 eq "the callback got media.ready once" "$(wc -l <<<"$c" | tr -d ' ')/$(jget "['event']" <<<"x $c")" "1/media.ready"
 eq "signed with the callback secret" "$(jget "['valid']" <<<"x $c")" True
 eq "the record names its callback_url" "$(jget "['body']['data']['callback_url']" <<<"x $c")" "http://$H:$RP/ok?token=abc"
+wait_for 20 bash -c "grep -q '/endpoint.*$id3\|$id3.*/endpoint' '$T/received.jsonl'"
+e=$(received "e['path'] == '/endpoint' and e['body'] and e['body']['data']['id'] == '$id3'")
+eq "the tenant's endpoint got the same media.ready" "$(jget "['body']['event']" <<<"x $e")" media.ready
+eq "... without the record's callback_url (its token is the submitter's)" \
+  "$(jget "['body']['data'].get('callback_url', 'absent')" <<<"x $e")" absent
+api "$KA" DELETE "/webhooks/$E4" >/dev/null
 eq "after the endpoint was deleted, it got nothing more" "$(count_received "e['path'] == '/flaky' and e['body'] and e['body']['data']['id'] == '$id3'")" 0
 
 # ---- a refused target is never contacted; a redirect is not followed ----
