@@ -160,6 +160,7 @@ static void handle_get(const presign_handler_ctx *c, const presign_request *req,
         if (pending && wait_s > 0 && !req->waited) { /* the server parks it (no thread) */
             res->wait_ms = wait_s * 1000;
             snprintf(res->wait_id, sizeof(res->wait_id), "%s", rec.id);
+            snprintf(res->wait_tenant, sizeof(res->wait_tenant), "%s", who->tenant);
         }
     }
     media_record_cleanup(&rec);

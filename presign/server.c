@@ -21,6 +21,7 @@
 #include <h2o/multithread.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -81,6 +82,8 @@ struct job {
     bool waited;       /* a waiting read asked again: answer now */
     bool from_app;     /* X-Mediagate-App: 1 */
     bool counted;      /* counted in waiting_reads */
+    bool parked;       /* in its loop's waiters (touched on the loop thread only) */
+    bool client_gone;  /* its client closed the connection while it was parked */
     presign_response res;
     job *next;
 };
@@ -310,13 +313,6 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
     h2o_send_inline(req, r->body.data, r->body.len);
 }
 
-static void on_guard_dispose(void *p)
-{
-    req_guard *g = p;
-    if (g->job)
-        g->job->guard = NULL; /* the client went away: the reply will be dropped */
-}
-
 static void job_free(job *j)
 {
     free(j->method);
@@ -328,6 +324,67 @@ static void job_free(job *j)
     free(j->body);
     presign_response_cleanup(&j->res);
     free(j);
+}
+
+#define WAKE_BATCH 64
+
+static void job_done(server *s, job *j);
+
+/* The client went away (h2o frees the request's pool; on the loop thread). A job on a backend
+ * thread finds its guard gone and drops the reply; a parked waiting read is released now,
+ * not at its deadline (issue 24, defect 8). */
+static void on_guard_dispose(void *p)
+{
+    req_guard *g = p;
+    job *j = g->job;
+    if (j == NULL)
+        return;
+    j->guard = NULL;
+    if (j->parked && presign_waiters_remove(j->owner->waiters, j)) {
+        j->parked = false;
+        j->client_gone = true;
+        job_done(j->owner->srv, j);
+    }
+}
+
+/* An HTTP/1.1 client that closed its connection while its read is parked: h2o reads nothing
+ * from a connection whose request is being answered, so it does not notice until it writes.
+ * A peek at the socket does (EOF or an error). HTTP/2 streams are reset by their client, which
+ * h2o sees: their request is disposed (on_guard_dispose). Over TLS a closing client's alert is
+ * data, so such a read is released at its deadline. */
+static bool client_gone(void *item, void *ud)
+{
+    (void)ud;
+    job *j = item;
+    if (j->guard == NULL)
+        return true;
+    h2o_conn_t *conn = j->guard->req->conn;
+    if (conn->callbacks->get_socket == NULL || j->guard->req->version >= 0x200)
+        return false;
+    h2o_socket_t *sock = conn->callbacks->get_socket(conn);
+    int fd = sock ? h2o_socket_get_fd(sock) : -1;
+    if (fd < 0)
+        return false;
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Release the parked reads of this loop whose clients went away: answered (into a closed
+ * socket, which h2o then closes), logged as 499, freed. */
+static void release_gone(loop_thread *lt)
+{
+    void *out[WAKE_BATCH];
+    size_t n;
+    do {
+        n = presign_waiters_take_if(lt->waiters, client_gone, NULL, out, WAKE_BATCH);
+        for (size_t i = 0; i < n; i++) {
+            job *j = out[i];
+            j->parked = false;
+            j->client_gone = true;
+            job_done(lt->srv, j);
+        }
+    } while (n == WAKE_BATCH);
 }
 
 static int64_t mono_ms(void)
@@ -357,13 +414,13 @@ static void enqueue_job(server *s, job *j)
  * the record again and answers with it now. */
 static void ask_again(server *s, job *j)
 {
+    j->parked = false;
     presign_response_cleanup(&j->res);
     presign_response_init(&j->res);
     j->waited = true;
     enqueue_job(s, j);
 }
 
-#define WAKE_BATCH 64
 /* Every parked read of id ("*": all) on this loop asks again. */
 static void wake_parked(loop_thread *lt, const char *id)
 {
@@ -412,9 +469,10 @@ static bool park(server *s, job *j)
 {
     if (atomic_load(&s->closing))
         return false;
-    switch (presign_waiters_park(j->owner->waiters, j->res.wait_id, j->read_ms,
+    switch (presign_waiters_park(j->owner->waiters, j->res.wait_id, j->res.wait_tenant, j->read_ms,
                                  mono_ms() + j->res.wait_ms, j)) {
     case PRESIGN_PARKED:
+        j->parked = true;
         return true;
     case PRESIGN_WOKEN: /* it changed while we read it: read again */
         ask_again(s, j);
@@ -436,21 +494,29 @@ static void on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
         server *s = j->owner->srv;
         if (j->res.wait_ms > 0 && j->guard && park(s, j))
             continue;
-        media_trace_set_current(&j->trace); /* its access log line and span */
-        if (j->counted) {
-            atomic_fetch_sub(&s->waiting_reads, 1);
-            media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
-        }
-        if (j->guard) {
-            j->guard->job = NULL;
-            respond(s, j->guard->req, &j->res, j->request_id, j->origin);
-        }
-        access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
-                   j->res.status, elapsed_s(&j->t0), j->request_id);
-        media_trace_set_current(NULL);
-        job_free(j);
-        atomic_fetch_sub(&s->inflight, 1);
+        job_done(s, j);
     }
+}
+
+/* A job's end on its loop: the answer (when the client is still there), the access line, the
+ * counters, and the job freed. */
+static void job_done(server *s, job *j)
+{
+    media_trace_set_current(&j->trace); /* its access log line and span */
+    if (j->counted) {
+        atomic_fetch_sub(&s->waiting_reads, 1);
+        media_metric_set(s->waiting, atomic_load(&s->waiting_reads));
+    }
+    if (j->guard) {
+        j->guard->job = NULL;
+        respond(s, j->guard->req, &j->res, j->request_id, j->origin);
+    }
+    /* 499: nginx's "client closed request" */
+    access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
+               j->client_gone ? 499 : j->res.status, elapsed_s(&j->t0), j->request_id);
+    media_trace_set_current(NULL);
+    job_free(j);
+    atomic_fetch_sub(&s->inflight, 1);
 }
 
 static void *backend_thread(void *arg)
@@ -891,6 +957,8 @@ static int listen_fd(const presign_config *c, media_error *err)
 
 /* Parked waiting reads per event loop; past it a waiting read answers at once. */
 #define WAITING_READS_PER_LOOP 10000
+/* ... of which one tenant's take at most this many (issue 24, defect 8) */
+#define WAITING_READS_PER_TENANT 1000
 
 static void *loop_main(void *arg)
 {
@@ -907,15 +975,20 @@ static void *loop_main(void *arg)
     lt->queue = h2o_multithread_create_queue(lt->ctx.loop);
     h2o_multithread_register_receiver(lt->queue, &lt->receiver, on_replies);
     h2o_multithread_register_receiver(lt->queue, &lt->wakes, on_wakes);
-    lt->waiters = presign_waiters_new(WAITING_READS_PER_LOOP);
+    lt->waiters = presign_waiters_new(WAITING_READS_PER_LOOP, WAITING_READS_PER_TENANT);
     atomic_store(&lt->accepting_wakes, true);
     lt->listener = h2o_evloop_socket_create(lt->ctx.loop, lt->fd, H2O_SOCKET_FLAG_DONT_READ);
     lt->listener->data = lt;
     h2o_socket_read_start(lt->listener, on_accept);
+    int64_t gone_checked_ms = 0;
     while (!atomic_load(&s->done)) {
         h2o_evloop_run(lt->ctx.loop, 100);
         void *out[WAKE_BATCH];
         size_t n;
+        if (presign_waiters_count(lt->waiters) && mono_ms() - gone_checked_ms >= 1000) {
+            gone_checked_ms = mono_ms(); /* a peek per parked read, once a second */
+            release_gone(lt);
+        }
         do { /* waiting reads whose time is up answer with the record as it is now */
             n = presign_waiters_expired(lt->waiters, mono_ms(), out, WAKE_BATCH);
             for (size_t i = 0; i < n; i++)
@@ -934,7 +1007,10 @@ static void *loop_main(void *arg)
     size_t n; /* reads still parked when the server stops: their clients are gone with it */
     while ((n = presign_waiters_wake(lt->waiters, "*", mono_ms(), left, WAKE_BATCH)) > 0)
         for (size_t i = 0; i < n; i++) {
-            job_free(left[i]);
+            job *j = left[i];
+            if (j->guard) /* its request must not reach a freed job if it is disposed later */
+                j->guard->job = NULL;
+            job_free(j);
             atomic_fetch_sub(&s->inflight, 1);
         }
     presign_waiters_destroy(lt->waiters);

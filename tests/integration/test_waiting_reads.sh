@@ -90,4 +90,19 @@ n200=$(cat "$T"/par.* | awk '$1 == 200 && ($3 == "fetching" || $3 == "queued")' 
 eq "the other 39 answered at their deadline with the state then (queued or fetching)" "$n200" 39
 g=$(curl -s 127.0.0.1:$((PB + 1000))/metrics | awk '/^mediagate_http_waiting_reads / {print $2}')
 eq "the gauge is back to 0" "${g%.*}" 0
+
+# ---- a client that goes away releases its parked read at once (issue 24, defect 8) ----
+gone=$(submit "/stall/a.jpg")
+gpids=()
+for i in 1 2 3 4 5; do
+  curl -s -o /dev/null -H "Authorization: Bearer $K" "$B/media/$gone?wait=25" & gpids+=($!)
+done
+gauge() { curl -s 127.0.0.1:$((PB + 1000))/metrics | awk '/^mediagate_http_waiting_reads / {print $2}'; }
+for _ in $(seq 1 50); do g=$(gauge); [ "${g%.*}" = 5 ] && break; sleep 0.1; done
+eq "5 reads parked for 25 s" "${g%.*}" 5
+kill "${gpids[@]}" 2>/dev/null; wait "${gpids[@]}" 2>/dev/null
+for _ in $(seq 1 50); do g=$(gauge); [ "${g%.*}" = 0 ] && break; sleep 0.1; done
+eq "their clients gone, none stays parked (not at the 25 s deadline)" "${g%.*}" 0
+sleep 0.5
+eq "... each logged once as 499" "$(grep -c "\"status\":499" "$T/serve-$PB.log")" 5
 finish
