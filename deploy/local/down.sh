@@ -35,5 +35,10 @@ stop ceph-osd
 stop ceph-mon
 stop redis
 stop postgres INT  # PostgreSQL's fast shutdown
-[ "$KEEP_STATE" = 1 ] || rm -rf "$STATE"
+if [ "$KEEP_STATE" != 1 ]; then
+  # the directories kept outside for the postgres user (dirs.sh), then the stack's own
+  out=$(cat "$STATE/outside" 2>/dev/null || true)
+  case "$out" in /var/tmp/mediagate-stack.*) rm -rf "$out" ;; esac
+  rm -rf "$STATE"
+fi
 exit 0

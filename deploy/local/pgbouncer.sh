@@ -25,13 +25,14 @@ url=$(sed -n 's/^export MEDIAGATE_DATABASE_URL=//p' "$STATE/env")
 user=${BASH_REMATCH[1]} pass=${BASH_REMATCH[2]} pg_port=${BASH_REMATCH[3]} db=${BASH_REMATCH[4]}
 port=$((pg_port + 1))
 
-dir=$STATE/pgbouncer
+# shellcheck source=dirs.sh
+source "$here/dirs.sh"
+dir=$(stack_dir pgbouncer) # the real path: pgbouncer runs as postgres when we are root
 if [ -f "$STATE/pids/pgbouncer" ]; then
   read -r pid st <"$STATE/pids/pgbouncer"
   if [ -n "$st" ] && [ "$(starttime "$pid")" = "$st" ]; then kill "$pid"; sleep 0.5; fi
   rm -f "$STATE/pids/pgbouncer"
 fi
-mkdir -p "$dir"
 # auth_file: the password in clear is what SCRAM pass-through needs; 0600, the stack's own
 printf '"%s" "%s"\n' "$user" "$pass" >"$dir/userlist.txt"
 cat >"$dir/pgbouncer.ini" <<INI

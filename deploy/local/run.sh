@@ -67,6 +67,16 @@ for f in sunset.jpg checkers.png gradient.png; do
 done
 rm -f "$STATE/fetched"
 
+# The shell environment for what is shown below: the stack's, and the sample source (127.0.0.2,
+# a loopback address the SSRF guard refuses unless told) allowed, so the CLI can ingest from it
+# too (issue 29, item 2). The stack's own env stays as up.sh wrote it: the tests use it.
+(umask 077; cat >"$STATE/run.env" <<ENV
+# written by deploy/local/run.sh: source it to use the running service from a shell
+source $(printf '%q' "$STATE/env")
+export MEDIAGATE_ALLOW_PRIVATE_SOURCES=127.0.0.2/32 # the sample source, nothing else
+ENV
+)
+
 cat <<MSG
 
 mediagate is running, scaled out on 127.0.0.1:
@@ -74,7 +84,8 @@ mediagate is running, scaled out on 127.0.0.1:
   browser page          $LB/app
   API key to paste      $KEY
   (tenant "demo", read and write; also in $KEYFILE)
-Use it from a shell: source $STATE/env   (then build/mediagate --help)
+Use it from a shell: source $(printf '%q' "$STATE/run.env")
+  then e.g. build/mediagate ingest $src/sunset.jpg   (build/mediagate --help)
 Logs: $STATE/log/   What runs: deploy/local/replicas.sh status
 Stop everything: deploy/local/down.sh
 MSG

@@ -38,8 +38,9 @@ case "$action:$name" in
     PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     port=${MEDIAGATE_DATABASE_URL##*:}; port=${port%%/*}
     as_pg=(); [ "$(id -u)" = 0 ] && as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
-    setsid "${as_pg[@]}" "$PGBIN/postgres" -D "$STATE/pg/data" -p "$port" \
-      -c listen_addresses=127.0.0.1 -c unix_socket_directories="$STATE/pg/sock" \
+    pgdir=$(realpath "$STATE/pg") # outside the stack directory when postgres cannot enter it
+    setsid "${as_pg[@]}" "$PGBIN/postgres" -D "$pgdir/data" -p "$port" \
+      -c listen_addresses=127.0.0.1 -c unix_socket_directories="$pgdir/sock" \
       -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
       -c logging_collector=off -c log_min_messages=warning </dev/null >>"$STATE/log/postgres.out" 2>&1 &
     pid=$!; echo "$pid $(starttime "$pid")" >"$STATE/pids/postgres"

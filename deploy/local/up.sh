@@ -75,9 +75,12 @@ for port in "$PG_PORT" "$REDIS_PORT" "$MON_PORT" "$RGW_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "127.0.0.1:$port is already in use"; fi
 done
 
-mkdir -p "$STATE"/{pids,log,run,redis,pg,ceph/mon/a,ceph/osd/0,ceph/rgw,ceph/crash,ceph/tmp}
+mkdir -p "$STATE"/{pids,log,run,redis,ceph/mon/a,ceph/osd/0,ceph/rgw,ceph/crash,ceph/tmp}
 touch "$STATE/.mediagate-stack"
 chmod 755 "$STATE"
+# shellcheck source=dirs.sh
+source "$here/dirs.sh"
+PGDIR=$(stack_dir pg) # the real path: PostgreSQL may not be able to enter $STATE
 
 alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$st" ] && [ "$st" != Z ]; }
 wait_for() { # wait_for <what> <cmd...>: fail fast when a started daemon died
@@ -104,24 +107,24 @@ start() { # start <name> <cmd...>: exec'd in its own session (the PID is the dae
 PG_USER=mediagate PG_PASS=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 as_pg=()
 if [ "$(id -u)" = 0 ]; then
-  chown postgres: "$STATE/pg"
+  chown postgres: "$PGDIR"
   # PostgreSQL refuses to run as root; setpriv execs (no fork), so the PID we record is the
   # server's own
   as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 fi
-printf '%s\n' "$PG_PASS" >"$STATE/pg/.pwfile"
-[ "$(id -u)" = 0 ] && chown postgres: "$STATE/pg/.pwfile"
-"${as_pg[@]}" "$PGBIN/initdb" -D "$STATE/pg/data" -U "$PG_USER" --pwfile="$STATE/pg/.pwfile" \
+printf '%s\n' "$PG_PASS" >"$PGDIR/.pwfile"
+[ "$(id -u)" = 0 ] && chown postgres: "$PGDIR/.pwfile"
+"${as_pg[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U "$PG_USER" --pwfile="$PGDIR/.pwfile" \
   --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$STATE/log/initdb.out" 2>&1 \
   || die "initdb failed"
-rm -f "$STATE/pg/.pwfile"
-mkdir -p "$STATE/pg/sock"; [ "$(id -u)" = 0 ] && chown postgres: "$STATE/pg/sock"
-start postgres "${as_pg[@]}" "$PGBIN/postgres" -D "$STATE/pg/data" -p "$PG_PORT" \
-  -c listen_addresses=127.0.0.1 -c unix_socket_directories="$STATE/pg/sock" \
+rm -f "$PGDIR/.pwfile"
+mkdir -p "$PGDIR/sock"; [ "$(id -u)" = 0 ] && chown postgres: "$PGDIR/sock"
+start postgres "${as_pg[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -p "$PG_PORT" \
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories="$PGDIR/sock" \
   -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
   -c logging_collector=off -c log_min_messages=warning
 wait_for "PostgreSQL" "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
-"${as_pg[@]}" "$PGBIN/createdb" -h "$STATE/pg/sock" -p "$PG_PORT" -U "$PG_USER" mediagate
+"${as_pg[@]}" "$PGBIN/createdb" -h "$PGDIR/sock" -p "$PG_PORT" -U "$PG_USER" mediagate
 
 # ---- Redis (AOF persistence, as in production) ----
 start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STATE/redis" \
@@ -236,7 +239,7 @@ wait_for "bucket CORS" s3curl -X PUT -H "Content-MD5: $CORS_MD5" -H "Content-Typ
 
 umask 077
 cat >"$STATE/env" <<ENV
-export MEDIAGATE_STACK_DIR=$STATE
+export MEDIAGATE_STACK_DIR=$(printf '%q' "$STATE")
 export MEDIAGATE_DATABASE_URL=postgresql://$PG_USER:$PG_PASS@127.0.0.1:$PG_PORT/mediagate
 export MEDIAGATE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 export MEDIAGATE_S3_ENDPOINT=$S3
@@ -246,7 +249,7 @@ export MEDIAGATE_S3_ADDRESSING=path
 export AWS_REGION=$REGION
 export AWS_ACCESS_KEY_ID=$AKID
 export AWS_SECRET_ACCESS_KEY=$SECRET
-export CEPH_CONF=$CONF
+export CEPH_CONF=$(printf '%q' "$CONF")
 ENV
 log "ready in ${SECONDS}s: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, S3 $S3 (bucket $BUCKET)"
 log "environment: source $STATE/env"
