@@ -207,7 +207,7 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
      * check here is the second guard, on the address actually connected. */
     media_error why;
     if (!x->via_proxy &&
-        ingest_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &why) != MEDIA_OK) {
+        media_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &why) != MEDIA_OK) {
         x->ssrf_refused = true;
         refuse_source("(connect)", why.message, &x->ssrf_err);
         return CURL_SOCKET_BAD;
@@ -258,7 +258,7 @@ static media_code check_target(fetch *x, const char *url, media_error *err)
     }
     media_error why;
     for (struct addrinfo *a = res; a && rc == MEDIA_OK; a = a->ai_next)
-        if (ingest_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, &why) != MEDIA_OK)
+        if (media_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, &why) != MEDIA_OK)
             rc = refuse_source(bare, why.message, err);
     char entry[400];
     if (rc == MEDIA_OK && ingest_pin_entry(host, port, res->ai_addr, entry, sizeof(entry)))

@@ -8,7 +8,7 @@
 #include "media/error.h"
 #include "proxy.h"
 #include "media/sniff.h"
-#include "ssrf.h"
+#include "media/ssrf.h"
 
 #include <signal.h>
 #include <stdint.h>

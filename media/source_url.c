@@ -3,8 +3,11 @@
  * fetch it).
  */
 #include "source_url.h"
+#include "ssrf.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <string.h>
 
 media_code media_source_url_check(const char *url, media_error *err)
@@ -45,6 +48,32 @@ media_code media_source_url_check(const char *url, media_error *err)
     curl_free(host);
     curl_free(user);
     curl_free(pass);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+media_code media_source_url_check_literal(const char *url, const media_cidr_list *allow,
+                                          media_error *err)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    media_code rc = MEDIA_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+        struct sockaddr_in a4 = {.sin_family = AF_INET};
+        size_t n = strlen(host);
+        char inner[64];
+        if (host[0] == '[' && n >= 2 && n - 2 < sizeof(inner)) { /* "[v6]" (a zone stays out) */
+            memcpy(inner, host + 1, n - 2);
+            inner[n - 2] = '\0';
+            if (inet_pton(AF_INET6, inner, &a6.sin6_addr) == 1)
+                rc = media_ssrf_check_sockaddr((struct sockaddr *)&a6, sizeof(a6), allow, err);
+        } else if (inet_aton(host, &a4.sin_addr) != 0) { /* every form getaddrinfo reads */
+            rc = media_ssrf_check_sockaddr((struct sockaddr *)&a4, sizeof(a4), allow, err);
+        }
+    }
+    curl_free(host);
     curl_url_cleanup(u);
     return rc;
 }

@@ -2,7 +2,7 @@
  * ssrf.c - address classification for the SSRF guard.
  *
  * To refuse another range: add it to v4_rules or v6_rules (or to the embedding logic in
- * ingest_ssrf_classify_v6), add a case to tests/unit/test_ssrf.c.
+ * media_ssrf_classify_v6), add a case to tests/unit/test_ssrf.c.
  */
 #include "ssrf.h"
 
@@ -12,32 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ingest_addr_class_name(ingest_addr_class c)
+const char *media_addr_class_name(media_addr_class c)
 {
     switch (c) {
-    case INGEST_ADDR_PUBLIC:
+    case MEDIA_ADDR_PUBLIC:
         return "public";
-    case INGEST_ADDR_UNSPECIFIED:
+    case MEDIA_ADDR_UNSPECIFIED:
         return "unspecified address";
-    case INGEST_ADDR_LOOPBACK:
+    case MEDIA_ADDR_LOOPBACK:
         return "loopback";
-    case INGEST_ADDR_PRIVATE:
+    case MEDIA_ADDR_PRIVATE:
         return "private network";
-    case INGEST_ADDR_CGNAT:
+    case MEDIA_ADDR_CGNAT:
         return "carrier-grade NAT";
-    case INGEST_ADDR_LINK_LOCAL:
+    case MEDIA_ADDR_LINK_LOCAL:
         return "link-local";
-    case INGEST_ADDR_METADATA:
+    case MEDIA_ADDR_METADATA:
         return "cloud metadata service";
-    case INGEST_ADDR_MULTICAST:
+    case MEDIA_ADDR_MULTICAST:
         return "multicast";
-    case INGEST_ADDR_BROADCAST:
+    case MEDIA_ADDR_BROADCAST:
         return "broadcast";
-    case INGEST_ADDR_RESERVED:
+    case MEDIA_ADDR_RESERVED:
         return "reserved range";
-    case INGEST_ADDR_ULA:
+    case MEDIA_ADDR_ULA:
         return "unique local (IPv6 private)";
-    case INGEST_ADDR_SITE_LOCAL:
+    case MEDIA_ADDR_SITE_LOCAL:
         return "site-local";
     }
     return "reserved range";
@@ -46,27 +46,27 @@ const char *ingest_addr_class_name(ingest_addr_class c)
 typedef struct {
     uint32_t net;
     int prefix;
-    ingest_addr_class cls;
+    media_addr_class cls;
 } v4_rule;
 
 /* most specific first */
 static const v4_rule v4_rules[] = {
-    {0xA9FEA9FE, 32, INGEST_ADDR_METADATA},  /* 169.254.169.254 */
-    {0xFFFFFFFF, 32, INGEST_ADDR_BROADCAST}, /* 255.255.255.255 */
-    {0x00000000, 8, INGEST_ADDR_UNSPECIFIED}, {0x7F000000, 8, INGEST_ADDR_LOOPBACK},
-    {0x0A000000, 8, INGEST_ADDR_PRIVATE},     {0xAC100000, 12, INGEST_ADDR_PRIVATE},
-    {0xC0A80000, 16, INGEST_ADDR_PRIVATE},    {0x64400000, 10, INGEST_ADDR_CGNAT},
-    {0xA9FE0000, 16, INGEST_ADDR_LINK_LOCAL}, {0xE0000000, 4, INGEST_ADDR_MULTICAST},
-    {0xF0000000, 4, INGEST_ADDR_RESERVED},  /* 240/4, future use */
-    {0xC0000000, 24, INGEST_ADDR_RESERVED}, /* 192.0.0/24 IETF protocol assignments */
-    {0xC0000200, 24, INGEST_ADDR_RESERVED}, /* 192.0.2/24 TEST-NET-1 */
-    {0xC6336400, 24, INGEST_ADDR_RESERVED}, /* 198.51.100/24 TEST-NET-2 */
-    {0xCB007100, 24, INGEST_ADDR_RESERVED}, /* 203.0.113/24 TEST-NET-3 */
-    {0xC6120000, 15, INGEST_ADDR_RESERVED}, /* 198.18/15 benchmarking */
-    {0xC0586300, 24, INGEST_ADDR_RESERVED}, /* 192.88.99/24 6to4 relay anycast */
+    {0xA9FEA9FE, 32, MEDIA_ADDR_METADATA},  /* 169.254.169.254 */
+    {0xFFFFFFFF, 32, MEDIA_ADDR_BROADCAST}, /* 255.255.255.255 */
+    {0x00000000, 8, MEDIA_ADDR_UNSPECIFIED}, {0x7F000000, 8, MEDIA_ADDR_LOOPBACK},
+    {0x0A000000, 8, MEDIA_ADDR_PRIVATE},     {0xAC100000, 12, MEDIA_ADDR_PRIVATE},
+    {0xC0A80000, 16, MEDIA_ADDR_PRIVATE},    {0x64400000, 10, MEDIA_ADDR_CGNAT},
+    {0xA9FE0000, 16, MEDIA_ADDR_LINK_LOCAL}, {0xE0000000, 4, MEDIA_ADDR_MULTICAST},
+    {0xF0000000, 4, MEDIA_ADDR_RESERVED},  /* 240/4, future use */
+    {0xC0000000, 24, MEDIA_ADDR_RESERVED}, /* 192.0.0/24 IETF protocol assignments */
+    {0xC0000200, 24, MEDIA_ADDR_RESERVED}, /* 192.0.2/24 TEST-NET-1 */
+    {0xC6336400, 24, MEDIA_ADDR_RESERVED}, /* 198.51.100/24 TEST-NET-2 */
+    {0xCB007100, 24, MEDIA_ADDR_RESERVED}, /* 203.0.113/24 TEST-NET-3 */
+    {0xC6120000, 15, MEDIA_ADDR_RESERVED}, /* 198.18/15 benchmarking */
+    {0xC0586300, 24, MEDIA_ADDR_RESERVED}, /* 192.88.99/24 6to4 relay anycast */
 };
 
-ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4])
+media_addr_class media_ssrf_classify_v4(const uint8_t a[4])
 {
     uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
     for (size_t i = 0; i < sizeof(v4_rules) / sizeof(v4_rules[0]); i++) {
@@ -74,15 +74,15 @@ ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4])
         if ((v & mask) == v4_rules[i].net)
             return v4_rules[i].cls;
     }
-    return INGEST_ADDR_PUBLIC;
+    return MEDIA_ADDR_PUBLIC;
 }
 
-static ingest_addr_class worse(ingest_addr_class a, ingest_addr_class b)
+static media_addr_class worse(media_addr_class a, media_addr_class b)
 {
-    return a != INGEST_ADDR_PUBLIC ? a : b;
+    return a != MEDIA_ADDR_PUBLIC ? a : b;
 }
 
-ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16])
+media_addr_class media_ssrf_classify_v6(const uint8_t a[16])
 {
     static const uint8_t zero[16] = {0};
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -93,47 +93,47 @@ ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16])
                                              0,    0, 0,    0,    0, 0, 0x02, 0x54};
 
     if (memcmp(a, zero, 16) == 0)
-        return INGEST_ADDR_UNSPECIFIED;
+        return MEDIA_ADDR_UNSPECIFIED;
     if (memcmp(a, zero, 15) == 0 && a[15] == 1)
-        return INGEST_ADDR_LOOPBACK;
+        return MEDIA_ADDR_LOOPBACK;
     if (memcmp(a, mapped, 12) == 0) /* ::ffff:a.b.c.d */
-        return ingest_ssrf_classify_v4(a + 12);
+        return media_ssrf_classify_v4(a + 12);
     if (memcmp(a, zero, 12) == 0) /* ::a.b.c.d, IPv4-compatible (deprecated) */
-        return worse(ingest_ssrf_classify_v4(a + 12), INGEST_ADDR_RESERVED);
+        return worse(media_ssrf_classify_v4(a + 12), MEDIA_ADDR_RESERVED);
     if (memcmp(a, nat64, 12) == 0) /* 64:ff9b::/96 */
-        return ingest_ssrf_classify_v4(a + 12);
+        return media_ssrf_classify_v4(a + 12);
     if (memcmp(a, nat64_local, 6) == 0) /* 64:ff9b:1::/48, local-use NAT64 */
-        return INGEST_ADDR_PRIVATE;
+        return MEDIA_ADDR_PRIVATE;
     if (a[0] == 0x20 && a[1] == 0x02) /* 2002::/16 6to4: 2002:AABB:CCDD:: */
-        return ingest_ssrf_classify_v4(a + 2);
+        return media_ssrf_classify_v4(a + 2);
     if (memcmp(a, teredo, 4) == 0) { /* 2001::/32: server v4, then client v4 inverted */
         uint8_t client[4] = {(uint8_t)~a[12], (uint8_t)~a[13], (uint8_t)~a[14], (uint8_t)~a[15]};
-        return worse(ingest_ssrf_classify_v4(a + 4), ingest_ssrf_classify_v4(client));
+        return worse(media_ssrf_classify_v4(a + 4), media_ssrf_classify_v4(client));
     }
     if (memcmp(a, ec2_metadata, 16) == 0)
-        return INGEST_ADDR_METADATA;
+        return MEDIA_ADDR_METADATA;
     if (a[0] == 0xff)
-        return INGEST_ADDR_MULTICAST;
+        return MEDIA_ADDR_MULTICAST;
     if ((a[0] & 0xfe) == 0xfc)
-        return INGEST_ADDR_ULA;
+        return MEDIA_ADDR_ULA;
     if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
-        return INGEST_ADDR_LINK_LOCAL;
+        return MEDIA_ADDR_LINK_LOCAL;
     if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
-        return INGEST_ADDR_SITE_LOCAL;
+        return MEDIA_ADDR_SITE_LOCAL;
     static const uint8_t doc[4] = {0x20, 0x01, 0x0d, 0xb8};        /* 2001:db8::/32 */
     static const uint8_t discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0}; /* 100::/64 */
     static const uint8_t ietf[3] = {0x20, 0x01, 0x00};             /* 2001::/23 */
     if (media_cidr_prefix_eq(a, doc, 32) || media_cidr_prefix_eq(a, discard, 64) ||
         media_cidr_prefix_eq(a, ietf, 23))
-        return INGEST_ADDR_RESERVED;
+        return MEDIA_ADDR_RESERVED;
     /* outside 2000::/3 (global unicast) nothing is routable on the internet */
     if ((a[0] & 0xe0) != 0x20)
-        return INGEST_ADDR_RESERVED;
-    return INGEST_ADDR_PUBLIC;
+        return MEDIA_ADDR_RESERVED;
+    return MEDIA_ADDR_PUBLIC;
 }
 
-media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
-                                      const media_cidr_list *allow, media_error *err)
+media_code media_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
+                                     const media_cidr_list *allow, media_error *err)
 {
     int family = sa->sa_family;
     const uint8_t *addr;
@@ -146,11 +146,11 @@ media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
                                "source refused by the SSRF guard: not an IP connection");
     if (allow && media_cidr_list_contains(allow, family, addr))
         return MEDIA_OK;
-    ingest_addr_class c =
-        family == AF_INET ? ingest_ssrf_classify_v4(addr) : ingest_ssrf_classify_v6(addr);
-    if (c == INGEST_ADDR_PUBLIC)
+    media_addr_class c =
+        family == AF_INET ? media_ssrf_classify_v4(addr) : media_ssrf_classify_v6(addr);
+    if (c == MEDIA_ADDR_PUBLIC)
         return MEDIA_OK;
     return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                            "source refused by the SSRF guard: it resolves to a %s address",
-                           ingest_addr_class_name(c));
+                           media_addr_class_name(c));
 }

@@ -2,7 +2,7 @@
  * ssrf.h - the SSRF guard's decisions: is this address one a source download may reach?
  *
  * Pure functions over raw addresses (no I/O, no DNS). The fetcher calls
- * ingest_ssrf_check_sockaddr on every address libcurl is about to connect to, for every hop
+ * media_ssrf_check_sockaddr on every address libcurl is about to connect to, for every hop
  * and redirect, so a hostname that re-resolves to an internal address (DNS rebinding) is
  * refused too: no packet is ever sent to a refused address.
  *
@@ -13,11 +13,11 @@
  * IPv6 addresses whose embedded IPv4 address is any of those. Addresses inside an
  * allow-list (MEDIAGATE_ALLOW_PRIVATE_SOURCES) are exempt.
  */
-#ifndef INGEST_SSRF_H
-#define INGEST_SSRF_H
+#ifndef MEDIA_SSRF_H
+#define MEDIA_SSRF_H
 
-#include "media/cidr.h"
-#include "media/error.h"
+#include "cidr.h"
+#include "error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,32 +25,32 @@
 #include <sys/socket.h>
 
 typedef enum {
-    INGEST_ADDR_PUBLIC = 0,
-    INGEST_ADDR_UNSPECIFIED,
-    INGEST_ADDR_LOOPBACK,
-    INGEST_ADDR_PRIVATE,
-    INGEST_ADDR_CGNAT,
-    INGEST_ADDR_LINK_LOCAL,
-    INGEST_ADDR_METADATA, /* cloud instance metadata (a link-local or ULA address) */
-    INGEST_ADDR_MULTICAST,
-    INGEST_ADDR_BROADCAST,
-    INGEST_ADDR_RESERVED,
-    INGEST_ADDR_ULA,
-    INGEST_ADDR_SITE_LOCAL,
-} ingest_addr_class;
+    MEDIA_ADDR_PUBLIC = 0,
+    MEDIA_ADDR_UNSPECIFIED,
+    MEDIA_ADDR_LOOPBACK,
+    MEDIA_ADDR_PRIVATE,
+    MEDIA_ADDR_CGNAT,
+    MEDIA_ADDR_LINK_LOCAL,
+    MEDIA_ADDR_METADATA, /* cloud instance metadata (a link-local or ULA address) */
+    MEDIA_ADDR_MULTICAST,
+    MEDIA_ADDR_BROADCAST,
+    MEDIA_ADDR_RESERVED,
+    MEDIA_ADDR_ULA,
+    MEDIA_ADDR_SITE_LOCAL,
+} media_addr_class;
 
 /* A short name of the rule ("loopback", "private network", ...), for error messages. */
-const char *ingest_addr_class_name(ingest_addr_class c);
+const char *media_addr_class_name(media_addr_class c);
 
 /* Classify a 4-byte IPv4 or 16-byte IPv6 address (network byte order). */
-ingest_addr_class ingest_ssrf_classify_v4(const uint8_t a[4]);
-ingest_addr_class ingest_ssrf_classify_v6(const uint8_t a[16]);
+media_addr_class media_ssrf_classify_v4(const uint8_t a[4]);
+media_addr_class media_ssrf_classify_v6(const uint8_t a[16]);
 
 /*
  * The guard's decision for a socket address about to be connected: MEDIA_OK, or
  * MEDIA_ERR_INVALID (permanent) with a message naming the rule, never the address.
  */
-media_code ingest_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
-                                      const media_cidr_list *allow, media_error *err);
+media_code media_ssrf_check_sockaddr(const struct sockaddr *sa, size_t len,
+                                     const media_cidr_list *allow, media_error *err);
 
 #endif

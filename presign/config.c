@@ -107,6 +107,10 @@ media_code presign_config_load(presign_config *c, const media_store_config *stor
                                     env("MEDIAGATE_TRUSTED_PROXIES", ud), &c->trusted_proxies,
                                     err)) != MEDIA_OK)
         return rc;
+    if ((rc = media_cidr_list_parse("MEDIAGATE_ALLOW_PRIVATE_SOURCES",
+                                    env("MEDIAGATE_ALLOW_PRIVATE_SOURCES", ud), &c->allow_private,
+                                    err)) != MEDIA_OK)
+        return rc;
     const char *types = env("MEDIAGATE_ALLOWED_TYPES", ud);
     if (types && types[0]) {
         if ((rc = media_type_set_parse(types, &c->types, err)) != MEDIA_OK)
@@ -149,6 +153,8 @@ const char *presign_config_help(void)
            "  MEDIAGATE_RATE_ANON_PER_MIN      per client address, requests without a known key\n"
            "                                   (default 120)\n"
            "  MEDIAGATE_TRUSTED_PROXIES        CIDRs whose X-Forwarded-For names the client\n"
+           "  MEDIAGATE_ALLOW_PRIVATE_SOURCES  CIDRs a source URL's literal address may be in\n"
+           "                                   (else 422 at submission; the workers' list)\n"
            "  MEDIAGATE_BACKEND_QUEUE          requests waiting for a backend thread before 503\n"
            "                                   (default 64 x backend threads)\n"
            "  MEDIAGATE_DRAIN_DELAY_S          on SIGTERM, /ready 503 this long first (5)\n"

@@ -32,6 +32,8 @@ typedef struct presign_config {
     long backend_queue_max;          /* MEDIAGATE_BACKEND_QUEUE (64 x backend threads): requests
                                         waiting for a backend thread before 503 */
     media_cidr_list trusted_proxies; /* MEDIAGATE_TRUSTED_PROXIES: X-Forwarded-For from these */
+    media_cidr_list allow_private;   /* MEDIAGATE_ALLOW_PRIVATE_SOURCES: literal source
+                                        addresses accepted at submission (the worker's list) */
     long drain_delay_s;              /* MEDIAGATE_DRAIN_DELAY_S (5): /ready 503 before closing */
     long session_ttl_s;              /* MEDIAGATE_SESSION_TTL_S (43200): browser page sessions */
     bool cookie_secure;              /* MEDIAGATE_COOKIE_SECURE (on with TLS): Secure cookies */

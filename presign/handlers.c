@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "media/json.h"
 #include "media/log.h"
+#include "media/source_url.h"
 #include "media/strbuf.h"
 #include "media/trace.h"
 #include "media/uuid.h"
@@ -76,6 +77,14 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
         return;
     }
     media_error err;
+    /* an address the worker would refuse is refused now, not 100 ms after a 202 */
+    if (media_source_url_check_literal(body.source_url, &c->st->cfg->allow_private, &err) !=
+        MEDIA_OK) {
+        presign_problem(res, 422, "invalid-source-url", "Invalid source_url", err.message,
+                        req->request_id);
+        presign_create_body_cleanup(&body);
+        return;
+    }
     const char *source = body.source_url;
     const char *meta_text = body.metadata;
     /* the worker continues this request's trace: the span of this request is the job's parent */

@@ -1,6 +1,6 @@
 /* fuzz_source_url.c - source URL checks, the SSRF address classification, CIDR lists, and
  * the URL helpers that keep credentials out of messages. */
-#include "ingest/ssrf.h"
+#include "media/ssrf.h"
 #include "ingest/fetch.h"
 #include "media/cidr.h"
 #include "media/mem.h"
@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (media_cidr_list_parse("X", s, &l, &err) == MEDIA_OK && l.count > MEDIA_CIDR_MAX)
         __builtin_trap();
     if (size >= 16) {
-        ingest_ssrf_classify_v4(data);
-        ingest_ssrf_classify_v6(data);
+        media_ssrf_classify_v4(data);
+        media_ssrf_classify_v6(data);
         media_cidr_list_contains(&l, 10, data); /* AF_INET6 */
     }
     const char *ui;

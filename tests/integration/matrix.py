@@ -193,6 +193,12 @@ def phase2():
         ("URL with credentials", b'{"source_url":"http://u:p@x/a.jpg"}', 422, "invalid-source-url"),
         ("URL without a host", b'{"source_url":"http:///a.jpg"}', 422, "invalid-source-url"),
         ("relative URL", b'{"source_url":"/etc/passwd"}', 422, "invalid-source-url"),
+        # issue 29, item 7: a literal address the SSRF guard refuses is a 422 at submission
+        ("a literal private address", b'{"source_url":"http://10.0.0.1/x.jpg"}', 422, "invalid-source-url"),
+        ("a literal loopback address", b'{"source_url":"http://127.0.0.1:9/x.jpg"}', 422, "invalid-source-url"),
+        ("loopback spelled 127.1", b'{"source_url":"http://127.1/x.jpg"}', 422, "invalid-source-url"),
+        ("the metadata address", b'{"source_url":"http://169.254.169.254/latest/meta-data"}', 422, "invalid-source-url"),
+        ("an IPv4-mapped IPv6 loopback", b'{"source_url":"http://[::ffff:127.0.0.1]/x.jpg"}', 422, "invalid-source-url"),
         ("URL of 9000 bytes", json.dumps({"source_url": "http://x/" + "a" * 9000}).encode(), 422, "invalid-source-url"),
         ("invalid UTF-8 in the body", b'{"source_url":"http://x/\xff.jpg"}', 400, "malformed-json"),
         ("overlong UTF-8 '/'", b'{"source_url":"http://x/\xc0\xaf.jpg"}', 400, "malformed-json"),
