@@ -565,6 +565,8 @@ media_code ingest_post(const ingest_options *o, const ingest_post_request *req, 
     po.max_redirects = 0;
     po.max_bytes = 64 * 1024;
     po.deadline_s = req->timeout_s;
+    if (req->connect_timeout_ms > 0)
+        po.connect_timeout_ms = req->connect_timeout_ms;
     if (po.connect_timeout_ms > req->timeout_s * 1000)
         po.connect_timeout_ms = req->timeout_s * 1000;
     ingest_fetch_sink sink = {discard, NULL};

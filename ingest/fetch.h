@@ -73,7 +73,8 @@ typedef struct ingest_post_request {
     const char *const *headers;
     const char *body;
     size_t len;
-    long timeout_s; /* the whole request */
+    long timeout_s;          /* the whole request */
+    long connect_timeout_ms; /* 0: the fetch options' (MEDIAGATE_FETCH_CONNECT_TIMEOUT_MS) */
 } ingest_post_request;
 /* MEDIA_OK for a 2xx answer; otherwise the error (err->http_status the receiver's status when
  * it answered). *status gets the answer's status (0 when none). A refused target:

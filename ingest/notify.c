@@ -30,8 +30,12 @@ media_code ingest_notify_config_load(ingest_notify_config *c, media_env_fn env, 
     LONG("MEDIAGATE_WEBHOOK_BREAKER_FAILURES", 5, 1, 1000, c->breaker_failures);
     LONG("MEDIAGATE_WEBHOOK_BREAKER_COOLDOWN_MS", 60000, 100, 3600000, c->breaker_cooldown_ms);
     LONG("MEDIAGATE_WEBHOOK_POLL_MS", 500, 50, 60000, c->poll_ms);
+    LONG("MEDIAGATE_WEBHOOK_CONCURRENCY", 8, 1, 256, c->concurrency);
+    LONG("MEDIAGATE_WEBHOOK_PER_TENANT", 4, 1, 256, c->per_tenant);
+    LONG("MEDIAGATE_WEBHOOK_PER_ENDPOINT", 2, 1, 256, c->per_endpoint);
+    LONG("MEDIAGATE_WEBHOOK_CONNECT_TIMEOUT_MS", 3000, 100, 60000, c->connect_timeout_ms);
+    LONG("MEDIAGATE_WEBHOOK_MAX_AGE_S", 86400, 60, 30L * 86400, c->max_age_s);
 #undef LONG
-    c->batch = 16;
     return MEDIA_OK;
 }
 
@@ -44,7 +48,13 @@ const char *ingest_notify_help(void)
            "  MEDIAGATE_WEBHOOK_BREAKER_FAILURES  failures in a row that open an endpoint's\n"
            "                                  breaker (default 5)\n"
            "  MEDIAGATE_WEBHOOK_BREAKER_COOLDOWN_MS  open -> half-open after (default 60000)\n"
-           "  MEDIAGATE_WEBHOOK_POLL_MS       how often due deliveries are read (default 500)\n";
+           "  MEDIAGATE_WEBHOOK_POLL_MS       how often due deliveries are read (default 500)\n"
+           "  MEDIAGATE_WEBHOOK_CONCURRENCY   deliveries sent at once per worker (default 8)\n"
+           "  MEDIAGATE_WEBHOOK_PER_TENANT    in flight per tenant, all workers (default 4)\n"
+           "  MEDIAGATE_WEBHOOK_PER_ENDPOINT  in flight per endpoint, all workers (default 2)\n"
+           "  MEDIAGATE_WEBHOOK_CONNECT_TIMEOUT_MS  connecting to a receiver (default 3000)\n"
+           "  MEDIAGATE_WEBHOOK_MAX_AGE_S     a delivery its endpoint's open breaker still holds\n"
+           "                                  back at this age fails (default 86400)\n";
 }
 
 void ingest_notify_breaker_name(const char *endpoint_id, const char *url, char *out, size_t cap)
@@ -62,12 +72,19 @@ typedef struct {
     media_metric *delivered, *retried, *failed, *waited, *pending, *dead, *open;
 } notify_metrics;
 
+typedef struct outgoing outgoing;
+
 struct ingest_notifier {
     ingest_notify_config c;
     char *database_url;
     const ingest_options *o;
     atomic_bool stop;
-    pthread_t thread;
+    pthread_t thread;   /* the claimer: claims, hands over, records (the database's only user) */
+    pthread_t *posters; /* c.concurrency of them: one request each at a time */
+    pthread_mutex_t mu; /* todo, done */
+    pthread_cond_t todo_cv, done_cv;
+    outgoing *todo, *done;
+    int inflight; /* handed over and not yet recorded (the claimer's own count) */
     media_breaker_set *breakers;
     notify_metrics mx;
     media_db *db;
@@ -112,54 +129,121 @@ static void db_failed(ingest_notifier *n, const media_error *err)
     n->db = NULL;
 }
 
-static void attempt(ingest_notifier *n, media_delivery *d, int *status_out);
+/* One claimed delivery on its way (issue 24, defect 4): a poster thread sends it, the claimer
+ * (the one thread with the database) records its outcome. Owned by whichever holds it. */
+struct outgoing {
+    media_delivery d;
+    char breaker[300];
+    media_trace trace; /* the request's that made the media: the POST and the logs carry it */
+    int64_t start_ns;
+    int status; /* the receiver's; 0 when none */
+    media_code rc;
+    media_error err;
+    struct outgoing *next;
+};
 
-/* One attempt of one claimed delivery, in the trace of the request that made the media: its
- * log lines and its POST carry it, and a client span is recorded. */
-static void send_one(ingest_notifier *n, media_delivery *d)
+static void outgoing_free(outgoing *o)
 {
-    media_trace t;
-    media_trace_start(&t, d->record.traceparent, d->record.tracestate);
-    media_trace_set_current(&t);
-    int64_t start = media_span_now_ns();
-    int status = -1;
-    attempt(n, d, &status);
-    if (status >= 0 && media_otlp_enabled()) { /* -1: no attempt was made */
+    media_delivery_cleanup(&o->d);
+    free(o);
+}
+
+/* The delivery went out (or could not): breaker, metrics, log, span, and its row. */
+static void record(ingest_notifier *n, outgoing *o)
+{
+    media_delivery *d = &o->d;
+    media_trace_set_current(&o->trace);
+    if (media_otlp_enabled()) {
         media_span sp;
         char name[64], st[16];
         snprintf(name, sizeof(name), "webhook %s", d->event);
-        media_span_begin(&sp, &t, name, MEDIA_SPAN_CLIENT, start);
+        media_span_begin(&sp, &o->trace, name, MEDIA_SPAN_CLIENT, o->start_ns);
         sp.end_ns = media_span_now_ns();
-        snprintf(st, sizeof(st), "%d", status);
+        snprintf(st, sizeof(st), "%d", o->status);
         media_span_attr(&sp, "mediagate.delivery_id", d->id);
         media_span_attr(&sp, "mediagate.media_id", d->media_id);
         media_span_attr(&sp, "http.response.status_code", st);
-        sp.status = status >= 200 && status < 300 ? MEDIA_SPAN_OK : MEDIA_SPAN_ERROR;
+        sp.status = o->status >= 200 && o->status < 300 ? MEDIA_SPAN_OK : MEDIA_SPAN_ERROR;
         media_otlp_record(&sp);
     }
+    media_error err;
+    media_code wr = MEDIA_OK;
+    if (n->db == NULL) {
+        /* the connection dropped meanwhile: the claim runs out and the delivery is sent again
+         * (at-least-once, the same delivery id) */
+    } else if (o->rc == MEDIA_OK) {
+        media_breaker_set_report(n->breakers, o->breaker, true, now_ms());
+        media_metric_add(n->mx.delivered, 1);
+        log_outcome(MEDIA_LOG_INFO, d, o->status, "delivered", NULL);
+        wr = media_webhook_delivered(n->db, d->id, o->status, &err);
+    } else if (o->rc == MEDIA_ERR_INVALID && o->status == 0) {
+        /* the guard refused the target (or the URL is unusable): nothing was sent, and no
+         * later attempt would be sent either */
+        static const char refused[] = "webhook target is unknown or not allowed (never contacted)";
+        media_metric_add(n->mx.failed, 1);
+        log_outcome(MEDIA_LOG_WARN, d, 0, "failed", refused);
+        wr = media_webhook_fail(n->db, d->id, 0, refused, &err);
+    } else {
+        media_breaker_set_report(n->breakers, o->breaker, false, now_ms());
+        long delay = ingest_retry_delay_ms(&n->c.retry, d->attempts, MEDIA_CLASS_TRANSIENT,
+                                           o->err.retry_after_s, rand01());
+        if (delay < 0) {
+            media_metric_add(n->mx.failed, 1);
+            log_outcome(MEDIA_LOG_WARN, d, o->status, "failed (no attempts left)", o->err.message);
+            wr = media_webhook_fail(n->db, d->id, o->status, o->err.message, &err);
+        } else {
+            media_metric_add(n->mx.retried, 1);
+            log_outcome(MEDIA_LOG_INFO, d, o->status, "will be retried", o->err.message);
+            wr = media_webhook_retry(n->db, d->id, delay, o->status, o->err.message, true, &err);
+        }
+    }
+    if (wr != MEDIA_OK)
+        db_failed(n, &err);
     media_trace_set_current(NULL);
 }
 
-static void attempt(ingest_notifier *n, media_delivery *d, int *status_out)
+/* Before a claimed delivery is handed to a poster (claimer thread): false when it is settled
+ * here without a request — its endpoint's breaker is open (put back until the probe, without
+ * spending the attempt, unless the event is older than MEDIAGATE_WEBHOOK_MAX_AGE_S: then it
+ * fails, so an endpoint that stays down does not collect deliveries for ever), or it has no
+ * signing secret. */
+static bool ready_to_send(ingest_notifier *n, outgoing *o)
 {
+    media_delivery *d = &o->d;
     media_error err;
-    char name[300];
-    ingest_notify_breaker_name(d->endpoint_id, d->url, name, sizeof(name));
+    media_code wr = MEDIA_OK;
     int64_t wait_ms = 0;
-    if (!media_breaker_set_allow(n->breakers, name, now_ms(), &wait_ms)) {
+    if (!media_breaker_set_allow(n->breakers, o->breaker, now_ms(), &wait_ms)) {
         media_metric_add(n->mx.waited, 1);
-        if (media_webhook_retry(n->db, d->id, wait_ms > 0 ? wait_ms : 1000, d->last_status,
-                                d->last_error, false, &err) != MEDIA_OK)
-            db_failed(n, &err);
-        return;
-    }
-    if (d->secret[0] == '\0') { /* cannot happen through the API; never send unsigned */
+        int64_t created = media_record_time_ms(d->created_at);
+        if (created >= 0 && now_ms() - created > n->c.max_age_s * 1000) {
+            static const char why[] = "its endpoint's circuit breaker was still open when the "
+                                      "delivery reached MEDIAGATE_WEBHOOK_MAX_AGE_S";
+            media_metric_add(n->mx.failed, 1);
+            log_outcome(MEDIA_LOG_WARN, d, 0, "failed", why);
+            wr = media_webhook_fail(n->db, d->id, d->last_status, why, &err);
+        } else {
+            wr = media_webhook_retry(n->db, d->id, wait_ms > 0 ? wait_ms : 1000, d->last_status,
+                                     d->last_error, false, &err);
+        }
+    } else if (d->secret[0] == '\0') { /* cannot happen through the API; never send unsigned */
         log_outcome(MEDIA_LOG_ERROR, d, 0, "failed", "no signing secret");
         media_metric_add(n->mx.failed, 1);
-        if (media_webhook_fail(n->db, d->id, 0, "no signing secret", &err) != MEDIA_OK)
-            db_failed(n, &err);
-        return;
+        wr = media_webhook_fail(n->db, d->id, 0, "no signing secret", &err);
+    } else {
+        return true;
     }
+    if (wr != MEDIA_OK)
+        db_failed(n, &err);
+    return false;
+}
+
+/* A poster thread's one request: the signed body POSTed through the SSRF guard. */
+static void post_one(ingest_notifier *n, outgoing *o)
+{
+    media_delivery *d = &o->d;
+    media_trace_set_current(&o->trace);
+    o->start_ns = media_span_now_ns();
     media_buf body;
     media_buf_init(&body, 1 << 20);
     media_delivery_body(d, &body);
@@ -170,45 +254,41 @@ static void attempt(ingest_notifier *n, media_delivery *d, int *status_out)
     snprintf(h_ev, sizeof(h_ev), "Mediagate-Event: %s", d->event);
     snprintf(h_at, sizeof(h_at), "Mediagate-Attempt: %d", d->attempts);
     const char *headers[] = {"Content-Type: application/json", h_sig, h_id, h_ev, h_at, NULL};
-    ingest_post_request req = {d->url, headers, body.data, body.len, n->c.timeout_s};
-    int status = 0;
-    media_code rc = ingest_post(n->o, &req, &status, &err);
-    *status_out = status;
+    ingest_post_request req = {.url = d->url,
+                               .headers = headers,
+                               .body = body.data,
+                               .len = body.len,
+                               .timeout_s = n->c.timeout_s,
+                               .connect_timeout_ms = n->c.connect_timeout_ms};
+    o->status = 0;
+    o->rc = ingest_post(n->o, &req, &o->status, &o->err);
     media_buf_cleanup(&body);
-    media_code wr;
-    if (rc == MEDIA_OK) {
-        media_breaker_set_report(n->breakers, name, true, now_ms());
-        media_metric_add(n->mx.delivered, 1);
-        log_outcome(MEDIA_LOG_INFO, d, status, "delivered", NULL);
-        wr = media_webhook_delivered(n->db, d->id, status, &err);
-    } else if (rc == MEDIA_ERR_INVALID && status == 0) {
-        /* the guard refused the target (or the URL is unusable): nothing was sent, and no
-         * later attempt would be sent either */
-        static const char refused[] = "webhook target is unknown or not allowed (never contacted)";
-        media_metric_add(n->mx.failed, 1);
-        log_outcome(MEDIA_LOG_WARN, d, 0, "failed", refused);
-        wr = media_webhook_fail(n->db, d->id, 0, refused, &err);
-    } else {
-        media_breaker_set_report(n->breakers, name, false, now_ms());
-        long delay = ingest_retry_delay_ms(&n->c.retry, d->attempts, MEDIA_CLASS_TRANSIENT,
-                                           err.retry_after_s, rand01());
-        char why[sizeof(err.message)];
-        snprintf(why, sizeof(why), "%s", err.message);
-        if (delay < 0) {
-            media_metric_add(n->mx.failed, 1);
-            log_outcome(MEDIA_LOG_WARN, d, status, "failed (no attempts left)", why);
-            wr = media_webhook_fail(n->db, d->id, status, why, &err);
-        } else {
-            media_metric_add(n->mx.retried, 1);
-            log_outcome(MEDIA_LOG_INFO, d, status, "will be retried", why);
-            wr = media_webhook_retry(n->db, d->id, delay, status, why, true, &err);
-        }
-    }
-    if (wr != MEDIA_OK)
-        db_failed(n, &err);
+    media_trace_set_current(NULL);
 }
 
-/* Claimed and not sent (stopping, or the connection dropped): back at once, uncounted. */
+static void *poster(void *arg)
+{
+    ingest_notifier *n = arg;
+    pthread_mutex_lock(&n->mu);
+    for (;;) {
+        while (!atomic_load(&n->stop) && n->todo == NULL)
+            pthread_cond_wait(&n->todo_cv, &n->mu);
+        if (atomic_load(&n->stop))
+            break; /* what is left in todo is put back by the claimer */
+        outgoing *o = n->todo;
+        n->todo = o->next;
+        pthread_mutex_unlock(&n->mu);
+        post_one(n, o);
+        pthread_mutex_lock(&n->mu);
+        o->next = n->done;
+        n->done = o;
+        pthread_cond_signal(&n->done_cv);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
+/* Claimed and not sent (stopping): back at once, uncounted. */
 static void put_back(ingest_notifier *n, media_delivery *d)
 {
     media_error err;
@@ -232,48 +312,114 @@ static void refresh_gauges(ingest_notifier *n)
     media_metric_set(n->mx.open, (double)counts[MEDIA_BREAKER_OPEN]);
 }
 
-static void nap(ingest_notifier *n, long ms)
+/* Record what the posters finished; the count recorded. */
+static int record_done(ingest_notifier *n)
 {
-    for (long t = 0; t < ms && !atomic_load(&n->stop); t += 50) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+    pthread_mutex_lock(&n->mu);
+    outgoing *o = n->done;
+    n->done = NULL;
+    pthread_mutex_unlock(&n->mu);
+    int k = 0;
+    while (o) {
+        outgoing *next = o->next;
+        record(n, o);
+        outgoing_free(o);
+        n->inflight--;
+        k++;
+        o = next;
     }
+    return k;
 }
 
-static void *sender(void *arg)
+/* Claim as many as there are idle posters and hand them over; the count handed over. */
+static int claim_more(ingest_notifier *n, long lease_ms)
+{
+    int free_slots = n->c.concurrency - n->inflight;
+    if (free_slots <= 0 || n->db == NULL)
+        return 0;
+    media_delivery *ds;
+    size_t count;
+    media_error err;
+    if (media_webhook_claim(n->db, free_slots, lease_ms, n->c.per_tenant, n->c.per_endpoint, &ds,
+                            &count, &err) != MEDIA_OK) {
+        db_failed(n, &err);
+        return 0;
+    }
+    int handed = 0;
+    for (size_t i = 0; i < count; i++) {
+        outgoing *o = media_calloc(1, sizeof(*o));
+        o->d = ds[i]; /* moved: the array's element is left empty */
+        memset(&ds[i], 0, sizeof(ds[i]));
+        ingest_notify_breaker_name(o->d.endpoint_id, o->d.url, o->breaker, sizeof(o->breaker));
+        media_trace_start(&o->trace, o->d.record.traceparent, o->d.record.tracestate);
+        if (n->db == NULL || !ready_to_send(n, o)) {
+            outgoing_free(o); /* settled here (or the claim runs out: sent again later) */
+            continue;
+        }
+        pthread_mutex_lock(&n->mu);
+        o->next = n->todo;
+        n->todo = o;
+        pthread_cond_signal(&n->todo_cv);
+        pthread_mutex_unlock(&n->mu);
+        n->inflight++;
+        handed++;
+    }
+    media_deliveries_free(ds, count);
+    return handed;
+}
+
+/* Wait until a poster finishes one, or ms pass, or the notifier stops. */
+static void wait_done(ingest_notifier *n, long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&n->mu);
+    while (n->done == NULL && !atomic_load(&n->stop))
+        if (pthread_cond_timedwait(&n->done_cv, &n->mu, &until) != 0)
+            break;
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* The claimer: the only thread that touches the database. */
+static void *claimer(void *arg)
 {
     ingest_notifier *n = arg;
     media_error err;
     int64_t last_gauges = 0;
-    /* a claim outlives the whole batch's attempts, so no other sender takes them meanwhile */
-    long lease_ms = (long)n->c.batch * (n->c.timeout_s + 2) * 1000 + 30000;
+    /* one delivery per poster, sent at once: the claim outlives one attempt */
+    long lease_ms = (n->c.timeout_s + 2) * 1000 + 30000;
     while (!atomic_load(&n->stop)) {
         if (n->db == NULL && (n->db = media_db_connect(n->database_url, &err)) == NULL) {
-            nap(n, 1000);
+            wait_done(n, 1000);
+            record_done(n);
             continue;
         }
         if (now_ms() - last_gauges >= 5000) {
             last_gauges = now_ms();
             refresh_gauges(n);
-            if (n->db == NULL)
-                continue;
         }
-        media_delivery *ds;
-        size_t count;
-        if (media_webhook_claim(n->db, n->c.batch, lease_ms, &ds, &count, &err) != MEDIA_OK) {
-            db_failed(n, &err);
-            continue;
-        }
-        for (size_t i = 0; i < count; i++) {
-            if (atomic_load(&n->stop) || n->db == NULL)
-                put_back(n, &ds[i]);
-            else
-                send_one(n, &ds[i]);
-        }
-        media_deliveries_free(ds, count);
-        if (count < (size_t)n->c.batch) /* a full batch: more may be due right away */
-            nap(n, n->c.poll_ms);
+        int recorded = record_done(n);
+        int handed = claim_more(n, lease_ms);
+        if (recorded == 0 && handed == 0) /* nothing due, or every poster busy */
+            wait_done(n, n->c.poll_ms);
     }
+    /* stopping: the posters finish the request each has (bounded by timeout_s) */
+    pthread_mutex_lock(&n->mu);
+    pthread_cond_broadcast(&n->todo_cv);
+    pthread_mutex_unlock(&n->mu);
+    for (int i = 0; i < n->c.concurrency; i++)
+        pthread_join(n->posters[i], NULL);
+    record_done(n);
+    for (outgoing *o = n->todo, *next; o; o = next) { /* never sent: back for another sender */
+        next = o->next;
+        put_back(n, &o->d);
+        outgoing_free(o);
+    }
+    n->todo = NULL;
     media_db_close(n->db);
     n->db = NULL;
     return NULL;
@@ -304,7 +450,13 @@ ingest_notifier *ingest_notifier_start(const ingest_notify_config *c, const char
                                   "Webhook deliveries that failed for good (all replicas)", NULL);
     x->open = media_metrics_gauge(m, "mediagate_webhook_breakers_open",
                                   "Webhook endpoints whose breaker is open in this process", NULL);
-    pthread_create(&n->thread, NULL, sender, n);
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->todo_cv, NULL);
+    pthread_cond_init(&n->done_cv, NULL);
+    n->posters = media_calloc((size_t)c->concurrency, sizeof(pthread_t));
+    for (int i = 0; i < c->concurrency; i++)
+        pthread_create(&n->posters[i], NULL, poster, n);
+    pthread_create(&n->thread, NULL, claimer, n);
     return n;
 }
 
@@ -313,7 +465,14 @@ void ingest_notifier_stop(ingest_notifier *n)
     if (n == NULL)
         return;
     atomic_store(&n->stop, true);
-    pthread_join(n->thread, NULL);
+    pthread_mutex_lock(&n->mu);
+    pthread_cond_broadcast(&n->done_cv);
+    pthread_mutex_unlock(&n->mu);
+    pthread_join(n->thread, NULL); /* it joins the posters */
+    pthread_cond_destroy(&n->todo_cv);
+    pthread_cond_destroy(&n->done_cv);
+    pthread_mutex_destroy(&n->mu);
+    free(n->posters);
     media_breaker_set_destroy(n->breakers);
     free(n->database_url);
     free(n);

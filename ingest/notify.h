@@ -1,8 +1,12 @@
 /*
- * notify.h - the webhook sender of a worker process: one thread that claims due deliveries
- * from the outbox (media/webhook.h), signs each body, POSTs it through the SSRF guard
- * (ingest_post: the target's address checked at connect time, no redirect followed), and
- * records the outcome.
+ * notify.h - the webhook sender of a worker process: a claimer thread (the only one with a
+ * database connection) claims due deliveries from the outbox fairly across tenants
+ * (media/webhook.h: per-tenant and per-endpoint caps on what is in flight, the least busy
+ * tenants first) and hands each to one of MEDIAGATE_WEBHOOK_CONCURRENCY poster threads, which
+ * sign the body and POST it through the SSRF guard (ingest_post: the target's address checked
+ * at connect time, no redirect followed); the claimer records the outcome. A receiver that
+ * never answers holds at most its endpoint's cap of posters, for one attempt's timeout each,
+ * while other tenants' deliveries go out (issue 24, defect 4).
  *
  * Per delivery: a 2xx answer -> delivered. Anything else (an error status, a timeout, a reset)
  * -> another attempt after a backoff with full jitter (ingest/retry.h, Retry-After honoured),
@@ -10,7 +14,8 @@
  * `mediagate webhooks deliveries --failed`, replayed with `mediagate webhooks replay`). A
  * target the guard refuses is never contacted: failed at once. A per-endpoint circuit breaker
  * (per callback URL for callbacks) opens after consecutive failures; while it is open its
- * deliveries wait without spending attempts.
+ * deliveries wait without spending attempts, until the event is MEDIAGATE_WEBHOOK_MAX_AGE_S old;
+ * then they fail.
  *
  * The sender never touches a job: jobs only insert deliveries (media/catalog.c). A sender
  * that dies leaves its claims to run out and another sends them again (at-least-once).
@@ -31,7 +36,11 @@ typedef struct ingest_notify_config {
     int breaker_failures;      /* MEDIAGATE_WEBHOOK_BREAKER_FAILURES (5) */
     long breaker_cooldown_ms;  /* MEDIAGATE_WEBHOOK_BREAKER_COOLDOWN_MS (60000) */
     long poll_ms;              /* MEDIAGATE_WEBHOOK_POLL_MS (500): how often due work is read */
-    int batch;                 /* deliveries claimed at once (16) */
+    int concurrency;           /* MEDIAGATE_WEBHOOK_CONCURRENCY (8): requests at once */
+    int per_tenant;            /* MEDIAGATE_WEBHOOK_PER_TENANT (4): in flight, every sender */
+    int per_endpoint;          /* MEDIAGATE_WEBHOOK_PER_ENDPOINT (2): in flight, every sender */
+    long connect_timeout_ms;   /* MEDIAGATE_WEBHOOK_CONNECT_TIMEOUT_MS (3000) */
+    long max_age_s;            /* MEDIAGATE_WEBHOOK_MAX_AGE_S (86400): deferred past it, fails */
 } ingest_notify_config;
 
 media_code ingest_notify_config_load(ingest_notify_config *c, media_env_fn env, void *ud,

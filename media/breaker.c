@@ -79,7 +79,7 @@ typedef struct {
 struct media_breaker_set {
     pthread_mutex_t mu;
     entry *items;
-    size_t count, capacity;
+    size_t count, capacity, limit; /* limit: how far capacity may grow (8x the initial) */
     int threshold;
     int64_t cooldown_ms;
 };
@@ -90,6 +90,7 @@ media_breaker_set *media_breaker_set_new(size_t capacity, int threshold, int64_t
     pthread_mutex_init(&s->mu, NULL);
     s->capacity = capacity ? capacity : 1;
     s->items = media_calloc(s->capacity, sizeof(*s->items));
+    s->limit = s->capacity * 8;
     s->threshold = threshold;
     s->cooldown_ms = cooldown_ms;
     return s;
@@ -121,9 +122,16 @@ static entry *lookup(media_breaker_set *s, const char *name, int64_t now_ms)
             if (s->items[i].b.state == MEDIA_BREAKER_CLOSED &&
                 (slot == s->capacity || s->items[i].used_ms < s->items[slot].used_ms))
                 slot = i;
-        if (slot == s->capacity)
-            return NULL; /* all open: do not track more */
-        free(s->items[slot].name);
+        if (slot == s->capacity && s->capacity < s->limit) { /* all open: room for more */
+            size_t grown = s->capacity * 2 < s->limit ? s->capacity * 2 : s->limit;
+            s->items = media_realloc(s->items, grown * sizeof(*s->items));
+            s->capacity = grown;
+            slot = s->count++;
+        } else if (slot == s->capacity) {
+            return NULL; /* every one of limit open: the caller refuses (never allows) */
+        } else {
+            free(s->items[slot].name);
+        }
     } else {
         s->count++;
     }
@@ -139,9 +147,11 @@ bool media_breaker_set_allow(media_breaker_set *s, const char *name, int64_t now
 {
     pthread_mutex_lock(&s->mu);
     entry *e = lookup(s, name, now_ms);
-    bool ok = e == NULL || media_breaker_allow(&e->b, now_ms);
+    /* not trackable (every breaker open, up to the limit): refused for a cool-down, never
+     * waved through (issue 24, defect 4: it used to allow everything) */
+    bool ok = e != NULL && media_breaker_allow(&e->b, now_ms);
     if (wait_ms)
-        *wait_ms = e && !ok ? media_breaker_wait_ms(&e->b, now_ms) : 0;
+        *wait_ms = e == NULL ? s->cooldown_ms : !ok ? media_breaker_wait_ms(&e->b, now_ms) : 0;
     pthread_mutex_unlock(&s->mu);
     return ok;
 }

@@ -41,7 +41,9 @@ media_breaker_state media_breaker_state_at(media_breaker *b, int64_t now_ms);
 int64_t media_breaker_wait_ms(const media_breaker *b, int64_t now_ms);
 
 /* Breakers by name (e.g. source host), created on first use; at most `capacity` kept (the
- * least recently used closed ones are forgotten). Thread-safe. */
+ * least recently used closed ones are forgotten). When every one is open the set grows, up to
+ * 8 x capacity; past that a name it cannot track is refused (allow: false, a cool-down's wait),
+ * never allowed. Thread-safe. */
 typedef struct media_breaker_set media_breaker_set;
 media_breaker_set *media_breaker_set_new(size_t capacity, int threshold, int64_t cooldown_ms);
 void media_breaker_set_destroy(media_breaker_set *s);

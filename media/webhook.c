@@ -306,30 +306,52 @@ int media_delivery_body(const media_delivery *d, media_buf *b)
     return rc ? -1 : 0;
 }
 
-media_code media_webhook_claim(media_db *db, int limit, long lease_ms, media_delivery **out,
-                               size_t *n, media_error *err)
+media_code media_webhook_claim(media_db *db, int limit, long lease_ms, int per_tenant,
+                               int per_endpoint, media_delivery **out, size_t *n, media_error *err)
 {
     *out = NULL;
     *n = 0;
-    char lim[16], lease[24];
+    char lim[16], lease[24], pt[16], pe[16];
     snprintf(lim, sizeof(lim), "%d", limit);
     snprintf(lease, sizeof(lease), "%ld", lease_ms);
-    const char *p[] = {lim, lease};
+    snprintf(pt, sizeof(pt), "%d", per_tenant);
+    snprintf(pe, sizeof(pe), "%d", per_endpoint);
+    const char *p[] = {lim, lease, pt, pe};
     media_db_result *r;
-    /* the record first (MEDIA_RECORD_COLS from the snapshot, turned back into a media row),
-     * then the delivery, then the secret that signs it */
+    /* Fair across tenants (issue 24, defect 4): what every sender has in flight (a claim not
+     * run out) is counted per tenant and per endpoint (a callback's: its URL); a delivery whose
+     * tenant or endpoint is at its cap waits, and the tenants with the least in flight go
+     * first, then the oldest due. Each due delivery is ranked within its tenant, so one claim
+     * takes at most the cap's worth of a tenant. Claims running at the same moment in other
+     * processes may pass a cap by their number. Then the record (MEDIA_RECORD_COLS from the
+     * snapshot, turned back into a media row), the delivery, and the secret that signs it. */
     media_code rc = media_db_query(
         db,
-        "WITH d AS (UPDATE webhook_deliveries SET attempts = attempts + 1,"
+        "WITH busy AS (SELECT tenant_id, coalesce(endpoint_id::text, url) AS ep"
+        " FROM webhook_deliveries WHERE status = 'pending' AND claimed_until > now()),"
+        " bt AS (SELECT tenant_id, count(*) AS n FROM busy GROUP BY tenant_id),"
+        " be AS (SELECT ep, count(*) AS n FROM busy GROUP BY ep),"
+        " due AS (SELECT w.id, coalesce(bt.n, 0) AS tn, w.next_attempt_at,"
+        " coalesce(bt.n, 0) + row_number() OVER (PARTITION BY w.tenant_id"
+        " ORDER BY w.next_attempt_at) AS trank,"
+        " coalesce(be.n, 0) + row_number() OVER (PARTITION BY coalesce(w.endpoint_id::text,"
+        " w.url) ORDER BY w.next_attempt_at) AS erank"
+        " FROM webhook_deliveries w LEFT JOIN bt ON bt.tenant_id = w.tenant_id"
+        " LEFT JOIN be ON be.ep = coalesce(w.endpoint_id::text, w.url)"
+        " WHERE w.status = 'pending' AND w.next_attempt_at <= now() AND"
+        " (w.claimed_until IS NULL OR w.claimed_until < now()) AND coalesce(bt.n, 0) < $3::int"
+        " AND coalesce(be.n, 0) < $4::int),"
+        " d AS (UPDATE webhook_deliveries SET attempts = attempts + 1,"
         " claimed_until = now() + $2::bigint * interval '1 millisecond' WHERE id IN (SELECT id"
-        " FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now() AND"
-        " (claimed_until IS NULL OR claimed_until < now()) ORDER BY next_attempt_at LIMIT $1::int"
+        " FROM webhook_deliveries WHERE id IN (SELECT id FROM due WHERE trank <= $3::int AND"
+        " erank <= $4::int ORDER BY tn, trank, next_attempt_at LIMIT $1::int) AND"
+        " status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())"
         " FOR UPDATE SKIP LOCKED) RETURNING *) SELECT x.*, " DCOLS ", CASE WHEN d.endpoint_id"
         " IS NULL THEN t.callback_secret ELSE e.secret END FROM d JOIN tenants t ON"
         " t.id = d.tenant_id LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id, LATERAL"
         " (SELECT " MEDIA_RECORD_COLS " FROM jsonb_populate_record(NULL::media, d.record)) x"
         " ORDER BY d.next_attempt_at",
-        2, p, &r, err);
+        4, p, &r, err);
     if (rc != MEDIA_OK)
         return rc;
     int rows = media_db_result_rows(r);

@@ -105,10 +105,12 @@ int media_delivery_json(const media_delivery *d, media_buf *out);
 int media_delivery_body(const media_delivery *d, media_buf *out);
 
 /* Claim up to limit due deliveries for lease_ms (attempts + 1 each), with their secret and
- * record. A delivery whose secret is gone (callback secret removed) is claimed with secret "".
- * *out (count *n) freed with media_deliveries_free. */
-media_code media_webhook_claim(media_db *db, int limit, long lease_ms, media_delivery **out,
-                               size_t *n, media_error *err);
+ * record, fairly across tenants: none of a tenant with per_tenant deliveries in flight (claimed
+ * by any sender), nor of an endpoint (a callback: its URL) with per_endpoint; the tenants with
+ * the least in flight first. A delivery whose secret is gone (callback secret removed) is
+ * claimed with secret "". *out (count *n) freed with media_deliveries_free. */
+media_code media_webhook_claim(media_db *db, int limit, long lease_ms, int per_tenant,
+                               int per_endpoint, media_delivery **out, size_t *n, media_error *err);
 /* The outcome of a claimed attempt: delivered (status the receiver's), retry in delay_ms, or
  * failed for good (the dead letters). `counted` false puts it back without spending the
  * attempt (an open breaker). */

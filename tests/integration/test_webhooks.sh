@@ -185,6 +185,32 @@ eq "deferrals counted (breaker open after 3 failures)" "$(awk '/^mediagate_webho
 contains "delivered attempts counted" "$m" 'mediagate_webhook_deliveries_total{result="delivered"}'
 eq "the CLI replays only failed ones" "$("$MG" webhooks replay "$did4" >/dev/null 2>&1; echo $?)" 2
 
+# ---- one tenant's hanging receiver delays no other tenant (issue 24, defect 4) ----
+# Six endpoints of one tenant at a listener that accepts and never answers; then a delivery of
+# another tenant. It used to wait behind all six attempts (one sender, in due order): now it
+# goes out while the slow tenant holds at most its in-flight cap (4) of connections.
+HP=$((RP + 7))
+bg hold $PY "$SRC/tests/tools/count_listener.py" --hold --port $HP --out "$T/hold.count" $H
+wait_port $H $HP || bad "the hanging listener did not start"
+sleep 0.3; HOLD0=$(cat "$T/hold.count")   # wait_port's own connection
+TS="slow$$"
+KS=$("$MG" apikey create --tenant "$TS" --scopes admin,read,write 2>/dev/null)
+for i in 1 2 3 4 5 6; do
+  r=$(api "$KS" POST /webhooks -d "{\"url\":\"http://$H:$HP/hang$i\",\"events\":[\"media.ready\"]}")
+  echo "$(jget "['secret']" <<<"$r")" >>"$T/secrets"
+done
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $KS" -d "{\"source_url\":\"http://$H:$SP/f/a.jpg?slow\"}" "$A/media"
+wait_for 20 bash -c "[ \$((\$(cat '$T/hold.count') - $HOLD0)) -ge 2 ]"
+eq "the slow tenant's deliveries are hanging at its receiver" "$?" 0
+r=$(api "$KA" POST /webhooks -d "{\"url\":\"http://$H:$RP/fast\",\"events\":[\"media.ready\"]}")
+E5=$(jget "['id']" <<<"$r"); echo "$(jget "['secret']" <<<"$r")" >>"$T/secrets"
+id5=$(ingest /f/a.jpg ",\"metadata\":{\"fair\":1}")
+wait_for 20 bash -c "grep -q '/fast.*$id5\|$id5.*/fast' '$T/received.jsonl'"
+held=$(( $(cat "$T/hold.count") - HOLD0 ))
+eq "another tenant's delivery arrived while the slow ones hang" "$(count_received "e['path'] == '/fast' and e['body'] and e['body']['data']['id'] == '$id5'")" 1
+check "... with at most 4 of the slow tenant's 6 in flight ($held connections)" test "$held" -le 4
+api "$KA" DELETE "/webhooks/$E5" >/dev/null
+
 # ---- secrets never reach a log ----
 for s in "$S1" "$CS"; do
   eq "secret ${s:0:10}... in no log" "$(cat "$T/serve.log" "$T/worker.log" | grep -c "$s")" 0

@@ -3,6 +3,8 @@
 
 #include "media/breaker.h"
 
+#include <stdio.h>
+
 static void test_state_machine(void **st)
 {
     (void)st;
@@ -49,11 +51,42 @@ static void test_named_set(void **st)
     media_breaker_set_destroy(s);
 }
 
+/* issue 24, defect 4: once every tracked breaker was open, a lookup returned nothing and
+ * every request was allowed. Now the set grows (to 8 x its capacity), then refuses. */
+static void test_full_of_open_breakers(void **st)
+{
+    (void)st;
+    media_breaker_set *s = media_breaker_set_new(2, 1, 1000);
+    int64_t wait;
+    char name[32];
+    for (int i = 0; i < 16; i++) { /* 2 x 8: every one opened by its one failure */
+        snprintf(name, sizeof(name), "h%d", i);
+        assert_true(media_breaker_set_allow(s, name, 0, &wait));
+        media_breaker_set_report(s, name, false, 0);
+    }
+    size_t counts[3];
+    media_breaker_set_counts(s, 10, counts);
+    assert_int_equal(counts[MEDIA_BREAKER_OPEN], 16); /* none forgotten */
+    for (int i = 0; i < 16; i++) {
+        snprintf(name, sizeof(name), "h%d", i);
+        assert_false(media_breaker_set_allow(s, name, 10, &wait));
+    }
+    /* the set is at its limit and every breaker is open: a new name is refused, not allowed */
+    assert_false(media_breaker_set_allow(s, "new.example", 10, &wait));
+    assert_int_equal(wait, 1000);
+    /* after the cool-down the probes go out and a success frees a slot */
+    assert_true(media_breaker_set_allow(s, "h0", 1010, &wait));
+    media_breaker_set_report(s, "h0", true, 1010);
+    assert_true(media_breaker_set_allow(s, "new.example", 1020, &wait));
+    media_breaker_set_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_machine),
         cmocka_unit_test(test_named_set),
+        cmocka_unit_test(test_full_of_open_breakers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
