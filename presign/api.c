@@ -143,6 +143,7 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
         presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
         return;
     }
+    call.rest = req->path + strlen(f->path); /* handlers never measure the prefix again */
     if (f->match) {
         if (f->match(req, res, &call) != 0)
             return;

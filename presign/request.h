@@ -24,7 +24,8 @@ typedef struct presign_request {
     const char *body;
     size_t body_len;
     bool waited;   /* a waiting read woken or timed out: answer now, never park again */
-    bool from_app; /* it carries "X-Mediagate-App: 1": the page's own request (see below) */
+    bool from_app; /* the page's own request: "X-Mediagate-App: 1", or a browser's
+                      "Sec-Fetch-Site: same-origin" (see below) */
 } presign_request;
 
 /* The response the server writes. Body owned (media_buf). */
@@ -78,11 +79,13 @@ bool presign_cookie_get(const char *cookie, const char *name, char *out, size_t 
  * Path=/api/v1, Secure with TLS or MEDIAGATE_COOKIE_SECURE. It holds a session token
  * (media/session.h), never the key, and only when no Authorization header is sent: it opens
  * the read routes (GET list, record, /url, /content, which images load without script), and
- * any other route — with its key's scopes — only for a request carrying
+ * any other route — with its key's scopes — only for the page's own request: one carrying
  * "X-Mediagate-App: 1" (issue 13, item 4: the page submits ingests and, for an admin key,
- * replays). A cross-site page can neither send the cookie (SameSite=Strict) nor that header
- * without a CORS preflight, which the API never grants for it: a form or a link never
- * writes. */
+ * replays), or one a browser marks "Sec-Fetch-Site: same-origin" (Fetch Metadata; Uppy's
+ * Companion requests, which cannot carry our header). A cross-site page can neither send the
+ * cookie (SameSite=Strict) nor that header without a CORS preflight, which the API never
+ * grants for it, nor make a browser call its request same-origin: a form or a link never
+ * writes (issue 24, defect 7). */
 #define PRESIGN_SESSION_COOKIE "mediagate_session"
 /* A query parameter's state: absent, present (value decoded into out), or present but unusable
  * (a malformed %-escape, or longer than out) — which callers answer with 400, never treat as

@@ -37,8 +37,9 @@ static const presign_family families[] = {
      .accept = KEY | COOKIE_APP,
      .match = presign_uploads_match,
      .handle = presign_uploads_handle},
-    /* Uppy sends X-Mediagate-App through its companionHeaders option (docs/uploads.md) */
-    {.path = "/api/v1/uppy",
+    /* Uppy's Companion requests (GET /params creates an upload) carry no header of ours: the
+     * cookie counts only on the page's own origin (Sec-Fetch-Site: same-origin, request.h) */
+    {.path = "/api/v1/uppy/s3",
      .accept = KEY | COOKIE_APP,
      .need = PRESIGN_NEED_WRITE,
      .label = "uppy",

@@ -10,10 +10,11 @@
  *   KEY        "Authorization: Bearer <API key>"; when the header is present it is the
  *              credential, whatever cookie comes with it
  *   COOKIE_GET the page's session cookie alone, on a GET (images load without script)
- *   COOKIE_APP the session cookie on a request carrying "X-Mediagate-App: 1" (request.h): a
- *              cross-site page cannot add that header without a CORS preflight the API never
- *              grants, so only the page's own script (and Uppy, told to send it) can change
- *              state with the cookie. A GET that is not COOKIE_GET needs it too.
+ *   COOKIE_APP the session cookie on the page's own request (request.h: "X-Mediagate-App: 1",
+ *              which a cross-site page cannot add without a CORS preflight the API never
+ *              grants, or a browser's "Sec-Fetch-Site: same-origin", which no page can forge),
+ *              so only the page and Uppy on its origin change state with the cookie. A GET that
+ *              is not COOKIE_GET needs it too.
  */
 #ifndef PRESIGN_ROUTES_H
 #define PRESIGN_ROUTES_H
@@ -40,6 +41,7 @@ typedef enum {
 
 /* One matched request, as the dispatcher hands it to a handler. */
 typedef struct presign_call {
+    const char *rest;      /* the path after the family's (req->path + strlen(family path)) */
     presign_route rt;      /* the family's parse: the id, lower-case ("" when none), sub-path */
     presign_need need;     /* what this method on this path needs */
     bool write;            /* spends the write budget (else the read one) */

@@ -766,6 +766,10 @@ static void read_basics(h2o_req_t *req, req_basics *b)
     media_trace_start(&b->trace, tp, ts);
     v = header_str(req, "x-mediagate-app");
     b->from_app = v.len == 1 && v.base[0] == '1';
+    /* Fetch Metadata: a browser says where a request comes from, and no page can forge it.
+     * Uppy's Companion mode cannot add our header; its requests are same-origin (request.h). */
+    v = header_str(req, "sec-fetch-site");
+    b->from_app = b->from_app || h2o_memis(v.base, v.len, H2O_STRLIT("same-origin"));
 }
 
 /* Answers that need neither a credential nor a backend thread: oversized headers, health,

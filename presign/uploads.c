@@ -16,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#define PREFIX "/api/v1/uploads"
-
 int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count)
 {
     int64_t part = configured;
@@ -385,7 +383,7 @@ static void complete(presign_backend *b, media_db *db, const presign_request *re
 int presign_uploads_match(const presign_request *req, presign_response *res, presign_call *call)
 {
     snprintf(res->route, sizeof(res->route), "uploads");
-    const char *rest = req->path + sizeof(PREFIX) - 1;
+    const char *rest = call->rest;
     presign_route *rt = &call->rt;
     bool is_create = rest[0] == '\0';
     bool is_complete = sscanf(rest, "/%63[^/]", rt->id) == 1 &&

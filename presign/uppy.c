@@ -15,8 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define PREFIX "/api/v1/uppy/s3"
-
 #define unavailable(req, res, what, err)                                                           \
     presign_backend_unavailable(NULL, req, res, "Service unavailable", "uppy " what, err)
 
@@ -272,7 +270,7 @@ static void multipart_item(presign_backend *b, media_db *db, const presign_reque
 void presign_uppy_handle(presign_backend *b, const presign_request *req, const presign_call *call,
                          presign_response *res)
 {
-    const char *rest = req->path + sizeof(PREFIX) - 1;
+    const char *rest = call->rest;
     const media_apikey_info *who = &call->who;
     media_error err;
     media_db *db = presign_backend_db(b, &err);

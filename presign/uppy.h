@@ -1,10 +1,10 @@
 /*
  * uppy.h - the S3 signing routes of Uppy's Companion, so an unmodified @uppy/aws-s3 uploads
  * into mediagate (issue 16, item 6) with `companionEndpoint: "/api/v1/uppy"`. Same auth
- * (a key, or the page's session cookie with X-Mediagate-App, which Uppy sends through its
- * companionHeaders option: issue 24, defect 7), scope (write), limits and verification as
- * /api/v1/uploads (uploads.h); the size is not declared by Uppy, so it is checked against
- * MEDIAGATE_MAX_BYTES (by the form's policy, and by the verification job).
+ * (a key, or the page's session cookie on the page's own origin — Sec-Fetch-Site:
+ * same-origin, or X-Mediagate-App — never from another site: issue 24, defect 7), scope (write),
+ * limits and verification as /api/v1/uploads (uploads.h); the size is not declared by Uppy, so it
+ * is checked against MEDIAGATE_MAX_BYTES (by the form's policy, and by the verification job).
  *
  *   GET    /api/v1/uppy/s3/params?filename=&type=   -> {method: POST, url, fields, headers}
  *          (a form upload; Uppy never calls back: the worker's sweeper finds the object and

@@ -198,5 +198,5 @@ void presign_webhooks_handle(presign_backend *b, const presign_request *req,
         unavailable(b, req, res, &err);
         return;
     }
-    route(db, b, req, res, &call->who, req->path + sizeof(PREFIX) - 1);
+    route(db, b, req, res, &call->who, call->rest);
 }

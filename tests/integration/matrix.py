@@ -343,8 +343,16 @@ def phase5():
     expect("POST /uploads x cookie alone", call("POST", "/api/v1/uploads", ck, b'{"size_bytes":10}'), 401, "unauthorized")
     expect("GET /webhooks/deliveries x cookie alone", call("GET", "/api/v1/webhooks/deliveries", ck), 401, "unauthorized")
     result(media_count() == before, "... and no record was created by the cookie alone")
+    expect("GET /uppy/s3/params x cookie + Sec-Fetch-Site: cross-site",
+           call("GET", "/api/v1/uppy/s3/params?filename=a.png&type=image/png", {**ck, "Sec-Fetch-Site": "cross-site"}),
+           401, "unauthorized")
+    expect("POST /media x cookie + Sec-Fetch-Site: same-site (a sibling subdomain)",
+           call("POST", "/api/v1/media", {**ck, "Sec-Fetch-Site": "same-site"}, BODY), 401, "unauthorized")
+    result(media_count() == before, "... and no record was created by them")
     got = call("GET", "/api/v1/uppy/s3/params?filename=a.png&type=image/png", {**ck, **app})
     expect("GET /uppy/s3/params x cookie + X-Mediagate-App (allowed)", got, 200)
+    got = call("GET", "/api/v1/uppy/s3/params?filename=a.png&type=image/png", {**ck, "Sec-Fetch-Site": "same-origin"})
+    expect("GET /uppy/s3/params x cookie from the page's origin (Uppy; allowed)", got, 200)
     # defect 6: an Idempotency-Key the catalog cannot index is the client's error, on every route
     for path, body in (("/api/v1/uploads", b'{"size_bytes":10}'), ("/api/v1/media", BODY)):
         for what, k in (("6000 bytes", "k" * 6000), ("300 bytes", "k" * 300), ("a tab", "a\tb")):

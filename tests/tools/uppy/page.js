@@ -9,8 +9,6 @@ window.runUppy = async function runUppy(files, multipartAbove) {
   const uppy = new Uppy({ autoProceed: false });
   uppy.use(AwsS3, {
     companionEndpoint: "/api/v1/uppy",
-    // the session cookie changes state only with the page's header (issue 24, defect 7)
-    companionHeaders: { "X-Mediagate-App": "1" },
     shouldUseMultipart: (file) => file.size > multipartAbove,
     getChunkSize: () => 5 * 1024 * 1024,
   });
