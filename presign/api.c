@@ -163,9 +163,9 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
         if (presign_rate_limit(b, req, res, &call.who, call.write) != 0)
             return;
     }
-    /* one check for every route that takes it (issue 24, defect 6: uploads did not, and a
-     * 6,000-byte key became a 503 from PostgreSQL's index) */
-    if (req->idempotency_key && req->idempotency_key[0] &&
+    /* one check for every route that takes it — a POST (issue 24, defect 6: uploads did not,
+     * and a 6,000-byte key became a 503 from PostgreSQL's index); other methods ignore it */
+    if (strcmp(req->method, "POST") == 0 && req->idempotency_key && req->idempotency_key[0] &&
         !media_idempotency_key_valid(req->idempotency_key)) {
         presign_problem(res, 422, "invalid-request", "Invalid request",
                         "the idempotency key (Idempotency-Key) must be 1..255 printable ASCII "

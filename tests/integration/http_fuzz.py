@@ -10,7 +10,9 @@ generator (HF_SEED; printed, so a failure can be replayed) until HF_SECONDS have
 
 A request fails the run when serve answers 5xx other than a 503 with Retry-After (an error
 the request caused must be a 4xx; only a dependency is a 503), when it does not answer at all
-(a crash: test_http_fuzz.sh also reads the sanitizer reports), or takes longer than 15 s.
+(a crash: test_http_fuzz.sh also reads the sanitizer reports), or takes longer than 15 s; and
+the run fails for every status an operation of docs/openapi.json answered that the document
+does not list for it (the contract checked against what the routes really do).
 Prints the failures with the request that caused them and "N passed, N failed".
 """
 import http.client
@@ -50,8 +52,17 @@ COOKIES = {
 }
 
 
+DOC = json.load(open(os.path.join(E["HF_SRC"], "docs", "openapi.json")))
+
+
+def documented(op):
+    """The statuses docs/openapi.json lists for an operation (None: not in the document)."""
+    item = DOC["paths"].get(op[1], {}).get(op[0].lower())
+    return None if item is None else {int(c) for c in item.get("responses", {}) if c.isdigit()}
+
+
 def routes():
-    doc = json.load(open(os.path.join(E["HF_SRC"], "docs", "openapi.json")))
+    doc = DOC
     out = []
     for path, item in doc["paths"].items():
         for method in item:
@@ -129,11 +140,17 @@ def a_body():
 
 def a_request():
     method, path = rng.choice(ROUTES)
+    op = (method, path)  # the documented operation it exercises (None once mutated away)
     if rng.random() < 0.05:
         method = rng.choice(["PUT", "PATCH", "OPTIONS", "HEAD", "TRACE"])
-    p = path.replace("{id}", an_id()).replace("{upload}", an_id()).replace("{n}", rng.choice(["1", "0", "10001", "x", "-1"]))
+        op = None
+    ids = [an_id(), an_id()]
+    if any(i in ("..", "%2e%2e", "") for i in ids):
+        op = None  # the path is another one once normalized: not the operation's any more
+    p = path.replace("{id}", ids[0]).replace("{upload}", ids[1]).replace("{n}", rng.choice(["1", "0", "10001", "x", "-1"]))
     if rng.random() < 0.1:
         p += rng.choice(["/", "//", "/x", "%2f", "/..", "?"])
+        op = None
     q = []
     for _ in range(rng.randint(0, 3)):
         q.append(rng.choice(["wait", "expires", "disposition", "page", "size", "status", "after",
@@ -163,7 +180,7 @@ def a_request():
         if rng.random() < 0.25:
             h[name] = rng.choice(values)
     body = a_body() if method in ("POST", "PUT", "PATCH", "DELETE") else None
-    return method, p, h, body
+    return op, method, p, h, body
 
 
 def send(method, path, headers, body):
@@ -189,9 +206,10 @@ def main():
     print("http_fuzz: seed %d, %.0f s, %d routes" % (SEED, SECONDS, len(ROUTES)))
     passed = failed = 0
     statuses = {}
+    undocumented = {}  # (method, path) -> {status: an example request}
     end = time.monotonic() + SECONDS
     while time.monotonic() < end and failed < 20:
-        method, path, headers, body = a_request()
+        op, method, path, headers, body = a_request()
         shown = "%s %s headers=%s body=%r" % (method, path[:160], {k: v[:60] for k, v in headers.items()},
                                                (body or b"")[:100])
         try:
@@ -213,7 +231,15 @@ def main():
             print("FAIL %d: %s" % (st, shown))
         else:
             passed += 1
+        doc = documented(op) if op else None
+        if doc is not None and st not in doc:
+            undocumented.setdefault(op, {}).setdefault(st, shown)
     print("http_fuzz: statuses " + ", ".join("%d x %d" % (n, s) for s, n in sorted(statuses.items())))
+    # every status an operation answered is one docs/openapi.json lists for it
+    for op, sts in sorted(undocumented.items()):
+        for st, example in sorted(sts.items()):
+            failed += 1
+            print("FAIL %s %s answered %d, which docs/openapi.json does not list: %s" % (op[0], op[1], st, example))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
