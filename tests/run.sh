@@ -39,8 +39,8 @@ step "format check (.clang-format)"
 mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null || find media presign ingest cli tests bench -name '*.[ch]')
 clang-format --dry-run --Werror "${sources[@]}"
 
-step "adapter borders (tests/check_adapters.sh: who includes each library)"
-tests/check_adapters.sh
+step "adapter borders, held by the compiler (tests/check_borders.sh, cmake/borders.h)"
+tests/check_borders.sh
 
 step "build with ASan + UBSan ($BUILD)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMEDIAGATE_SANITIZE=ON >/dev/null
