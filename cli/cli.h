@@ -20,10 +20,18 @@
 
 typedef int (*cli_main_fn)(int argc, char **argv);
 
+/* What a command reads beyond its own options (its --help ends with those variables). */
+enum {
+    CLI_READS_CATALOG = 1, /* PostgreSQL: MEDIAGATE_DB_PREPARE */
+    CLI_READS_UPLOADS = 2, /* uploads into S3, hashing them: MEDIAGATE_HASH_STITCH */
+    CLI_READS_NO_LOG = 4,  /* logs nothing: no MEDIAGATE_LOG_LEVEL */
+};
+
 typedef struct cli_command {
     const char *name;
     const char *summary;
     cli_main_fn run;
+    unsigned reads; /* CLI_READS_* */
 } cli_command;
 
 /* The process environment as a media_env_fn (the only getenv in mediagate). */

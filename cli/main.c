@@ -16,25 +16,32 @@
 static int cmd_version(int argc, char **argv);
 
 static const cli_command commands[] = {
-    {"presign", "print a presigned S3 URL for a key", cmd_presign},
+    {"presign", "print a presigned S3 URL for a key", cmd_presign, 0},
     {"ingest", "stream source URLs into the bucket and record them (one-shot, no queue)",
-     cmd_ingest},
-    {"serve", "serve the /api/v1 HTTP API (presigned URLs, ingest submissions)", cmd_serve},
-    {"worker", "run ingest jobs from the Redis queue", cmd_worker},
-    {"enqueue", "accept an ingest job into the queue (the catalog row is the outbox)", cmd_enqueue},
-    {"dlq", "list, show, replay or purge dead-lettered jobs", cmd_dlq},
-    {"webhooks", "list webhook deliveries and their dead letters; replay one", cmd_webhooks},
-    {"put", "upload a file or stdin to a key (multipart when large or unknown)", cmd_put},
-    {"get", "write an object to stdout", cmd_get},
-    {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads},
-    {"create-bucket", "create the configured bucket (idempotent)", cmd_create_bucket},
+     cmd_ingest, CLI_READS_CATALOG | CLI_READS_UPLOADS},
+    {"serve", "serve the /api/v1 HTTP API (presigned URLs, ingest submissions)", cmd_serve,
+     CLI_READS_CATALOG},
+    {"worker", "run ingest jobs from the Redis queue", cmd_worker,
+     CLI_READS_CATALOG | CLI_READS_UPLOADS},
+    {"enqueue", "accept an ingest job into the queue (the catalog row is the outbox)", cmd_enqueue,
+     CLI_READS_CATALOG},
+    {"dlq", "list, show, replay or purge dead-lettered jobs", cmd_dlq, CLI_READS_CATALOG},
+    {"webhooks", "list webhook deliveries and their dead letters; replay one", cmd_webhooks,
+     CLI_READS_CATALOG},
+    {"put", "upload a file or stdin to a key (multipart when large or unknown)", cmd_put,
+     CLI_READS_UPLOADS},
+    {"get", "write an object to stdout", cmd_get, 0},
+    {"uploads", "list in-progress multipart uploads; abort stale ones", cmd_uploads,
+     CLI_READS_CATALOG},
+    {"create-bucket", "create the configured bucket (idempotent)", cmd_create_bucket, 0},
     {"migrate", "apply database migrations (a separate step, safe to run concurrently)",
-     cmd_migrate},
-    {"apikey", "create, list and revoke API keys", cmd_apikey},
-    {"gc", "delete objects and rows of media soft-deleted long enough ago", cmd_gc},
+     cmd_migrate, CLI_READS_CATALOG},
+    {"apikey", "create, list and revoke API keys", cmd_apikey, CLI_READS_CATALOG},
+    {"gc", "delete objects and rows of media soft-deleted long enough ago", cmd_gc,
+     CLI_READS_CATALOG},
     {"healthcheck", "exit 0 when a /health URL answers 200 (container HEALTHCHECK)",
-     cmd_healthcheck},
-    {"version", "print the version", cmd_version},
+     cmd_healthcheck, CLI_READS_NO_LOG},
+    {"version", "print the version", cmd_version, CLI_READS_NO_LOG},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -113,6 +120,24 @@ int cli_parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* The end of every command's --help: what every command reads (issue 29, item 3: the help
+ * names each variable the process reads; tests/check_config_docs.sh holds it to that). */
+static void help_common(unsigned reads)
+{
+    if ((reads & (CLI_READS_CATALOG | CLI_READS_UPLOADS)) == 0 && (reads & CLI_READS_NO_LOG))
+        return;
+    printf("\nAlso read by this command:\n");
+    if (!(reads & CLI_READS_NO_LOG))
+        printf("  MEDIAGATE_LOG_LEVEL              debug, info, warn or error (default info)\n");
+    if (reads & CLI_READS_CATALOG)
+        printf("  MEDIAGATE_DB_PREPARE             on: each statement prepared once per\n"
+               "                                   connection; off behind a transaction pooler\n"
+               "                                   before PgBouncer 1.21 (default on)\n");
+    if (reads & CLI_READS_UPLOADS)
+        printf("  MEDIAGATE_HASH_STITCH            on: MD5 and SHA-256 in one loop where the CPU\n"
+               "                                   has the SHA extensions (default on)\n");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mediagate <command> [options]\n\n"
@@ -149,8 +174,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0)
         return cmd_version(1, argv + 1);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            if (rc == CLI_OK && cli_wants_help(argc - 1, argv + 1))
+                help_common(commands[i].reads);
+            return rc;
+        }
     fprintf(stderr, "mediagate: unknown command '%s' (try 'mediagate --help')\n", argv[1]);
     return CLI_USAGE;
 }
