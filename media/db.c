@@ -4,6 +4,7 @@
  * (libpq echoes pieces of a URL it cannot parse).
  */
 #include "db.h"
+#include "timing.h"
 #include "hash.h"
 #include "mem.h"
 #include "redact.h"
@@ -272,12 +273,16 @@ static media_code run(media_db *db, const char *sql, int n, const char *const *p
                       PGresult **out, media_error *err)
 {
     db->sqlstate[0] = '\0';
+    int64_t t0 = media_timing_start();
     media_code rc = ensure_conn(db, err);
-    if (rc != MEDIA_OK)
+    if (rc != MEDIA_OK) {
+        media_timing_add(MEDIA_TIMING_DB, t0);
         return rc;
+    }
     PGresult *res = exec_prepared(db, sql, n, params);
     if (res == NULL && PQstatus(db->conn) == CONNECTION_OK)
         res = exec_counted(db->conn, sql, n, params, false);
+    media_timing_add(MEDIA_TIMING_DB, t0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return fail(db, res, err);

@@ -7,6 +7,7 @@
  * call s3_perform; signing, error parsing and classification come with it.
  */
 #include "s3_client.h"
+#include "timing.h"
 #include "trace.h"
 #include "hash.h"
 #include "mem.h"
@@ -537,7 +538,9 @@ static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err
         call->info->content_length = -1;
     }
     atomic_fetch_add(&g_requests, 1);
+    int64_t t0 = media_timing_start();
     CURLcode cc = curl_easy_perform(h);
+    media_timing_add(MEDIA_TIMING_S3, t0);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     x.status = status;

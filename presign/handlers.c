@@ -393,7 +393,8 @@ static void handle_delete(const presign_handler_ctx *c, const presign_request *r
         catalog_unavailable(c, req, res, &err);
     } else {
         presign_record_invalidate(c->st, who->tenant, id);
-        c->io->announce(c->io->ud, id); /* waiting reads of it answer now */
+        /* waiting reads of it answer now, and every replica forgets its cached copy */
+        c->io->announce(c->io->ud, who->tenant, id);
         /* the row is deleted (so no URL is issued any more); the object goes now, and gc
          * retries objects whose delete failed here */
         if (c->io->delete_object(c->io->ud, rec.object_key, &err) != MEDIA_OK) {

@@ -42,8 +42,9 @@ typedef struct presign_ports {
     bool (*ping_queue)(void *ud);
     bool (*ping_s3)(void *ud);
     /* The record left queued/fetching or was deleted: wake waiting reads on every replica
-     * (media/events.h; best effort). */
-    void (*announce)(void *ud, const char *id);
+     * (media/events.h; best effort). With the tenant (a delete), every replica also drops its
+     * cached copy of the record at once (issue 29, item 5): the message is "tenant/id". */
+    void (*announce)(void *ud, const char *tenant, const char *id);
     void *ud;
 } presign_ports;
 

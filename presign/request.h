@@ -44,7 +44,8 @@ typedef struct presign_response {
     long wait_ms;         /* > 0: a waiting read; park it until wait_id changes or this long
                              passes, then ask again with waited (body: the answer until then) */
     char wait_id[40];
-    char wait_tenant[64]; /* whose wait it is: each tenant parks at most its share */
+    char wait_tenant[64];   /* whose wait it is: each tenant parks at most its share */
+    char server_timing[96]; /* "db;dur=..,redis;dur=..,s3;dur=.." the request spent; "" none */
     media_buf body;
 } presign_response;
 

@@ -3,6 +3,7 @@
  */
 #include "server.h"
 #include "forwarded.h"
+#include "state.h"
 #include "addr_limit.h"
 #include "media/admin_http.h"
 #include "media/events.h"
@@ -11,6 +12,8 @@
 #include "media/metrics.h"
 #include "media/migrations.h"
 #include "media/otlp.h"
+#include "media/strbuf.h"
+#include "media/timing.h"
 #include "media/trace.h"
 #include "media/s3_location.h"
 #include "media/uuid.h"
@@ -268,12 +271,42 @@ static void access_log(server *s, loop_thread *lt, const char *method, const cha
 }
 
 /* Write a response from the loop thread: common headers, then the body. */
+/* us as milliseconds with three decimals ("1.234"), appended. */
+static void put_ms(media_sb *b, long us)
+{
+    media_sb_put_long(b, us / 1000);
+    media_sb_putc(b, '.');
+    media_sb_putc(b, (char)('0' + us / 100 % 10));
+    media_sb_putc(b, (char)('0' + us / 10 % 10));
+    media_sb_putc(b, (char)('0' + us % 10));
+}
+
+/* Server-Timing (issue 29, item 6): what the request spent in PostgreSQL, Redis and S3 (when
+ * it used them, as the backend recorded) and in all since t0, in milliseconds with three
+ * decimals. Appends, not snprintf: the cached /url path answers with it too. */
+static void server_timing(h2o_req_t *req, const presign_response *r, const struct timespec *t0)
+{
+    char v[160];
+    media_sb b = media_sb_over(v, sizeof(v));
+    if (r->server_timing[0]) {
+        media_sb_puts(&b, r->server_timing);
+        media_sb_puts(&b, ", ");
+    }
+    long us = (long)(elapsed_s(t0) * 1e6);
+    media_sb_puts(&b, "total;dur=");
+    put_ms(&b, us);
+    if (!b.overflow)
+        add_str(req, "server-timing", v);
+}
+
 static void respond(server *s, h2o_req_t *req, const presign_response *r, const char *rid,
-                    const char *origin)
+                    const char *origin, const struct timespec *t0)
 {
     req->res.status = r->status;
     req->res.reason = reason(r->status);
     add_str(req, "x-request-id", rid);
+    if (t0)
+        server_timing(req, r, t0);
     add_str(req, "x-content-type-options", "nosniff");
     add_str(req, "x-frame-options", "DENY");
     add_str(req, "referrer-policy", "no-referrer");
@@ -285,7 +318,8 @@ static void respond(server *s, h2o_req_t *req, const presign_response *r, const 
         add(req, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         add_str(req, "access-control-expose-headers",
                 "Location, X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
-                "Retry-After");
+                "Retry-After, Server-Timing");
+        add_str(req, "timing-allow-origin", origin);
         add(req, H2O_TOKEN_VARY, "Origin");
     }
     if (r->location[0])
@@ -446,11 +480,22 @@ static void on_wakes(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messa
     }
 }
 
-/* The events listener's callback (its own thread): a record changed somewhere; every loop
- * wakes the reads parked on it (and remembers the id for reads on their way to be parked). */
-static void on_media_event(void *ud, const char *id)
+/* The events listener's callback (its own thread): a record changed somewhere. "tenant/id"
+ * (a delete on any replica) drops this replica's cached copy first, so no replica hands out a
+ * URL for it any more (the record cache's lifetime stays the fallback while Redis is away).
+ * Then every loop wakes the reads parked on the id (and remembers it for reads on their way
+ * to be parked). */
+static void on_media_event(void *ud, const char *msg)
 {
     server *s = ud;
+    const char *slash = strchr(msg, '/');
+    const char *id = slash ? slash + 1 : msg;
+    if (slash && (size_t)(slash - msg) < MEDIA_TENANT_MAX) {
+        char tenant[MEDIA_TENANT_MAX];
+        memcpy(tenant, msg, (size_t)(slash - msg));
+        tenant[slash - msg] = '\0';
+        presign_record_invalidate(s->state, tenant, id);
+    }
     if (atomic_load(&s->waiting_reads) == 0)
         return; /* nobody waits, and nobody is reading to wait (counted before the read) */
     for (int i = 0; i < s->c.threads; i++) {
@@ -509,7 +554,7 @@ static void job_done(server *s, job *j)
     }
     if (j->guard) {
         j->guard->job = NULL;
-        respond(s, j->guard->req, &j->res, j->request_id, j->origin);
+        respond(s, j->guard->req, &j->res, j->request_id, j->origin, &j->t0);
     }
     /* 499: nginx's "client closed request" */
     access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
@@ -517,6 +562,26 @@ static void job_done(server *s, job *j)
     media_trace_set_current(NULL);
     job_free(j);
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* The dependencies' part of Server-Timing: "db;dur=0.812, redis;dur=0.050, s3;dur=1.203"
+ * for those the request used (milliseconds, three decimals). */
+static void timing_header(presign_response *res, const int64_t spent[MEDIA_TIMING_KINDS])
+{
+    static const char *const names[MEDIA_TIMING_KINDS] = {"db", "redis", "s3"};
+    media_sb b = media_sb_over(res->server_timing, sizeof(res->server_timing));
+    for (int k = 0; k < MEDIA_TIMING_KINDS; k++) {
+        if (spent[k] <= 0)
+            continue;
+        long us = (long)(spent[k] / 1000);
+        if (b.len)
+            media_sb_puts(&b, ", ");
+        media_sb_puts(&b, names[k]);
+        media_sb_puts(&b, ";dur=");
+        put_ms(&b, us);
+    }
+    if (b.overflow)
+        res->server_timing[0] = '\0';
 }
 
 static void *backend_thread(void *arg)
@@ -549,11 +614,15 @@ static void *backend_thread(void *arg)
             atomic_fetch_add(&s->waiting_reads, 1);
         }
         media_trace_set_current(&j->trace); /* its log lines, its job, its outgoing requests */
+        int64_t spent[MEDIA_TIMING_KINDS];
+        media_timing_take(spent); /* from here on: this request's */
         if (b)
             presign_handle(b, &pr, &j->res);
         else
             presign_problem(&j->res, 503, "unavailable", "Service unavailable", NULL,
                             j->request_id);
+        media_timing_take(spent);
+        timing_header(&j->res, spent);
         if (may_wait && j->res.wait_ms == 0) { /* answered at once: not a waiter after all */
             j->counted = false;
             atomic_fetch_sub(&s->waiting_reads, 1);
@@ -576,7 +645,7 @@ static int inline_reply(server *s, h2o_req_t *req, int status, const char *ctype
     if (strcmp(route, "health") == 0 || strcmp(route, "ready") == 0)
         snprintf(r.cache_control, sizeof(r.cache_control), "no-store");
     media_buf_appends(&r.body, body);
-    respond(s, req, &r, rid, origin);
+    respond(s, req, &r, rid, origin, NULL);
     presign_response_cleanup(&r);
     return 0;
 }
@@ -603,7 +672,7 @@ static bool serve_page(server *s, loop_thread *lt, h2o_req_t *req, const char *p
         r.csp = s->page_csp;
         snprintf(r.cache_control, sizeof(r.cache_control), "no-cache");
         media_buf_appends(&r.body, files[i].body);
-        respond(s, req, &r, rid, origin);
+        respond(s, req, &r, rid, origin, t0);
         presign_response_cleanup(&r);
         access_log(s, lt, "GET", path, "app", 200, elapsed_s(t0), rid);
         return true;
@@ -641,7 +710,7 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
     presign_response_init(&r);
     bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
     if (done) {
-        respond(s, req, &r, rid, origin);
+        respond(s, req, &r, rid, origin, t0);
         access_log(s, lt, "GET", path, r.route, r.status, elapsed_s(t0), rid);
     }
     presign_response_cleanup(&r);
@@ -691,7 +760,7 @@ static void answer_now(server *s, loop_thread *lt, h2o_req_t *req, presign_respo
                        const char *path, const char *rid, const char *origin,
                        const struct timespec *t0)
 {
-    respond(s, req, r, rid, origin);
+    respond(s, req, r, rid, origin, t0);
     access_log(s, lt, r->status == 503 ? "?" : "-", path, r->route[0] ? r->route : "unknown",
                r->status, elapsed_s(t0), rid);
 }
@@ -784,7 +853,7 @@ static bool answer_static(server *s, loop_thread *lt, h2o_req_t *req, req_basics
         presign_response r;
         presign_response_init(&r);
         presign_problem(&r, 431, "headers-too-large", "Request headers too large", NULL, rid);
-        respond(s, req, &r, rid, origin);
+        respond(s, req, &r, rid, origin, &b->t0);
         presign_response_cleanup(&r);
         access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&b->t0), rid);
         return true;

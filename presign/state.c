@@ -284,12 +284,14 @@ static bool port_ping_s3(void *ud)
     return s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
 }
 
-static void port_announce(void *ud, const char *id)
+static void port_announce(void *ud, const char *tenant, const char *id)
 {
     presign_backend *b = ud;
     media_error err;
+    char msg[MEDIA_TENANT_MAX + MEDIA_UUID_STR + 2];
+    snprintf(msg, sizeof(msg), "%s%s%s", tenant ? tenant : "", tenant ? "/" : "", id);
     media_queue *q = presign_backend_queue(b, &err);
-    if (q == NULL || media_events_publish(media_queue_redis(q), b->cfg->store.queue_prefix, id,
+    if (q == NULL || media_events_publish(media_queue_redis(q), b->cfg->store.queue_prefix, msg,
                                           &err) != MEDIA_OK)
         media_log(MEDIA_LOG_DEBUG, NULL, NULL, "media event for %s not published: %s", id,
                   err.message);

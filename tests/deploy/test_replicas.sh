@@ -50,6 +50,24 @@ eq "... and passes the client's on" "$(curl -s -D - -o /dev/null -H 'X-Request-I
 grep -q '"request_id":"client-id-42"' "$MEDIAGATE_STACK_DIR"/log/serve?.log
 eq "... which the replica logs" "$?" 0
 
+# A delete is seen by every replica at once (issue 29, item 5): both replicas have the record
+# in their hot cache; a DELETE through haproxy reaches one, and the other drops its copy on
+# the delete's event (Redis pub/sub), not when its cache entry lapses (30 s).
+victim=${ids[1]}
+for port in $((MEDIAGATE_PORT_BASE + 81)) $((MEDIAGATE_PORT_BASE + 82)); do
+  for _ in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port/api/v1/media/$victim/url"; done
+done
+eq "the record is cached on both replicas (200 from each)" \
+  "$(for port in $((MEDIAGATE_PORT_BASE + 81)) $((MEDIAGATE_PORT_BASE + 82)); do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port/api/v1/media/$victim/url"; done)" "200 200 "
+eq "DELETE through haproxy" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $KEY" "$LB/api/v1/media/$victim")" 204
+gone_on() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$1/api/v1/media/$victim/url")" = 404 ]; }
+for port in $((MEDIAGATE_PORT_BASE + 81)) $((MEDIAGATE_PORT_BASE + 82)); do
+  for _ in $(seq 1 30); do gone_on "$port" && break; sleep 0.1; done
+  check "... replica on $port answers 404 for it within 3 s (not after its 30 s cache)" gone_on "$port"
+done
+codes=$(for _ in $(seq 1 10); do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KEY" "$LB/api/v1/media/$victim/url"; done | sort -u | tr '\n' ' ')
+eq "... and through haproxy every answer is 404" "$codes" "404 "
+
 # The front door through haproxy (issue 24). Defect 1: the session route with a cookie, the
 # page's header and an Idempotency-Key (which haproxy used to retry on an empty answer) and no
 # key answers 401, and both replicas live on.

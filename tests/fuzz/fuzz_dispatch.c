@@ -94,9 +94,9 @@ static bool f_ping(void *ud)
     return true;
 }
 
-static void f_announce(void *ud, const char *id)
+static void f_announce(void *ud, const char *tenant, const char *id)
 {
-    (void)ud, (void)id;
+    (void)ud, (void)tenant, (void)id;
 }
 
 static const char *env(const char *name, void *ud)

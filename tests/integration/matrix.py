@@ -379,6 +379,16 @@ def phase5():
            call("POST", "/api/v1/uppy/s3/multipart/%s/complete?key=%s" % (quote(uid or "x", safe=""), quote(ukey or "x", safe="")),
                 bearer(E["MX_KA"]), body), 422, "invalid-request")
     alive("hostile ETags")
+    # issue 29, item 6: Server-Timing names where the time went
+    import re
+    got = call("GET", "/api/v1/media?size=1", bearer(E["MX_KA"]))
+    st = got[3].get("server-timing", "")
+    result(re.search(r"(^|, )db;dur=\d+\.\d{3}", st) and re.search(r"total;dur=\d+\.\d{3}$", st),
+           "a listing's Server-Timing has the catalog's time and the total (%r)" % st)
+    got = call("POST", "/api/v1/media", bearer(E["MX_KA"]), BODY)
+    st = got[3].get("server-timing", "")
+    result(got[0] == 202 and "db;dur=" in st and "redis;dur=" in st and "s3;dur=" not in st,
+           "an ingest's has the catalog's and the queue's, no S3 (%r)" % st)
     # defect 5: a DELETE spelled in upper case invalidates this replica's cache at once
     K = bearer(E["MX_KA"])
     for _ in range(3):   # cached on the event loop after the first answers

@@ -165,8 +165,9 @@ static media_code f_retry(void *ud, const char *tenant, const char *id, media_re
     return MEDIA_OK;
 }
 
-static void f_announce(void *ud, const char *id)
+static void f_announce(void *ud, const char *tenant, const char *id)
 {
+    (void)tenant;
     fake *f = ud;
     snprintf(f->announced, sizeof(f->announced), "%s", id);
 }
