@@ -717,7 +717,7 @@ static void complete_put_uploads(ingest_worker *w, media_db *db, media_queue *q,
 {
     media_page p;
     media_error err;
-    if (media_uploads_pending(db, NULL, 100, &p, &err) != MEDIA_OK)
+    if (media_uploads_puts_to_check(db, 10, 100, &p, &err) != MEDIA_OK)
         return;
     for (size_t i = 0; i < p.count; i++) {
         media_record *m = &p.items[i], done;

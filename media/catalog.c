@@ -873,7 +873,8 @@ media_code media_catalog_open_uploads(media_db *db, long older_than_s, int limit
     media_code rc =
         media_db_query(db,
                        "SELECT " COLS " FROM media WHERE upload_id IS NOT NULL"
-                       " AND upload_expires_at IS NULL" /* a client's upload: its sweeper */
+                       /* a client's upload has its own sweeper, until the row is deleted */
+                       " AND (upload_expires_at IS NULL OR status = 'deleted')"
                        " AND updated_at < now() - make_interval(secs => $1::bigint)"
                        " AND (status <> 'fetching' OR claim_expires_at IS NULL"
                        " OR claim_expires_at < now() - make_interval(secs => $1::bigint))"
@@ -913,6 +914,8 @@ media_code media_catalog_gc(media_db *db, long older_than_s, int batch, media_gc
         rc = media_db_query(db,
                             "SELECT id, bucket, object_key FROM media WHERE status = 'deleted'"
                             " AND deleted_at < now() - make_interval(secs => $1::bigint)"
+                            /* an upload not aborted yet keeps its row (its id): the sweeper */
+                            " AND upload_id IS NULL"
                             " ORDER BY deleted_at LIMIT $2 FOR UPDATE SKIP LOCKED",
                             2, p, &r, err);
         if (rc != MEDIA_OK) {

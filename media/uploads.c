@@ -180,6 +180,21 @@ media_code media_uploads_expired(media_db *db, int limit, media_page *out, media
                    1, p, out, err);
 }
 
+media_code media_uploads_puts_to_check(media_db *db, int per_tenant, int limit, media_page *out,
+                                       media_error *err)
+{
+    char pt[16], lim[16];
+    snprintf(pt, sizeof(pt), "%d", per_tenant);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *p[] = {pt, lim};
+    return page_of(db,
+                   "SELECT " COLS " FROM (SELECT *, row_number() OVER (PARTITION BY tenant_id"
+                   " ORDER BY random()) AS turn FROM media WHERE upload_expires_at IS NOT NULL"
+                   " AND status = 'uploading' AND upload_id IS NULL) m WHERE turn <= $1::int"
+                   " ORDER BY turn, upload_expires_at LIMIT $2::int",
+                   2, p, out, err);
+}
+
 media_code media_uploads_pending(media_db *db, const char *tenant, int limit, media_page *out,
                                  media_error *err)
 {

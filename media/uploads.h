@@ -49,6 +49,12 @@ media_code media_upload_complete(media_db *db, const char *tenant, const char *i
                                  media_record *out, bool *changed, media_error *err);
 /* Uploads whose expiry passed, oldest first (the sweeper's work). */
 media_code media_uploads_expired(media_db *db, int limit, media_page *out, media_error *err);
+/* Single (not multipart) uploads still uploading, for the worker's check of which are in the
+ * bucket: at most per_tenant of each tenant, so one tenant's unused uploads never crowd out
+ * another's (issue 25, defect 3), drawn at random within a tenant so all of its are seen in
+ * turn; at most limit in all. */
+media_code media_uploads_puts_to_check(media_db *db, int per_tenant, int limit, media_page *out,
+                                       media_error *err);
 /* Uploads still uploading (any tenant when tenant is NULL), oldest first: `mediagate uploads
  * --direct`. */
 media_code media_uploads_pending(media_db *db, const char *tenant, int limit, media_page *out,

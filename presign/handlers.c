@@ -395,6 +395,15 @@ static void handle_delete(const presign_handler_ctx *c, const presign_request *r
         presign_record_invalidate(c->st, who->tenant, id);
         /* waiting reads of it answer now, and every replica forgets its cached copy */
         c->io->announce(c->io->ud, who->tenant, id);
+        /* an upload in progress is aborted, so its part URLs stop working now (issue 25,
+         * defect 2); the workers' upload sweeper retries one this fails for */
+        if (rec.upload_id[0] &&
+            c->io->abort_upload(c->io->ud, rec.object_key, rec.upload_id, &err) != MEDIA_OK) {
+            media_metric_add(c->st->dep_s3, 1);
+            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                      "multipart upload abort failed (%s); the upload sweeper will retry",
+                      err.message);
+        }
         /* the row is deleted (so no URL is issued any more); the object goes now, and gc
          * retries objects whose delete failed here */
         if (c->io->delete_object(c->io->ud, rec.object_key, &err) != MEDIA_OK) {

@@ -37,6 +37,8 @@ typedef struct presign_ports {
                               media_error *err);
     /* Delete an object from the bucket (gc retries what fails). */
     media_code (*delete_object)(void *ud, const char *key, media_error *err);
+    /* Abort a multipart upload (the workers' upload sweeper retries what fails). */
+    media_code (*abort_upload)(void *ud, const char *key, const char *upload_id, media_error *err);
     /* Readiness of each dependency. */
     bool (*ping_db)(void *ud);
     bool (*ping_queue)(void *ud);

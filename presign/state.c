@@ -252,6 +252,14 @@ static media_code port_delete_object(void *ud, const char *key, media_error *err
     return s3 ? media_s3_delete(s3, key, err) : MEDIA_ERR_NETWORK;
 }
 
+static media_code port_abort_upload(void *ud, const char *key, const char *upload_id,
+                                    media_error *err)
+{
+    presign_backend *b = ud;
+    media_s3_client *s3 = presign_backend_s3(b, err);
+    return s3 ? media_s3_multipart_abort(s3, key, upload_id, err) : MEDIA_ERR_NETWORK;
+}
+
 static bool port_ping_db(void *ud)
 {
     presign_backend *b = ud;
@@ -299,17 +307,18 @@ static void port_announce(void *ud, const char *tenant, const char *id)
 
 void presign_ports_backend(presign_backend *b, presign_ports *out)
 {
-    *out = (presign_ports){port_create,
-                           port_get,
-                           port_list,
-                           port_retry,
-                           port_soft_delete,
-                           port_delete_object,
-                           port_ping_db,
-                           port_ping_queue,
-                           port_ping_s3,
-                           port_announce,
-                           b};
+    *out = (presign_ports){.create = port_create,
+                           .get = port_get,
+                           .list = port_list,
+                           .retry = port_retry,
+                           .soft_delete = port_soft_delete,
+                           .delete_object = port_delete_object,
+                           .abort_upload = port_abort_upload,
+                           .ping_db = port_ping_db,
+                           .ping_queue = port_ping_queue,
+                           .ping_s3 = port_ping_s3,
+                           .announce = port_announce,
+                           .ud = b};
 }
 
 /* ---- the hot-record cache ---- */

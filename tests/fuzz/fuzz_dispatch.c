@@ -88,6 +88,12 @@ static media_code f_delete_object(void *ud, const char *key, media_error *err)
     return MEDIA_OK;
 }
 
+static media_code f_abort_upload(void *ud, const char *key, const char *upload_id, media_error *err)
+{
+    (void)ud, (void)key, (void)upload_id, (void)err;
+    return MEDIA_OK;
+}
+
 static bool f_ping(void *ud)
 {
     (void)ud;
@@ -145,6 +151,7 @@ static void init_once(void)
                            .retry = f_retry,
                            .soft_delete = f_soft_delete,
                            .delete_object = f_delete_object,
+                           .abort_upload = f_abort_upload,
                            .ping_db = f_ping,
                            .ping_queue = f_ping,
                            .ping_s3 = f_ping,

@@ -113,6 +113,19 @@ eq "the form with the right file: 204" "$(curl -s -o /dev/null -w '%{http_code}'
 complete "$K" "$pid" >/dev/null; final "$pid"
 eq "the form upload is verified ready" "$(status_of "$pid")/$(sql "SELECT sha256 FROM media WHERE id = '$pid'")" "ready/$(sha <"$T/small.png")"
 
+# ---- one tenant's unused uploads do not hold up another's (issue 25, defect 3) ----
+# 150 single uploads of tenant TB, never used; then tenant TEN's form upload, never completed:
+# the worker finds its object in the bucket and completes it. It used to look only at the
+# 100 earliest-expiring rows of all tenants, so this one waited for its expiry (an hour).
+for _ in $(seq 1 150); do start "$KB" "$A" "{\"size_bytes\": 10, \"content_type\": \"image/png\"}" >/dev/null; done
+start "$K" "$A" "{\"size_bytes\": $S, \"content_type\": \"image/png\"}" >/dev/null
+fid=$(j "$T/up.json" "['media']['id']")
+mapfile -t F2 < <(form_args)
+eq "another tenant's form upload behind 150 unused ones: 204" "$(curl -s -o /dev/null -w '%{http_code}' "${F2[@]}" -F "file=@$T/small.png" "$(j "$T/up.json" "['post']['url']")")" 204
+final "$fid"
+eq "... found in the bucket and verified ready without a complete call" "$(status_of "$fid")" ready
+sql "DELETE FROM media WHERE tenant_id = '$TB' AND status = 'uploading'" >/dev/null
+
 # ---- multipart: a presigned URL per part, completed by the service ----
 B=$(size "$T/big.png")
 eq "start a multipart upload: 201" "$(start "$K" "$A" "{\"size_bytes\": $B, \"content_type\": \"image/png\", \"multipart\": true}")" 201
@@ -142,6 +155,16 @@ final "$mid"
 eq "the multipart upload is verified ready" "$(status_of "$mid")" ready
 eq "... its SHA-256 is the file's" "$(sql "SELECT sha256 FROM media WHERE id = '$mid'")" "$(sha <"$T/big.png")"
 eq "... no multipart upload left open" "$(aws_s3 s3api list-multipart-uploads --bucket "$MEDIAGATE_S3_BUCKET" --prefix "$(sql "SELECT object_key FROM media WHERE id = '$mid'")" --query 'length(Uploads || `[]`)')" 0
+
+# ---- deleting an upload in progress aborts it: its part URLs stop working (issue 25, 2) ----
+start "$K" "$A" "{\"size_bytes\": $B, \"content_type\": \"image/png\", \"multipart\": true}" >/dev/null
+did=$(j "$T/up.json" "['media']['id']"); dkey=$(sql "SELECT object_key FROM media WHERE id = '$did'")
+purl1=$(j "$T/up.json" "['multipart']['parts'][0]['url']")
+head -c $((5 << 20)) "$T/big.png" >"$T/part1"
+eq "a part PUT before the delete: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary "@$T/part1" "$purl1")" 200
+eq "DELETE the record while uploading: 204" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $K" "$A/media/$did")" 204
+eq "... the same part PUT now fails (NoSuchUpload: 404)" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary "@$T/part1" "$purl1")" 404
+eq "... no multipart upload left open for it" "$(aws_s3 s3api list-multipart-uploads --bucket "$MEDIAGATE_S3_BUCKET" --prefix "$dkey" --query 'length(Uploads || `[]`)')" 0
 
 # ---- a part left out: the object is smaller than declared -> failed, deleted ----
 start "$K" "$A" "{\"size_bytes\": $B, \"multipart\": true}" >/dev/null

@@ -24,6 +24,7 @@ typedef struct {
     char last_deleted_key[MEDIA_OBJECT_KEY_MAX];
     char last_bucket[64];
     char announced[64]; /* the last id announced to waiting reads */
+    char aborted[128];  /* the last multipart upload aborted */
 } fake;
 
 static media_record *find(fake *f, const char *tenant, const char *id)
@@ -165,6 +166,14 @@ static media_code f_retry(void *ud, const char *tenant, const char *id, media_re
     return MEDIA_OK;
 }
 
+static media_code f_abort_upload(void *ud, const char *key, const char *upload_id, media_error *err)
+{
+    fake *f = ud;
+    (void)key, (void)err;
+    snprintf(f->aborted, sizeof(f->aborted), "%s", upload_id);
+    return MEDIA_OK;
+}
+
 static void f_announce(void *ud, const char *tenant, const char *id)
 {
     (void)tenant;
@@ -201,9 +210,18 @@ static int setup(void **state)
     w->st = presign_state_new(&w->cfg, &w->s3, w->m);
     w->signer = presign_signer_new(&w->s3, &err);
     assert_non_null(w->signer);
-    w->io = (presign_ports){f_create,      f_get,           f_list,    f_retry,
-                            f_soft_delete, f_delete_object, f_ping_db, f_ping_queue,
-                            f_ping_s3,     f_announce,      &w->f};
+    w->io = (presign_ports){.create = f_create,
+                            .get = f_get,
+                            .list = f_list,
+                            .retry = f_retry,
+                            .soft_delete = f_soft_delete,
+                            .delete_object = f_delete_object,
+                            .abort_upload = f_abort_upload,
+                            .ping_db = f_ping_db,
+                            .ping_queue = f_ping_queue,
+                            .ping_s3 = f_ping_s3,
+                            .announce = f_announce,
+                            .ud = &w->f};
     w->c = (presign_handler_ctx){w->st, w->signer, &w->io};
     *state = w;
     return 0;
@@ -414,6 +432,17 @@ static void test_list_and_delete(void **state)
     presign_response_cleanup(&r);
     run(w, &ALICE, "DELETE", path, NULL, NULL, &r);
     assert_int_equal(r.status, 404);
+    presign_response_cleanup(&r);
+    assert_string_equal(w->f.aborted, ""); /* a ready record has no upload to abort */
+
+    /* issue 25, defect 2: deleting an upload in progress aborts its multipart upload, so its
+     * part URLs stop working */
+    media_record *u = add(&w->f, "alice", MEDIA_STATUS_UPLOADING);
+    snprintf(u->upload_id, sizeof(u->upload_id), "upl-123");
+    snprintf(path, sizeof(path), "/api/v1/media/%s", u->id);
+    run(w, &ALICE, "DELETE", path, NULL, NULL, &r);
+    assert_int_equal(r.status, 204);
+    assert_string_equal(w->f.aborted, "upl-123");
     presign_response_cleanup(&r);
 }
 
