@@ -5,6 +5,7 @@
 #include "media/hash.h"
 #include "media/log.h"
 #include "media/sniff.h"
+#include "media/uploads.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,12 +44,14 @@ static int on_bytes(void *ud, const char *data, size_t n)
     return 0;
 }
 
-/* A failed check: the object goes, and the error says why. */
+/* A failed check: what was uploaded goes, and the error says why. */
 static media_code refuse(media_s3_client *s3, const media_record *row, media_error *err,
                          const char *why)
 {
     media_error e;
-    if (media_s3_delete(s3, row->object_key, &e) != MEDIA_OK) /* gc removes it with the row */
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+    media_upload_write_key(row, key);
+    if (media_s3_delete(s3, key, &e) != MEDIA_OK) /* the sweepers remove it later */
         media_log(MEDIA_LOG_WARN, row->request_id, NULL, "refused upload %s not deleted yet: %s",
                   row->id, e.message);
     return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "%s", why);
@@ -71,8 +74,9 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
     memset(res, 0, sizeof(*res));
     media_s3_object_info info;
     media_error e;
-    char why[400];
-    media_code rc = media_s3_head(s3, row->object_key, &info, &e);
+    char why[400], key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+    media_upload_write_key(row, key); /* where the client wrote: the staging key */
+    media_code rc = media_s3_head(s3, key, &info, &e);
     if (rc == MEDIA_ERR_NOT_FOUND)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "nothing was uploaded: the object does not exist");
@@ -89,7 +93,7 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
         return refuse(s3, row, err, why);
     }
     check c = {.allowed = &o->types, .sha = media_digest_new(MEDIA_DIGEST_SHA256)};
-    rc = media_s3_get(s3, row->object_key, on_bytes, &c, NULL, &e);
+    rc = media_s3_get(s3, key, on_bytes, &c, NULL, &e);
     if (!c.decided && rc == MEDIA_OK && !decide(&c)) /* shorter than the sniff window */
         rc = MEDIA_ERR_INVALID;
     if (c.decided && (c.type == NULL || !media_type_set_contains(c.allowed, c.type))) {
@@ -124,5 +128,26 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
     snprintf(res->content_type, sizeof(res->content_type), "%s", c.type);
     snprintf(res->etag, sizeof(res->etag), "%s", info.etag);
     res->size_bytes = c.bytes;
+    if (!row->staged)
+        return MEDIA_OK; /* an upload from before staging: its client wrote the object key */
+    /* Promotion (issue 25, defect 1): the checked bytes, and only those — the copy is made
+     * only while the staged object's ETag is the one read — become the served object, with
+     * the sniffed type. Bytes a client puts later land on the staging key, which nothing
+     * serves and the staging sweeper removes. */
+    media_s3_object_info done;
+    rc = media_s3_copy(s3, key, info.etag, row->object_key, c.type, o->cache_control, &done, &e);
+    if (rc != MEDIA_OK) {
+        res->failed_storage = true; /* replaced meanwhile (412), or S3 failed: check again */
+        if (err) {
+            *err = e;
+            err->cls = MEDIA_CLASS_TRANSIENT;
+        }
+        return rc;
+    }
+    snprintf(res->etag, sizeof(res->etag), "%s", done.etag);
+    if (media_s3_delete(s3, key, &e) != MEDIA_OK) /* the staging sweeper removes it later */
+        media_log(MEDIA_LOG_WARN, row->request_id, NULL,
+                  "staged upload %s promoted; its staging key not deleted yet: %s", row->id,
+                  e.message);
     return MEDIA_OK;
 }

@@ -42,7 +42,7 @@ typedef struct {
     media_metric *bytes, *duration, *inflight;
     media_metric *q_depth, *q_pending, *q_delayed, *q_dead;
     media_metric *s3_breaker, *hosts_open, *swept, *uploads_swept, *uploads_expired;
-    media_metric *uploads_completed, *ready;
+    media_metric *uploads_completed, *ready, *staging_swept;
 } worker_metrics;
 
 /* One job thread's stop flag: set on shutdown (past the grace) or when its claim is lost. */
@@ -238,6 +238,9 @@ static void make_metrics(ingest_worker *w)
     x->uploads_swept = media_metrics_counter(
         m, "mediagate_worker_uploads_swept_total",
         "Multipart uploads left by failed attempts that the sweeper aborted", NULL);
+    x->staging_swept = media_metrics_counter(
+        m, "mediagate_worker_staging_swept_total",
+        "Staging keys of finished direct uploads deleted once their URLs lapsed", NULL);
 }
 
 static int admin(void *ud, const char *path, media_buf *body, const char **ctype)
@@ -693,7 +696,10 @@ static void sweep_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
         return;
     for (size_t i = 0; i < p.count; i++) {
         media_record *m = &p.items[i];
-        if (media_s3_multipart_abort(s3, m->object_key, m->upload_id, &err) != MEDIA_OK) {
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* a direct upload's: its staging key */
+        media_upload_write_key(m, key);
+        if (media_s3_multipart_abort(s3, m->upload ? key : m->object_key, m->upload_id, &err) !=
+            MEDIA_OK) {
             media_log(MEDIA_LOG_WARN, m->request_id, NULL,
                       "upload sweeper could not abort an upload of media %s: %s", m->id,
                       err.message);
@@ -723,7 +729,9 @@ static void complete_put_uploads(ingest_worker *w, media_db *db, media_queue *q,
         media_record *m = &p.items[i], done;
         media_s3_object_info info;
         bool changed;
-        if (m->upload_id[0] || media_s3_head(s3, m->object_key, &info, &err) != MEDIA_OK)
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+        media_upload_write_key(m, key);
+        if (m->upload_id[0] || media_s3_head(s3, key, &info, &err) != MEDIA_OK)
             continue; /* multipart (completed by its client) or not there yet */
         if (media_upload_complete(db, m->tenant, m->id, &done, &changed, &err) == MEDIA_OK &&
             changed) {
@@ -747,9 +755,11 @@ static void sweep_direct_uploads(ingest_worker *w, media_db *db, media_s3_client
         return;
     for (size_t i = 0; i < p.count; i++) {
         media_record *m = &p.items[i];
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+        media_upload_write_key(m, key);
         if ((m->upload_id[0] &&
-             media_s3_multipart_abort(s3, m->object_key, m->upload_id, &err) != MEDIA_OK) ||
-            media_s3_delete(s3, m->object_key, &err) != MEDIA_OK) {
+             media_s3_multipart_abort(s3, key, m->upload_id, &err) != MEDIA_OK) ||
+            media_s3_delete(s3, key, &err) != MEDIA_OK) {
             media_log(MEDIA_LOG_WARN, m->request_id, NULL,
                       "upload sweeper could not clean up upload %s: %s", m->id, err.message);
             break; /* S3 is struggling: next round */
@@ -761,6 +771,29 @@ static void sweep_direct_uploads(ingest_worker *w, media_db *db, media_s3_client
                       "upload %s expired before it was completed: failed, its object removed",
                       m->id);
         }
+    }
+    media_page_cleanup(&p);
+}
+
+/* Staging keys of finished direct uploads whose URLs have lapsed: what a late PUT left there is
+ * never served (the verification promoted its own copy), and goes now, once. */
+static void sweep_staging(ingest_worker *w, media_db *db, media_s3_client *s3)
+{
+    media_page p;
+    media_error err;
+    if (media_uploads_staged_done(db, 100, &p, &err) != MEDIA_OK)
+        return;
+    for (size_t i = 0; i < p.count; i++) {
+        media_record *m = &p.items[i];
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+        media_upload_write_key(m, key);
+        if (media_s3_delete(s3, key, &err) != MEDIA_OK) {
+            media_log(MEDIA_LOG_WARN, m->request_id, NULL,
+                      "staging sweeper could not delete %s: %s", key, err.message);
+            break; /* S3 is struggling: next round */
+        }
+        (void)media_upload_staging_cleared(db, m->id, &err);
+        media_metric_add(w->mx.staging_swept, 1);
     }
     media_page_cleanup(&p);
 }
@@ -806,6 +839,7 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
         sweep_uploads(w, db, s3);
         sweep_direct_uploads(w, db, s3);
         complete_put_uploads(w, db, q, s3);
+        sweep_staging(w, db, s3);
     }
     size_t pruned = 0; /* delivered webhooks kept a week, dead letters as long as the queue's */
     if (media_webhook_prune(db, 7 * 86400L, w->c.dlq_retention_s, &pruned, &err) == MEDIA_OK &&

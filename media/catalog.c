@@ -139,6 +139,8 @@ void media_record_parse_row(const media_db_result *r, int row, media_record *m)
     copy(m->declared_type, sizeof(m->declared_type), media_db_result_value(r, row, 30));
     m->filename = media_strdup(media_db_result_value(r, row, 31));
     copy(m->upload_expires_at, sizeof(m->upload_expires_at), media_db_result_value(r, row, 32));
+    v = media_db_result_value(r, row, 33);
+    m->staged = v && strcmp(v, "t") == 0;
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */

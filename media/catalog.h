@@ -92,6 +92,7 @@ typedef struct media_record {
     char declared_type[128];
     char *filename;             /* owned; NULL when none */
     char upload_expires_at[40]; /* "" when not uploading */
+    bool staged; /* a direct upload whose client writes its staging key (media/uploads.h) */
 } media_record;
 
 /* The columns of a media row in media_record_parse_row's order, as SQL over a relation with
@@ -102,12 +103,12 @@ typedef struct media_record {
     "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
     "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url, "      \
     "traceparent, tracestate, origin, declared_size, declared_type, filename, " MEDIA_RECORD_TS(   \
-        "upload_expires_at")
+        "upload_expires_at") ", staged_until IS NOT NULL"
 #define MEDIA_RECORD_TIMES                                                                         \
     MEDIA_RECORD_TS("created_at")                                                                  \
     ", " MEDIA_RECORD_TS("updated_at") ", " MEDIA_RECORD_TS(                                       \
         "next_attempt_at") ", " MEDIA_RECORD_TS("ready_at") ", " MEDIA_RECORD_TS("deleted_at")
-#define MEDIA_RECORD_NCOLS 33
+#define MEDIA_RECORD_NCOLS 34
 /* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
  * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
  * row change and its deliveries commit together. One per subscribed endpoint, one for the

@@ -11,6 +11,8 @@
 #include "trace.h"
 #include "hash.h"
 #include "mem.h"
+#include "strbuf.h"
+#include "uri.h"
 #include "xml.h"
 
 #include <curl/curl.h>
@@ -799,6 +801,51 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key, cons
         }
     }
     media_buf_cleanup(&body);
+    media_buf_cleanup(&resp);
+    return rc;
+}
+
+media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if_match_etag,
+                         const char *dst_key, const char *content_type, const char *cache_control,
+                         media_s3_object_info *info, media_error *err)
+{
+    char source[3 * 1024 + 512], match[96]; /* S3 keys are at most 1024 bytes */
+    media_sb s = media_sb_over(source, sizeof(source));
+    media_sb_putc(&s, '/');
+    media_sb_puts(&s, media_s3_client_bucket(c));
+    media_sb_putc(&s, '/');
+    media_uri_encode_sb(&s, src_key, strlen(src_key), true);
+    if (s.overflow || snprintf(match, sizeof(match), "\"%s\"", if_match_etag) >= (int)sizeof(match))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "copy source or ETag too long");
+    media_kv hs[] = {{"x-amz-copy-source", source},
+                     {"x-amz-copy-source-if-match", match},
+                     {"x-amz-metadata-directive", "REPLACE"},
+                     {"content-type", content_type},
+                     {"cache-control", cache_control}};
+    media_buf resp;
+    media_buf_init(&resp, RESPONSE_BODY_MAX);
+    media_s3_object_info local;
+    s3_call call = {.method = "PUT",
+                    .key = dst_key,
+                    .headers = hs,
+                    .header_count = cache_control ? 5 : 4,
+                    .response = &resp,
+                    .info = info ? info : &local};
+    media_code rc = s3_perform(c, &call, err);
+    if (rc == MEDIA_OK) {
+        const char *doc = resp.data ? resp.data : "";
+        char etag[sizeof(local.etag) + 16];
+        /* like a completion, a copy can fail after a 200: the body then is an <Error> */
+        if (strstr(doc, "<Error>") != NULL) {
+            s3_xfer x = {.c = c, .call = &call, .status = 200};
+            rc = s3_failure(&x, doc, resp.len, err);
+        } else if (media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag)) && etag[0]) {
+            copy_etag(call.info->etag, sizeof(call.info->etag), etag);
+        } else {
+            rc = media_s3_head(c, dst_key, call.info, err);
+        }
+    }
     media_buf_cleanup(&resp);
     return rc;
 }

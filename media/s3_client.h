@@ -111,6 +111,15 @@ typedef struct media_s3_part {
     uint8_t md5[16]; /* MD5 of the part's bytes (for the multipart ETag check) */
 } media_s3_part;
 
+/* Copy src_key to dst_key inside the bucket, on the server, only while src_key's ETag is still
+ * if_match_etag (without quotes): the bytes copied are the bytes that were checked (a copy of
+ * an object replaced meanwhile fails: 412, MEDIA_ERR_CONFLICT-like, transient). The copy gets
+ * content_type and cache_control (NULL: none) instead of the source's metadata. Up to 5 GiB
+ * (S3's limit for one copy). info (may be NULL): the new object's ETag. */
+media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if_match_etag,
+                         const char *dst_key, const char *content_type, const char *cache_control,
+                         media_s3_object_info *info, media_error *err);
+
 /* The ETag S3 gives a completed multipart upload: hex MD5 of the parts' MD5s, "-", count.
  * out: 48 bytes. */
 void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[48]);

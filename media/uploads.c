@@ -70,9 +70,11 @@ media_code media_upload_create(media_db *db, const media_upload_request *req, me
         db,
         "INSERT INTO media (id, tenant_id, status, origin, idempotency_key, request_sha256,"
         " metadata, bucket, object_key, request_id, declared_size, declared_type, filename,"
-        " upload_expires_at, traceparent) VALUES ($1, $2, 'uploading', 'upload', $3, " FINGERPRINT(
+        " upload_expires_at, staged_until, traceparent) VALUES ($1, $2, 'uploading', 'upload', "
+        "$3, " FINGERPRINT(
             "coalesce($8::text, '-')", "$9::text", "$10::text",
             "$4") ", $4::jsonb, $5, $6, $7, $8::bigint, $9, $10,"
+                  " now() + $11::bigint * interval '1 second',"
                   " now() + $11::bigint * interval '1 second', $12)"
                   " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING " COLS,
         12, p, out, &found, err);
@@ -178,6 +180,30 @@ media_code media_uploads_expired(media_db *db, int limit, media_page *out, media
                    "SELECT " COLS " FROM media WHERE upload_expires_at < now()"
                    " AND status = 'uploading' ORDER BY upload_expires_at LIMIT $1::int",
                    1, p, out, err);
+}
+
+void media_upload_write_key(const media_record *r, char out[MEDIA_UPLOAD_WRITE_KEY_MAX])
+{
+    snprintf(out, MEDIA_UPLOAD_WRITE_KEY_MAX, "%s%s", r->staged ? MEDIA_UPLOAD_STAGING_PREFIX : "",
+             r->object_key);
+}
+
+media_code media_uploads_staged_done(media_db *db, int limit, media_page *out, media_error *err)
+{
+    char lim[16];
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *p[] = {lim};
+    return page_of(db,
+                   "SELECT " COLS " FROM media WHERE staged_until < now()"
+                   " AND status IN ('ready', 'failed', 'deleted') ORDER BY staged_until"
+                   " LIMIT $1::int",
+                   1, p, out, err);
+}
+
+media_code media_upload_staging_cleared(media_db *db, const char *id, media_error *err)
+{
+    const char *p[] = {id};
+    return media_db_exec(db, "UPDATE media SET staged_until = NULL WHERE id = $1", 1, p, NULL, err);
 }
 
 media_code media_uploads_puts_to_check(media_db *db, int per_tenant, int limit, media_page *out,

@@ -49,6 +49,18 @@ media_code media_upload_complete(media_db *db, const char *tenant, const char *i
                                  media_record *out, bool *changed, media_error *err);
 /* Uploads whose expiry passed, oldest first (the sweeper's work). */
 media_code media_uploads_expired(media_db *db, int limit, media_page *out, media_error *err);
+/* The key a direct upload's presigned requests write (issue 25, defect 1): for a staged upload
+ * "staging/<object key>", never the key that is served — the verification promotes what it
+ * checked from there (ingest/verify.h), so bytes put after the check are never served; for an
+ * upload created before staging, the object key itself. out: MEDIA_UPLOAD_WRITE_KEY_MAX. */
+#define MEDIA_UPLOAD_STAGING_PREFIX "staging/"
+#define MEDIA_UPLOAD_WRITE_KEY_MAX  (MEDIA_OBJECT_KEY_MAX + sizeof(MEDIA_UPLOAD_STAGING_PREFIX))
+void media_upload_write_key(const media_record *r, char out[MEDIA_UPLOAD_WRITE_KEY_MAX]);
+/* Finished uploads (ready, failed or deleted) whose last URL has lapsed and whose staging key
+ * may still hold what a late PUT left: the workers delete the key, then clear it. */
+media_code media_uploads_staged_done(media_db *db, int limit, media_page *out, media_error *err);
+media_code media_upload_staging_cleared(media_db *db, const char *id, media_error *err);
+
 /* Single (not multipart) uploads still uploading, for the worker's check of which are in the
  * bucket: at most per_tenant of each tenant, so one tenant's unused uploads never crowd out
  * another's (issue 25, defect 3), drawn at random within a tenant so all of its are seen in

@@ -9,6 +9,7 @@
 #include "media/source_url.h"
 #include "media/strbuf.h"
 #include "media/trace.h"
+#include "media/uploads.h"
 #include "media/uuid.h"
 
 #include <pthread.h>
@@ -397,8 +398,10 @@ static void handle_delete(const presign_handler_ctx *c, const presign_request *r
         c->io->announce(c->io->ud, who->tenant, id);
         /* an upload in progress is aborted, so its part URLs stop working now (issue 25,
          * defect 2); the workers' upload sweeper retries one this fails for */
-        if (rec.upload_id[0] &&
-            c->io->abort_upload(c->io->ud, rec.object_key, rec.upload_id, &err) != MEDIA_OK) {
+        char staged[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* a direct upload's: where its client writes */
+        media_upload_write_key(&rec, staged);
+        if (rec.upload_id[0] && c->io->abort_upload(c->io->ud, rec.upload ? staged : rec.object_key,
+                                                    rec.upload_id, &err) != MEDIA_OK) {
             media_metric_add(c->st->dep_s3, 1);
             media_log(MEDIA_LOG_WARN, req->request_id, NULL,
                       "multipart upload abort failed (%s); the upload sweeper will retry",
@@ -406,6 +409,10 @@ static void handle_delete(const presign_handler_ctx *c, const presign_request *r
         }
         /* the row is deleted (so no URL is issued any more); the object goes now, and gc
          * retries objects whose delete failed here */
+        if (rec.staged && c->io->delete_object(c->io->ud, staged, &err) != MEDIA_OK)
+            media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                      "staging object delete failed (%s); the staging sweeper will remove it",
+                      err.message);
         if (c->io->delete_object(c->io->ud, rec.object_key, &err) != MEDIA_OK) {
             media_metric_add(c->st->dep_s3, 1);
             media_log(MEDIA_LOG_WARN, req->request_id, NULL,

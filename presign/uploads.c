@@ -50,8 +50,10 @@ media_code presign_upload_put_url(presign_backend *b, const media_record *rec, t
 {
     const media_s3_config *s3 = b->s3cfg;
     media_s3_location loc;
-    media_code rc = media_s3_locate(&s3->public_endpoint, s3->addressing, rec->bucket,
-                                    rec->object_key, &loc, err);
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* the staging key: never the served one */
+    media_upload_write_key(rec, key);
+    media_code rc =
+        media_s3_locate(&s3->public_endpoint, s3->addressing, rec->bucket, key, &loc, err);
     if (rc != MEDIA_OK)
         return rc;
     char date[17], len[24], query[MEDIA_SIGV4_MAX_QUERY];
@@ -95,8 +97,10 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     media_json_string(&p, exp);
     media_buf_appends(&p, ",\"conditions\":[{\"bucket\":");
     media_json_string(&p, rec->bucket);
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* the staging key: never the served one */
+    media_upload_write_key(rec, key);
     media_buf_appends(&p, "},{\"key\":");
-    media_json_string(&p, rec->object_key);
+    media_json_string(&p, key);
     /* the exact declared length; undeclared (Uppy): 1 byte up to the limit */
     long long lo = rec->declared_size >= 0 ? rec->declared_size : 1;
     long long hi = rec->declared_size >= 0 ? rec->declared_size : b->cfg->max_bytes;
@@ -126,7 +130,7 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     media_buf_appends(out, "\"url\":");
     media_buf_appendf(out, "\"%s%s\"", loc.origin, loc.path);
     media_buf_appends(out, ",\"fields\":{");
-    media_json_kv_str(out, "key", rec->object_key, &first);
+    media_json_kv_str(out, "key", key, &first);
     if (type)
         media_json_kv_str(out, "Content-Type", type, &first);
     media_json_kv_str(out, "policy", b64, &first);
@@ -141,12 +145,25 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     return MEDIA_OK;
 }
 
-/* How to send the bytes of an uploading record, appended to the answer's object. */
+long presign_upload_lifetime(presign_backend *b, const media_record *rec, time_t now)
+{
+    long expires = b->cfg->upload_expires_s;
+    int64_t until_ms = media_record_time_ms(rec->upload_expires_at);
+    if (until_ms >= 0 && until_ms / 1000 - (int64_t)now < expires)
+        expires = (long)(until_ms / 1000 - (int64_t)now);
+    return expires;
+}
+
+/* How to send the bytes of an uploading record, appended to the answer's object. A replay
+ * gets URLs that lapse with the upload, never later (issue 25, defect 1). */
 static media_code instructions(presign_backend *b, const media_record *rec, const char *type,
                                media_buf *out, media_error *err)
 {
     time_t now = time(NULL);
-    long expires = b->cfg->upload_expires_s;
+    long expires = presign_upload_lifetime(b, rec, now);
+    if (expires <= 0)
+        return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
+                               "the upload's window is over");
     char when[32];
     iso(now + expires, when);
     media_buf_appendf(out, ",\"expires_at\":\"%s\"", when);
@@ -250,9 +267,11 @@ static void create(presign_backend *b, media_db *db, const presign_request *req,
         media_s3_client *s3 = NULL;
         if (rec.status == MEDIA_STATUS_UPLOADING && multipart && rec.upload_id[0] == '\0') {
             media_s3_put_options po = {body.content_type, NULL, NULL};
+            char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+            media_upload_write_key(&rec, key);
             if ((s3 = presign_backend_s3(b, &err)) == NULL ||
-                media_s3_multipart_create(s3, rec.object_key, &po, rec.upload_id,
-                                          sizeof(rec.upload_id), &err) != MEDIA_OK ||
+                media_s3_multipart_create(s3, key, &po, rec.upload_id, sizeof(rec.upload_id),
+                                          &err) != MEDIA_OK ||
                 media_upload_record_multipart(db, rec.id, rec.upload_id, &err) != MEDIA_OK)
                 rc = err.code ? err.code : MEDIA_ERR_NETWORK;
         }
@@ -260,7 +279,12 @@ static void create(presign_backend *b, media_db *db, const presign_request *req,
         media_record_json(&rec, &res->body);
         if (rc == MEDIA_OK && rec.status == MEDIA_STATUS_UPLOADING)
             rc = instructions(b, &rec, body.content_type, &res->body, &err);
-        if (rc != MEDIA_OK) {
+        if (rc == MEDIA_ERR_CONFLICT) { /* a replay after the upload's window */
+            presign_problem(res, 409, "upload-expired", "Upload expired",
+                            "this Idempotency-Key's upload was not completed in time; start a "
+                            "new one with another key",
+                            req->request_id);
+        } else if (rc != MEDIA_OK) {
             media_buf_reset(&res->body);
             unavailable(b, req, res, "upload", &err);
         } else {
@@ -294,11 +318,13 @@ media_code presign_upload_finish_multipart(media_s3_client *s3, const media_reco
         snprintf(p[i].etag, sizeof(p[i].etag), "%s", parts->etags[i]);
     }
     media_s3_object_info info;
-    media_code rc = media_s3_multipart_complete(s3, rec->object_key, rec->upload_id, p,
-                                                parts->count, &info, err);
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+    media_upload_write_key(rec, key);
+    media_code rc =
+        media_s3_multipart_complete(s3, key, rec->upload_id, p, parts->count, &info, err);
     free(p);
     media_error e;
-    if (rc != MEDIA_OK && media_s3_head(s3, rec->object_key, &info, &e) == MEDIA_OK)
+    if (rc != MEDIA_OK && media_s3_head(s3, key, &info, &e) == MEDIA_OK)
         rc = MEDIA_OK; /* completed before: the object is there */
     return rc;
 }

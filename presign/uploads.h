@@ -62,6 +62,10 @@ media_code presign_upload_finish_multipart(media_s3_client *s3, const media_reco
 
 /* Pure: the part size for size bytes: the configured one, grown so that no more than 10000
  * parts are needed; *count gets the number of parts. */
+/* Seconds a URL for rec's upload may live from now: MEDIAGATE_UPLOAD_EXPIRES_S, but never past
+ * the upload's own expiry (0 or less: it is over). */
+long presign_upload_lifetime(presign_backend *b, const media_record *rec, time_t now);
+
 int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count);
 
 #endif

@@ -98,15 +98,17 @@ static void create_multipart(presign_backend *b, media_db *db, const presign_req
     if (start(b, db, req, res, who, filename, type, metadata, &rec)) {
         media_s3_put_options po = {type, NULL, NULL};
         media_s3_client *s3 = presign_backend_s3(b, &err);
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* the staging key: never the served one */
+        media_upload_write_key(&rec, key);
         if (s3 == NULL ||
-            media_s3_multipart_create(s3, rec.object_key, &po, rec.upload_id, sizeof(rec.upload_id),
-                                      &err) != MEDIA_OK ||
+            media_s3_multipart_create(s3, key, &po, rec.upload_id, sizeof(rec.upload_id), &err) !=
+                MEDIA_OK ||
             media_upload_record_multipart(db, rec.id, rec.upload_id, &err) != MEDIA_OK) {
             unavailable(req, res, "multipart", &err);
         } else {
             int first = 1;
             media_buf_appends(&res->body, "{");
-            media_json_kv_str(&res->body, "key", rec.object_key, &first);
+            media_json_kv_str(&res->body, "key", key, &first);
             media_json_kv_str(&res->body, "uploadId", rec.upload_id, &first);
             media_json_kv_str(&res->body, "mediaId", rec.id, &first);
             media_buf_appends(&res->body, "}\n");
@@ -119,16 +121,19 @@ static void create_multipart(presign_backend *b, media_db *db, const presign_req
     free(metadata); /* from jansson's json_dumps: malloc */
 }
 
-/* The tenant's uploading row of upload_id, whose object key is `key` (the client echoes it). */
+/* The tenant's uploading row of upload_id, whose key is `key` (the client echoes the one it was
+ * given: the staging key). */
 static bool find(media_db *db, const presign_request *req, presign_response *res,
                  const media_apikey_info *who, const char *upload_id, media_record *rec)
 {
-    char key[MEDIA_OBJECT_KEY_MAX];
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX], want[MEDIA_UPLOAD_WRITE_KEY_MAX];
     media_error err;
     media_code rc = media_upload_find_multipart(db, who->tenant, upload_id, rec, &err);
+    if (rc == MEDIA_OK)
+        media_upload_write_key(rec, want);
     if (rc == MEDIA_OK &&
         (presign_query_get(req->query, "key", key, sizeof(key)) != PRESIGN_QUERY_OK ||
-         strcmp(key, rec->object_key) != 0)) {
+         strcmp(key, want) != 0)) {
         media_record_cleanup(rec);
         rc = MEDIA_ERR_NOT_FOUND;
     }
@@ -149,16 +154,23 @@ static void sign_part(presign_backend *b, const presign_request *req, presign_re
                         req->request_id);
         return;
     }
+    time_t now = time(NULL);
+    long expires = presign_upload_lifetime(b, rec, now);
+    if (expires <= 0) {
+        presign_problem(res, 409, "upload-expired", "Upload expired",
+                        "the upload was not completed in time; start a new one", req->request_id);
+        return;
+    }
     char num[16], *url = media_malloc(MEDIA_SIGV4_MAX_URL);
     snprintf(num, sizeof(num), "%ld", n);
     media_error err;
-    if (presign_upload_put_url(b, rec, time(NULL), b->cfg->upload_expires_s, num, rec->upload_id,
-                               -1, NULL, url, MEDIA_SIGV4_MAX_URL, &err) != MEDIA_OK) {
+    if (presign_upload_put_url(b, rec, now, expires, num, rec->upload_id, -1, NULL, url,
+                               MEDIA_SIGV4_MAX_URL, &err) != MEDIA_OK) {
         unavailable(req, res, "sign part", &err);
     } else {
         media_buf_appends(&res->body, "{\"url\":");
         media_json_string(&res->body, url);
-        media_buf_appendf(&res->body, ",\"expires\":%ld}\n", b->cfg->upload_expires_s);
+        media_buf_appendf(&res->body, ",\"expires\":%ld}\n", expires);
         res->status = 200;
     }
     free(url);
@@ -221,8 +233,9 @@ static void abort_upload(presign_backend *b, media_db *db, const presign_request
 {
     media_error err;
     media_s3_client *s3 = presign_backend_s3(b, &err);
-    if (s3 == NULL ||
-        media_s3_multipart_abort(s3, rec->object_key, rec->upload_id, &err) != MEDIA_OK ||
+    char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+    media_upload_write_key(rec, key);
+    if (s3 == NULL || media_s3_multipart_abort(s3, key, rec->upload_id, &err) != MEDIA_OK ||
         media_upload_abort(db, who->tenant, rec->id, &err) != MEDIA_OK) {
         unavailable(req, res, "abort", &err);
         return;

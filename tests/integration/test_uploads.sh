@@ -72,7 +72,8 @@ contains "... the PUT signs content-length and content-type" "$url" "X-Amz-Signe
 cp "$T/small.png" "$T/short.png"; truncate -s $((S - 10)) "$T/short.png"
 eq "fewer bytes than declared: S3 refuses the signature (403)" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: image/png' --data-binary @"$T/short.png" "$url")" 403
 eq "another type than declared: 403" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: text/html' --data-binary @"$T/small.png" "$url")" 403
-check "nothing was stored by the refused PUTs" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key '$key' >/dev/null 2>&1"
+check "nothing was stored by the refused PUTs" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key 'staging/$key' >/dev/null 2>&1"
+contains "the URL writes the staging key, never the served one" "$url" "/staging/$key?"
 eq "the right bytes: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: image/png' --data-binary @"$T/small.png" "$url")" 200
 eq "not ready before it is completed" "$(status_of "$id")" uploading
 eq "complete: 202" "$(complete "$K" "$id")" 202
@@ -89,6 +90,28 @@ r=$(curl -s -H "Authorization: Bearer $K" "$A/media/$id/url")
 u=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$r")
 eq "the same record afterwards: /url serves it" "$(curl -s "$u" | sha)" "$(sha <"$T/small.png")"
 contains "... listed with the ingested ones" "$(curl -s -H "Authorization: Bearer $K" "$A/media?status=ready")" "$id"
+check "... its staging key was removed when it was promoted" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key 'staging/$key' >/dev/null 2>&1"
+# issue 25, defect 1: the same URL, still valid, after the upload is ready: same-length HTML.
+# It used to replace the served object (200, the record keeping the old sha256). Now it lands
+# on the staging key: /content and the object keep the verified bytes.
+head -c "$S" /dev/zero | tr '\0' ' ' | sed '1s/^/<html><script>alert(1)<\/script>/' | head -c "$S" >"$T/evil.png"
+eq "a PUT of other bytes to the used URL after ready: accepted by S3 (the URL lives on)" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: image/png' --data-binary @"$T/evil.png" "$url")" 200
+eq "... /url still serves the verified bytes" "$(curl -s "$u" | sha)" "$(sha <"$T/small.png")"
+aws_s3 s3api get-object --bucket "$MEDIAGATE_S3_BUCKET" --key "$key" "$T/back2.png" >/dev/null
+eq "... and the served object is the verified one" "$(sha <"$T/back2.png")" "$(sql "SELECT sha256 FROM media WHERE id = '$id'")"
+# what a late PUT leaves on the staging key goes once the upload's URLs lapse (the second serve
+# gives 2 s windows)
+start "$K" "$AX" "{\"size_bytes\": $S, \"content_type\": \"image/png\"}" >/dev/null
+xid=$(j "$T/up.json" "['media']['id']"); xurl=$(j "$T/up.json" "['put']['url']")
+xkey=staging/$(sql "SELECT object_key FROM media WHERE id = '$xid'")
+curl -s -o /dev/null -X PUT -H 'Content-Type: image/png' --data-binary @"$T/small.png" "$xurl"
+complete "$K" "$xid" >/dev/null
+late=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: image/png' --data-binary @"$T/evil.png" "$xurl")
+final "$xid"
+eq "a 2-second upload verified ready (a late PUT answered $late)" "$(status_of "$xid")" ready
+wait_for 30 bash -c "[ -z \"\$(psql -qAt '$MEDIAGATE_DATABASE_URL' -c \"SELECT staged_until FROM media WHERE id = '$xid'\")\" ]"
+eq "... after its window the staging sweeper has been by" "$(sql "SELECT staged_until IS NULL FROM media WHERE id = '$xid'")" t
+check "... and nothing is left on its staging key" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key '$xkey' >/dev/null 2>&1"
 eq "another tenant's upload id: 404" "$(complete "$KB" "$id")" 404
 
 # ---- an HTML form POST: the policy pins key, length and type ----
@@ -168,7 +191,7 @@ eq "... no multipart upload left open for it" "$(aws_s3 s3api list-multipart-upl
 
 # ---- a part left out: the object is smaller than declared -> failed, deleted ----
 start "$K" "$A" "{\"size_bytes\": $B, \"multipart\": true}" >/dev/null
-sid=$(j "$T/up.json" "['media']['id']"); skey=$(sql "SELECT object_key FROM media WHERE id = '$sid'")
+sid=$(j "$T/up.json" "['media']['id']"); skey=staging/$(sql "SELECT object_key FROM media WHERE id = '$sid'")
 body=$(put_parts "$T/up.json" "$T/big.png" 2)
 eq "completed with part 2 missing: accepted (S3 allows it)" "$(complete "$K" "$sid" "$body")" 202
 final "$sid"
@@ -180,7 +203,7 @@ check "... and its object is deleted" bash -c "! aws --endpoint-url $MEDIAGATE_S
 for f in page vector; do
   n=$(size "$T/$f.png")
   start "$K" "$A" "{\"size_bytes\": $n, \"content_type\": \"image/png\", \"filename\": \"$f.png\"}" >/dev/null
-  hid=$(j "$T/up.json" "['media']['id']"); hkey=$(sql "SELECT object_key FROM media WHERE id = '$hid'")
+  hid=$(j "$T/up.json" "['media']['id']"); hkey=staging/$(sql "SELECT object_key FROM media WHERE id = '$hid'")
   curl -s -o /dev/null -X PUT -H 'Content-Type: image/png' --data-binary @"$T/$f.png" "$(j "$T/up.json" "['put']['url']")"
   complete "$K" "$hid" >/dev/null; final "$hid"
   eq "$f.png (not an image) is failed" "$(status_of "$hid")" failed

@@ -65,7 +65,7 @@ eq "... with its SHA-256" "$(sql "SELECT sha256 FROM media WHERE id = '$large'")
 eq "... its size" "$(sql "SELECT size_bytes FROM media WHERE id = '$large'")" "$(stat -c %s "$W/www/files/large.png")"
 eq "the HTML named .png is failed" "$(sql "SELECT status FROM media WHERE id = '$fake'")" failed
 contains "... as not a media type" "$(sql "SELECT last_error FROM media WHERE id = '$fake'")" "not a media type"
-check "... and its object deleted" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key '$(sql "SELECT object_key FROM media WHERE id = '$fake'")' >/dev/null 2>&1"
+check "... and its object deleted" bash -c "! aws --endpoint-url $MEDIAGATE_S3_ENDPOINT --region $AWS_REGION s3api head-object --bucket $MEDIAGATE_S3_BUCKET --key 'staging/$(sql "SELECT object_key FROM media WHERE id = '$fake'")' >/dev/null 2>&1"
 eq "no multipart upload left open" "$(aws_s3 s3api list-multipart-uploads --bucket "$MEDIAGATE_S3_BUCKET" --prefix "$(sql "SELECT object_key FROM media WHERE id = '$large'")" --query 'length(Uploads || `[]`)')" 0
 
 # ---- the routes refuse what they should ----
