@@ -181,6 +181,8 @@ static const char *reason(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 201:
+        return "Created";
     case 202:
         return "Accepted";
     case 204:
@@ -201,6 +203,8 @@ static const char *reason(int status)
         return "Conflict";
     case 410:
         return "Gone";
+    case 431:
+        return "Request Header Fields Too Large";
     case 413:
         return "Payload Too Large";
     case 422:
@@ -295,8 +299,9 @@ static void server_timing(h2o_req_t *req, const presign_response *r, const struc
     long us = (long)(elapsed_s(t0) * 1e6);
     media_sb_puts(&b, "total;dur=");
     put_ms(&b, us);
-    if (!b.overflow)
-        add_str(req, "server-timing", v);
+    if (!b.overflow) /* h2o keeps the pointer: the value must live in the request's pool */
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("server-timing"), 1, NULL,
+                              h2o_strdup(&req->pool, v, b.len).base, b.len);
 }
 
 static void respond(server *s, h2o_req_t *req, const presign_response *r, const char *rid,

@@ -72,10 +72,11 @@ eq "no multipart upload left open" "$(aws_s3 s3api list-multipart-uploads --buck
 eq "no credential: 401" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/api/v1/uppy/s3/params?filename=a.png&type=image/png")" 401
 eq "a type not stored: 422" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/params?filename=a.html&type=text/html")" 422
 KO=$("$MG" apikey create --tenant "o$$" --scopes read,write 2>/dev/null)
-uid=$(curl -s -X POST -H "Authorization: Bearer $K" -d '{"filename":"x.png","type":"image/png"}' "http://127.0.0.1:$P/api/v1/uppy/s3/multipart" | json_field uploadId)
-key=$(sql "SELECT object_key FROM media WHERE upload_id = '$uid'")
+created=$(curl -s -X POST -H "Authorization: Bearer $K" -d '{"filename":"x.png","type":"image/png"}' "http://127.0.0.1:$P/api/v1/uppy/s3/multipart")
+uid=$(json_field uploadId <<<"$created") key=$(json_field key <<<"$created")
+eq "Uppy is given the staging key, never the served one (issue 25)" "$key" "staging/$(sql "SELECT object_key FROM media WHERE upload_id = '$uid'")"
 eq "another tenant cannot sign a part of it: 404" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KO" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid/1?key=$key")" 404
 eq "nor with another key: 404" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid/1?key=other")" 404
 eq "abort: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid?key=$key")" 200
-eq "... the row is failed" "$(sql "SELECT status FROM media WHERE object_key = '$key'")" failed
+eq "... the row is failed" "$(sql "SELECT status FROM media WHERE 'staging/' || object_key = '$key'")" failed
 finish
