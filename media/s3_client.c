@@ -746,6 +746,29 @@ void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[
     snprintf(out + 2 * MEDIA_MD5_LEN, 48 - 2 * MEDIA_MD5_LEN, "-%u", n);
 }
 
+/* The new object's ETag from the 200 answer of a completion or a copy, into call->info. S3 can
+ * fail either after sending 200: the body then is an <Error>. Ceph RGW 16 answers a completion
+ * with an empty <ETag/>: the object's HEAD carries it. */
+static media_code etag_of_answer(media_s3_client *c, s3_call *call, const media_buf *resp,
+                                 media_error *err)
+{
+    const char *doc = resp->data ? resp->data : "";
+    char etag[sizeof(call->info->etag) + 16];
+    if (strstr(doc, "<Error>") != NULL) {
+        s3_xfer x = {.c = c, .call = call, .status = 200};
+        return s3_failure(&x, doc, resp->len, err);
+    }
+    if (media_xml_get(doc, resp->len, "ETag", etag, sizeof(etag)) && etag[0]) {
+        copy_etag(call->info->etag, sizeof(call->info->etag), etag);
+        return MEDIA_OK;
+    }
+    media_code rc = media_s3_head(c, call->key, call->info, err);
+    if (rc == MEDIA_OK && call->info->etag[0] == '\0')
+        rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                             "S3 gave no ETag for the new object");
+    return rc;
+}
+
 media_code media_s3_multipart_complete(media_s3_client *c, const char *key, const char *upload_id,
                                        const media_s3_part *parts, size_t count,
                                        media_s3_object_info *info, media_error *err)
@@ -783,23 +806,8 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key, cons
                     .response = &resp,
                     .info = info ? info : &local};
     media_code rc = s3_perform(c, &call, err);
-    if (rc == MEDIA_OK) {
-        const char *doc = resp.data ? resp.data : "";
-        char etag[sizeof(local.etag) + 16];
-        /* S3 can fail a completion after sending 200: the body then is an <Error> */
-        if (strstr(doc, "<Error>") != NULL) {
-            s3_xfer x = {.c = c, .call = &call, .status = 200};
-            rc = s3_failure(&x, doc, resp.len, err);
-        } else if (media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag)) && etag[0]) {
-            copy_etag(call.info->etag, sizeof(call.info->etag), etag);
-        } else {
-            /* Ceph RGW 16 answers with an empty <ETag/>; the object's HEAD carries it */
-            rc = media_s3_head(c, key, call.info, err);
-            if (rc == MEDIA_OK && call.info->etag[0] == '\0')
-                rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
-                                     "S3 gave no ETag for the completed multipart upload");
-        }
-    }
+    if (rc == MEDIA_OK)
+        rc = etag_of_answer(c, &call, &resp, err);
     media_buf_cleanup(&body);
     media_buf_cleanup(&resp);
     return rc;
@@ -833,19 +841,8 @@ media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if
                     .response = &resp,
                     .info = info ? info : &local};
     media_code rc = s3_perform(c, &call, err);
-    if (rc == MEDIA_OK) {
-        const char *doc = resp.data ? resp.data : "";
-        char etag[sizeof(local.etag) + 16];
-        /* like a completion, a copy can fail after a 200: the body then is an <Error> */
-        if (strstr(doc, "<Error>") != NULL) {
-            s3_xfer x = {.c = c, .call = &call, .status = 200};
-            rc = s3_failure(&x, doc, resp.len, err);
-        } else if (media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag)) && etag[0]) {
-            copy_etag(call.info->etag, sizeof(call.info->etag), etag);
-        } else {
-            rc = media_s3_head(c, dst_key, call.info, err);
-        }
-    }
+    if (rc == MEDIA_OK)
+        rc = etag_of_answer(c, &call, &resp, err);
     media_buf_cleanup(&resp);
     return rc;
 }
