@@ -4,8 +4,8 @@ credential x mutated paths, ids, queries, headers and bodies, against the real s
 worker behind it) built with ASan + UBSan. Run by test_http_fuzz.sh, which starts them and
 passes keys, ids and the session cookies in the environment (HF_*).
 
-The routes come from docs/openapi.json, plus what it does not describe as paths: /app,
-/app/session and the Uppy routes with their sub-paths. Each request is drawn from a seeded
+The routes come from docs/openapi.json (which describes /app/session and the Uppy routes too),
+plus the page, /app. Each request is drawn from a seeded
 generator (HF_SEED; printed, so a failure can be replayed) until HF_SECONDS have passed.
 
 A request fails the run when serve answers 5xx other than a 503 with Retry-After (an error
@@ -57,7 +57,8 @@ DOC = json.load(open(os.path.join(E["HF_SRC"], "docs", "openapi.json")))
 
 def documented(op):
     """The statuses docs/openapi.json lists for an operation (None: not in the document)."""
-    item = DOC["paths"].get(op[1], {}).get(op[0].lower())
+    path = op[1].replace("{upload}", "{uploadId}").replace("{n}", "{partNumber}")
+    item = DOC["paths"].get(path, {}).get(op[0].lower())
     return None if item is None else {int(c) for c in item.get("responses", {}) if c.isdigit()}
 
 
@@ -68,12 +69,8 @@ def routes():
         for method in item:
             if method in ("get", "post", "put", "delete", "patch"):
                 out.append((method.upper(), path))
-    out += [("GET", "/app"), ("POST", "/app/session"), ("DELETE", "/app/session"),
-            ("GET", "/api/v1/uppy/s3/multipart/{upload}/{n}"),
-            ("GET", "/api/v1/uppy/s3/multipart/{upload}"),
-            ("POST", "/api/v1/uppy/s3/multipart/{upload}/complete"),
-            ("DELETE", "/api/v1/uppy/s3/multipart/{upload}")]
-    return out
+    out.append(("GET", "/app"))  # the page: HTML, not an API operation
+    return [(m, p.replace("{uploadId}", "{upload}").replace("{partNumber}", "{n}")) for m, p in out]
 
 
 def an_id():
