@@ -243,6 +243,21 @@ static void make_metrics(ingest_worker *w)
         "Staging keys of finished direct uploads deleted once their URLs lapsed", NULL);
 }
 
+/* Whether this worker can take jobs now, and its components; the mediagate_ready gauge follows.
+ * The keeper calls it every round, so the gauge is current without anyone asking /ready (the
+ * MediagateNotReady alert fired under compose and systemd, where nothing did: issue 26). */
+static bool worker_ready(ingest_worker *w, bool *db, bool *redis, media_breaker_state *s3)
+{
+    pthread_mutex_lock(&w->mu);
+    *s3 = media_breaker_state_at(&w->s3b, now_ms());
+    pthread_mutex_unlock(&w->mu);
+    *db = atomic_load(&w->db_ok);
+    *redis = atomic_load(&w->redis_ok);
+    bool ready = *db && *redis && *s3 != MEDIA_BREAKER_OPEN && !w->stopping;
+    media_metric_set(w->mx.ready, ready ? 1 : 0);
+    return ready;
+}
+
 static int admin(void *ud, const char *path, media_buf *body, const char **ctype)
 {
     ingest_worker *w = ud;
@@ -251,12 +266,8 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
         return 200;
     }
     if (strcmp(path, "/ready") == 0) {
-        pthread_mutex_lock(&w->mu);
-        media_breaker_state s3 = media_breaker_state_at(&w->s3b, now_ms());
-        pthread_mutex_unlock(&w->mu);
-        bool db = atomic_load(&w->db_ok), redis = atomic_load(&w->redis_ok);
-        bool ready = db && redis && s3 != MEDIA_BREAKER_OPEN && !w->stopping;
-        media_metric_set(w->mx.ready, ready ? 1 : 0);
+        media_breaker_state s3;
+        bool db, redis, ready = worker_ready(w, &db, &redis, &s3);
         media_buf_appendf(body,
                           "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
                           "\"s3\":\"%s\"},\"stopping\":%s}\n",
@@ -859,6 +870,9 @@ static void *keeper_thread(void *arg)
     int64_t sweep_every = (w->c.sweep_after_s > 10 ? w->c.sweep_after_s / 2 : 5) * 1000;
     while (!atomic_load(&w->keeper_stop)) {
         sleep_ms(100);
+        bool dbok, redisok;
+        media_breaker_state s3state;
+        (void)worker_ready(w, &dbok, &redisok, &s3state); /* the gauge, every round */
         if (db == NULL && (db = media_db_connect(w->c.store.database_url, &err)) == NULL)
             atomic_store(&w->db_ok, false);
         if (q == NULL && (q = media_queue_connect(&qo, &err)) == NULL)

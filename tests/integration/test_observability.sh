@@ -37,7 +37,8 @@ KEY=$("$MG" apikey create --tenant "obs$$" --scopes read 2>/dev/null)
 curl -s -o /dev/null http://127.0.0.1:26110/ready
 curl -s -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:26110/api/v1/media?size=1"
 curl -s -o /dev/null http://127.0.0.1:26110/api/v1/nothing-here
-curl -s -o /dev/null http://127.0.0.1:26112/ready
+# nobody asks the worker's /ready: its mediagate_ready gauge must be current by itself (issue
+# 26: MediagateNotReady fired under compose and systemd, where nothing probes it)
 sleep 2.5 # the worker's queue gauges are filled every 2 s
 curl -s http://127.0.0.1:26111/metrics >"$T/serve.prom"
 curl -s http://127.0.0.1:26112/metrics >"$T/worker.prom"
@@ -46,7 +47,7 @@ for p in serve worker; do
   eq "$p's /metrics passes promtool's lint" "$?:$out" "0:"
 done
 eq "serve reports its readiness (mediagate_ready 1)" "$(awk '$1 == "mediagate_ready" {print $2}' "$T/serve.prom")" 1
-eq "the worker too" "$(awk '$1 == "mediagate_ready" {print $2}' "$T/worker.prom")" 1
+eq "the worker too, though nothing asked its /ready" "$(awk '$1 == "mediagate_ready" {print $2}' "$T/worker.prom")" 1
 # every metric named in the rules and the dashboard is exported (histograms by their family)
 missing=$($PY - "$OBS/prometheus/alerts.yml" "$OBS/grafana/mediagate.json" "$T/serve.prom" "$T/worker.prom" <<'PY'
 import re, sys
