@@ -465,13 +465,20 @@ void presign_ready_check(const presign_handler_ctx *c, presign_response *res)
     bool redis = c->io->ping_queue(c->io->ud);
     bool s3ok = c->io->ping_s3(c->io->ud);
     bool ok = pg && redis && s3ok;
-    media_metric_set(c->st->ready_gauge, ok ? 1 : 0);
+    media_metric_set(c->st->dep_up[0], pg);
+    media_metric_set(c->st->dep_up[1], redis);
+    media_metric_set(c->st->dep_up[2], s3ok);
     pthread_mutex_lock(&rc->mu);
-    rc->status = ok ? 200 : 503;
+    /* Ready means "this replica can do useful work" (issue 26): cached reads and presigning
+     * need none of the three, and a replica taken out of rotation for a dependency every
+     * replica shares leaves the load balancer with none. So 200 while it is not draining
+     * (draining is answered on the event loop); a dependency that is down is reported here,
+     * in mediagate_dependency_up, and by each request that needs it (503 + Retry-After). */
+    rc->status = 200;
     snprintf(rc->body, sizeof(rc->body),
              "{\"status\":\"%s\",\"components\":{\"postgres\":\"%s\",\"redis\":\"%s\","
              "\"s3\":\"%s\"}}\n",
-             ok ? "ready" : "not_ready", pg ? "ok" : "down", redis ? "ok" : "down",
+             ok ? "ready" : "degraded", pg ? "ok" : "down", redis ? "ok" : "down",
              s3ok ? "ok" : "down");
     rc->at_ms = presign_hot_now_ms();
     rc->running = false;

@@ -1235,6 +1235,7 @@ void presign_server_wait(presign_server *s)
     while (!s->stopping)
         sleep_ms(50);
     atomic_store(&s->draining, true);
+    media_metric_set(s->state->ready_gauge, 0);
     media_log(MEDIA_LOG_INFO, NULL, NULL,
               "draining: /ready answers 503; closing listeners in %ld s", s->c.drain_delay_s);
     sleep_ms(s->c.drain_delay_s * 1000);

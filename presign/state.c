@@ -69,8 +69,16 @@ presign_state *presign_state_new(const presign_config *cfg, const media_s3_confi
     st->key_lookups =
         media_metrics_counter(m, "mediagate_apikey_lookups_total",
                               "API keys looked up in PostgreSQL (cache misses)", NULL);
-    st->ready_gauge = media_metrics_gauge(m, "mediagate_ready",
-                                          "1 when the last readiness check passed, else 0", NULL);
+    st->ready_gauge = media_metrics_gauge(
+        m, "mediagate_ready", "1 while this replica takes requests (0: draining)", NULL);
+    static const char dep_help[] = "1 when the last check reached the dependency, else 0";
+    st->dep_up[0] =
+        media_metrics_gauge(m, "mediagate_dependency_up", dep_help, "dependency=\"postgres\"");
+    st->dep_up[1] =
+        media_metrics_gauge(m, "mediagate_dependency_up", dep_help, "dependency=\"redis\"");
+    st->dep_up[2] =
+        media_metrics_gauge(m, "mediagate_dependency_up", dep_help, "dependency=\"s3\"");
+    media_metric_set(st->ready_gauge, 1);
     st->ready_checks = media_metrics_counter(m, "mediagate_ready_checks_total",
                                              "Readiness checks of PostgreSQL, Redis and S3", NULL);
     return st;

@@ -55,7 +55,8 @@ struct presign_state {
     media_metric *presigns, *limited, *limiter_down, *dep_db, *dep_redis, *dep_s3;
     media_metric *cache_hits, *cache_misses, *reservations;
     media_metric *anon_limited, *bad_key_refused, *key_lookups, *ready_checks;
-    media_metric *ready_gauge; /* mediagate_ready: the last check, 1 ready, 0 not */
+    media_metric *ready_gauge; /* mediagate_ready: 1 while taking requests, 0 draining */
+    media_metric *dep_up[3];   /* mediagate_dependency_up: postgres, redis, s3 */
 };
 
 struct presign_backend {
