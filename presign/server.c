@@ -561,9 +561,14 @@ static void job_done(server *s, job *j)
         j->guard->job = NULL;
         respond(s, j->guard->req, &j->res, j->request_id, j->origin, &j->t0);
     }
-    /* 499: nginx's "client closed request" */
-    access_log(s, j->owner, j->method, j->path, j->res.route[0] ? j->res.route : "unknown",
-               j->client_gone ? 499 : j->res.status, elapsed_s(&j->t0), j->request_id);
+    /* A read that was parked (?wait=) lasts as long as its client asked to wait: its own series
+     * ("media_wait"), so the request-latency alert does not fire whenever the page waits
+     * (issue 26). 499: nginx's "client closed request". */
+    const char *route = j->res.route[0] ? j->res.route : "unknown";
+    if (j->waited && strcmp(route, "media_id") == 0)
+        route = "media_wait";
+    access_log(s, j->owner, j->method, j->path, route, j->client_gone ? 499 : j->res.status,
+               elapsed_s(&j->t0), j->request_id);
     media_trace_set_current(NULL);
     job_free(j);
     atomic_fetch_sub(&s->inflight, 1);

@@ -90,6 +90,9 @@ n200=$(cat "$T"/par.* | awk '$1 == 200 && ($3 == "fetching" || $3 == "queued")' 
 eq "the other 39 answered at their deadline with the state then (queued or fetching)" "$n200" 39
 g=$(curl -s 127.0.0.1:$((PB + 1000))/metrics | awk '/^mediagate_http_waiting_reads / {print $2}')
 eq "the gauge is back to 0" "${g%.*}" 0
+m=$(curl -s 127.0.0.1:$((PB + 1000))/metrics)
+contains "parked reads have their own latency series (route media_wait: the latency alert leaves them out)" \
+  "$m" 'route="media_wait"'
 
 # ---- a client that goes away releases its parked read at once (issue 24, defect 8) ----
 gone=$(submit "/stall/a.jpg")
