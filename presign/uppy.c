@@ -248,17 +248,31 @@ static void abort_upload(presign_backend *b, media_db *db, const presign_request
 static void multipart_item(presign_backend *b, media_db *db, const presign_request *req,
                            presign_response *res, const media_apikey_info *who, const char *rest)
 {
-    char upload_id[256], tail[32] = "";
-    if (sscanf(rest, "%255[^/]%31s", upload_id, tail) < 1) {
+    /* "<uploadId>", "<uploadId>/complete" or "<uploadId>/<partNumber>": any other shape is no
+     * route (404); a known shape with another method is 405 with Allow */
+    char upload_id[256];
+    const char *slash = strchr(rest, '/');
+    size_t idlen = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *tail = rest + idlen;
+    bool part =
+        tail[0] == '/' && tail[1] != '\0' && strspn(tail + 1, "0123456789") == strlen(tail + 1);
+    const char *allow = tail[0] == '\0'                  ? "GET, DELETE"
+                        : strcmp(tail, "/complete") == 0 ? "POST"
+                        : part                           ? "GET"
+                                                         : NULL;
+    if (idlen == 0 || idlen >= sizeof(upload_id) || allow == NULL) {
         presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
         return;
     }
+    memcpy(upload_id, rest, idlen);
+    upload_id[idlen] = '\0';
     media_record rec;
     const char *m = req->method;
     bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
     bool del = strcmp(m, "DELETE") == 0;
     if (!(tail[0] == '\0' && (get || del)) && !(strcmp(tail, "/complete") == 0 && post) &&
-        !(tail[0] == '/' && tail[1] >= '0' && tail[1] <= '9' && get)) {
+        !(part && get)) {
+        snprintf(res->allow, sizeof(res->allow), "%s", allow);
         presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL,
                         req->request_id);
         return;

@@ -353,12 +353,14 @@ contains "... naming s3" "$r" '"s3":"down"'
 "$SVC" start radosgw
 check "S3 back: /ready says ok" back s3
 # a ready record's URL, cached on this replica before PostgreSQL goes
-for _ in 1 2 3; do code "$KA" GET "/api/v1/media/$ID4/url" >/dev/null; done
+IDP=$(api "$KA" POST /api/v1/media -d "{\"source_url\":\"$S/f/b.png?dep=1\"}" | cut -d' ' -f2- | json_field id)
+wait_status "$IDP" ready
+for _ in 1 2 3; do code "$KA" GET "/api/v1/media/$IDP/url" >/dev/null; done
 "$SVC" stop postgres
 sleep 1.1
 r=$(api "" GET /ready); eq "PostgreSQL down: /ready 200" "${r%% *}" 200
 contains "... naming postgres" "$r" '"postgres":"down"'
-expect "PostgreSQL down: a cached /url still answers 200" "$KA" GET "/api/v1/media/$ID4/url" 200
+expect "PostgreSQL down: a cached /url still answers 200" "$KA" GET "/api/v1/media/$IDP/url" 200
 h=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $KB" "$A/api/v1/media" | tr -d '\r')
 contains "PostgreSQL down: an uncached read answers 503, not a hang" "$h" " 503"
 contains "... with Retry-After" "$(tr 'A-Z' 'a-z' <<<"$h")" "retry-after:"
