@@ -80,6 +80,9 @@ static media_code session_lookup(media_db *db, const char *token, media_apikey_i
     return MEDIA_OK; /* the key's scopes; a write also needs X-Mediagate-App (request.h) */
 }
 
+/* How long after its last confirmation a key may stand in while the catalog is down. */
+#define STALE_KEY_MS (3600 * 1000)
+
 int presign_authenticate(presign_backend *b, const presign_request *req, unsigned accept,
                          presign_response *res, media_apikey_info *who)
 {
@@ -114,6 +117,21 @@ int presign_authenticate(presign_backend *b, const presign_request *req, unsigne
                                          : "the session is invalid or has expired",
                         req->request_id);
         return -1;
+    }
+    /* The catalog is unreachable: a key (or session) it confirmed within the last hour still
+     * opens what needs no catalog — cached reads and presigning go on through an outage
+     * (issue 26); a revocation made meanwhile waits for the catalog to return. */
+    char sid[MEDIA_UUID_STR];
+    time_t session_expires = 0;
+    if (rc != MEDIA_OK && rc != MEDIA_ERR_NOT_FOUND &&
+        presign_hot_get_stale(b->st->keys, hash, sizeof(hash), presign_hot_now_ms(), STALE_KEY_MS,
+                              who) &&
+        (kind == CRED_KEY ||
+         (media_session_parse(secret, sid, &session_expires) && session_expires > time(NULL)))) {
+        media_metric_add(b->st->dep_db, 1);
+        media_log(MEDIA_LOG_WARN, req->request_id, NULL,
+                  "catalog unavailable (%s): a key confirmed earlier is accepted", err.message);
+        return 0;
     }
     if (rc != MEDIA_OK) {
         media_metric_add(b->st->dep_db, 1);

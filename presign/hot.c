@@ -187,6 +187,12 @@ bool presign_hot_get(presign_hot *h, const void *key, size_t klen, int64_t now_m
     return i >= 0;
 }
 
+bool presign_hot_get_stale(presign_hot *h, const void *key, size_t klen, int64_t now_ms,
+                           int64_t max_stale_ms, void *out)
+{
+    return presign_hot_get(h, key, klen, now_ms - max_stale_ms, out);
+}
+
 uint64_t presign_hot_version(presign_hot *h, const void *key, size_t klen)
 {
     shard *s = shard_of(h, hash_of(key, klen));

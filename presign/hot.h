@@ -38,6 +38,11 @@ void presign_hot_destroy(presign_hot *h);
 /* Copy the live value for key into out (value_size bytes). False when absent or expired. */
 bool presign_hot_get(presign_hot *h, const void *key, size_t klen, int64_t now_ms, void *out);
 
+/* Like presign_hot_get, also for a value that expired at most max_stale_ms ago and is still
+ * held (not evicted, not invalidated): what to fall back on while the source of truth is
+ * unreachable. */
+bool presign_hot_get_stale(presign_hot *h, const void *key, size_t klen, int64_t now_ms,
+                           int64_t max_stale_ms, void *out);
 /* The invalidation version covering key; take it before reading what will be put. */
 uint64_t presign_hot_version(presign_hot *h, const void *key, size_t klen);
 

@@ -24,6 +24,14 @@ static void test_get_put_expiry(void **st)
     assert_int_equal(out.n, 7);
     assert_string_equal(out.text, "seven");
     assert_false(presign_hot_get(h, "k", 1, 1500, &out)); /* TTL over */
+    /* ... but held: what a reader may fall back on while its source is down (issue 26) */
+    assert_true(presign_hot_get_stale(h, "k", 1, 1500, 1000, &out));
+    assert_int_equal(out.n, 7);
+    assert_true(presign_hot_get_stale(h, "k", 1, 2499, 1000, &out));
+    assert_false(presign_hot_get_stale(h, "k", 1, 2500, 1000, &out)); /* too stale */
+    presign_hot_invalidate(h, "k", 1);
+    assert_false(presign_hot_get_stale(h, "k", 1, 1500, 1000, &out)); /* invalidated: gone */
+    presign_hot_put(h, "k", 1, &v, presign_hot_version(h, "k", 1), 1000);
     assert_false(presign_hot_get(h, "kk", 2, 1000, &out));
     /* a key that only shares a prefix is another key */
     presign_hot_put(h, "kk", 2, &v, presign_hot_version(h, "kk", 2), 2000);
