@@ -73,10 +73,11 @@ int presign_session_match(const presign_request *req, presign_response *res, pre
 /* POST /app/session (Authorization: Bearer <API key>, the only credential its row accepts):
  * the page's session cookie for that key; DELETE: the cookie cleared. The page's script never
  * holds a credential after this. */
-void presign_session_handle(presign_backend *b, const presign_request *req,
+void presign_session_handle(const presign_handler_ctx *c, const presign_request *req,
                             const presign_call *call, presign_response *res)
 {
-    const char *secure = b->cfg->cookie_secure ? "; Secure" : "";
+    const presign_config *cfg = c->st->cfg;
+    const char *secure = cfg->cookie_secure ? "; Secure" : "";
     if (call->need == PRESIGN_NEED_NONE) {
         snprintf(res->set_cookie, sizeof(res->set_cookie),
                  PRESIGN_SESSION_COOKIE "=; Path=/api/v1; Max-Age=0; HttpOnly; "
@@ -90,22 +91,19 @@ void presign_session_handle(presign_backend *b, const presign_request *req,
     uint8_t key_hash[MEDIA_SHA256_LEN];
     media_apikey_hash(req->authorization + 7, key_hash);
     char token[MEDIA_SESSION_MAX];
-    media_session_make(call->who.id, key_hash, time(NULL) + b->cfg->session_ttl_s, token);
+    media_session_make(call->who.id, key_hash, time(NULL) + cfg->session_ttl_s, token);
     snprintf(res->set_cookie, sizeof(res->set_cookie),
              PRESIGN_SESSION_COOKIE "=%s; Path=/api/v1; Max-Age=%ld; HttpOnly; "
                                     "SameSite=Strict%s",
-             token, b->cfg->session_ttl_s, secure);
+             token, cfg->session_ttl_s, secure);
     res->status = 204;
 }
 
-void presign_ready_handle(presign_backend *b, const presign_request *req, const presign_call *call,
-                          presign_response *res)
+void presign_ready_handle(const presign_handler_ctx *c, const presign_request *req,
+                          const presign_call *call, presign_response *res)
 {
     (void)req, (void)call;
-    presign_ports io;
-    presign_ports_backend(b, &io);
-    presign_handler_ctx c = {b->st, b->signer, &io};
-    presign_ready_check(&c, res);
+    presign_ready_check(c, res);
 }
 
 int presign_media_match(const presign_request *req, presign_response *res, presign_call *call)
@@ -114,16 +112,54 @@ int presign_media_match(const presign_request *req, presign_response *res, presi
         return -1;
     call->write = call->rt.write;
     call->need = call->rt.write ? PRESIGN_NEED_WRITE : PRESIGN_NEED_READ;
+    if (strcmp(req->method, "POST") == 0 && call->rt.id[0] == '\0')
+        call->body_kind = PRESIGN_BODY_CREATE;
     return 0;
 }
 
-void presign_media_handle(presign_backend *b, const presign_request *req, const presign_call *call,
-                          presign_response *res)
+int presign_route_match(const presign_request *req, presign_response *res,
+                        const presign_family **family, presign_call *call)
 {
-    presign_ports io;
-    presign_ports_backend(b, &io);
-    presign_handler_ctx c = {b->st, b->signer, &io};
-    presign_dispatch(&c, req, &call->rt, &call->who, res);
+    const presign_family *f = *family = presign_family_find(req->path);
+    memset(call, 0, sizeof(*call));
+    if (f == NULL) {
+        snprintf(res->route, sizeof(res->route), "unknown");
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        return -1;
+    }
+    call->rest = req->path + strlen(f->path); /* handlers never measure the prefix again */
+    if (f->match)
+        return f->match(req, res, call);
+    snprintf(res->route, sizeof(res->route), "%s", f->label);
+    call->need = f->need;
+    call->write = f->need != PRESIGN_NEED_READ && f->need != PRESIGN_NEED_NONE;
+    return 0;
+}
+
+void presign_route_call(const presign_handler_ctx *c, const presign_family *f,
+                        const presign_request *req, presign_call *call, presign_response *res)
+{
+    /* one check for every route that takes it — a POST (issue 24, defect 6: uploads did not,
+     * and a 6,000-byte key became a 503 from PostgreSQL's index); other methods ignore it */
+    if (strcmp(req->method, "POST") == 0 && req->idempotency_key && req->idempotency_key[0] &&
+        !media_idempotency_key_valid(req->idempotency_key)) {
+        presign_problem(res, 422, "invalid-request", "Invalid request",
+                        "the idempotency key (Idempotency-Key) must be 1..255 printable ASCII "
+                        "characters",
+                        req->request_id);
+        return;
+    }
+    /* the body, bounded by the server (MEDIAGATE_BODY_MAX_BYTES, 413 before it gets here),
+     * parsed once by the kind the route's match named; a bad one never reaches a handler */
+    const char *slug = NULL, *title = NULL;
+    char detail[256];
+    int status = presign_body_parse(call->body_kind, req->body, req->body_len, &call->body, &slug,
+                                    &title, detail, sizeof(detail));
+    if (status)
+        presign_problem(res, status, slug, title, detail, req->request_id);
+    else
+        f->handle(c, req, call, res);
+    presign_body_cleanup(&call->body);
 }
 
 static const char *const need_detail[] = {
@@ -132,26 +168,14 @@ static const char *const need_detail[] = {
     [PRESIGN_NEED_ADMIN] = "this route needs a key with the admin scope",
 };
 
-/* The one request pipeline (routes.h): route, credential, scope, budget, then the handler. */
+/* The one request pipeline (routes.h): route, credential, scope, budget, then
+ * presign_route_call (idempotency key, body, handler over the backend's ports). */
 void presign_handle(presign_backend *b, const presign_request *req, presign_response *res)
 {
-    const presign_family *f = presign_family_find(req->path);
+    const presign_family *f;
     presign_call call;
-    memset(&call, 0, sizeof(call));
-    if (f == NULL) {
-        snprintf(res->route, sizeof(res->route), "unknown");
-        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+    if (presign_route_match(req, res, &f, &call) != 0)
         return;
-    }
-    call.rest = req->path + strlen(f->path); /* handlers never measure the prefix again */
-    if (f->match) {
-        if (f->match(req, res, &call) != 0)
-            return;
-    } else {
-        snprintf(res->route, sizeof(res->route), "%s", f->label);
-        call.need = f->need;
-        call.write = f->need != PRESIGN_NEED_READ && f->need != PRESIGN_NEED_NONE;
-    }
     if (call.need != PRESIGN_NEED_NONE) {
         if (presign_authenticate(b, req, f->accept, res, &call.who) != 0)
             return;
@@ -163,15 +187,8 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
         if (presign_rate_limit(b, req, res, &call.who, call.write) != 0)
             return;
     }
-    /* one check for every route that takes it — a POST (issue 24, defect 6: uploads did not,
-     * and a 6,000-byte key became a 503 from PostgreSQL's index); other methods ignore it */
-    if (strcmp(req->method, "POST") == 0 && req->idempotency_key && req->idempotency_key[0] &&
-        !media_idempotency_key_valid(req->idempotency_key)) {
-        presign_problem(res, 422, "invalid-request", "Invalid request",
-                        "the idempotency key (Idempotency-Key) must be 1..255 printable ASCII "
-                        "characters",
-                        req->request_id);
-        return;
-    }
-    f->handle(b, req, &call, res);
+    presign_ports io;
+    presign_ports_backend(b, &io);
+    presign_handler_ctx c = {b->st, b->signer, &io};
+    presign_route_call(&c, f, req, &call, res);
 }

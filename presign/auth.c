@@ -134,9 +134,7 @@ int presign_authenticate(presign_backend *b, const presign_request *req, unsigne
         return 0;
     }
     if (rc != MEDIA_OK) {
-        media_metric_add(b->st->dep_db, 1);
-        presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
-        snprintf(res->retry_after, sizeof(res->retry_after), "1");
+        presign_unavailable(b->st, req, res, PRESIGN_DEP_DB, &err);
         return -1;
     }
     presign_hot_put(b->st->keys, hash, sizeof(hash), who, version, presign_hot_now_ms());

@@ -325,3 +325,67 @@ int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_b
     }
     return 0;
 }
+
+int presign_body_parse(presign_body_kind kind, const char *body, size_t len, presign_body *out,
+                       const char **slug, const char **title, char *detail, size_t cap)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    int status = 0;
+    switch (kind) {
+    case PRESIGN_BODY_NONE:
+        return 0;
+    case PRESIGN_BODY_CREATE:
+        status = presign_create_body_parse(body, len, &out->u.create, slug, detail, cap);
+        break;
+    case PRESIGN_BODY_UPLOAD:
+        status = presign_upload_body_parse(body, len, &out->u.upload, slug, detail, cap);
+        break;
+    case PRESIGN_BODY_COMPLETE:
+        status = presign_complete_body_parse(body, len, &out->u.complete, slug, detail, cap);
+        break;
+    case PRESIGN_BODY_WEBHOOK:
+        status = presign_webhook_body_parse(body, len, &out->u.webhook.url, &out->u.webhook.events,
+                                            slug, detail, cap);
+        break;
+    case PRESIGN_BODY_UPPY_CREATE:
+        status = presign_uppy_create_parse(body, len, &out->u.uppy.filename, &out->u.uppy.type,
+                                           &out->u.uppy.metadata, slug, detail, cap);
+        break;
+    case PRESIGN_BODY_UPPY_COMPLETE:
+        status = presign_uppy_complete_parse(body, len, &out->u.complete, slug, detail, cap);
+        break;
+    }
+    if (status)
+        *title = status == 400                              ? "Request body is not valid JSON"
+                 : strcmp(*slug, "invalid-source-url") == 0 ? "Invalid source_url"
+                                                            : "Invalid request";
+    return status;
+}
+
+void presign_body_cleanup(presign_body *b)
+{
+    switch (b->kind) {
+    case PRESIGN_BODY_NONE:
+        break;
+    case PRESIGN_BODY_CREATE:
+        presign_create_body_cleanup(&b->u.create);
+        break;
+    case PRESIGN_BODY_UPLOAD:
+        presign_upload_body_cleanup(&b->u.upload);
+        break;
+    case PRESIGN_BODY_COMPLETE:
+    case PRESIGN_BODY_UPPY_COMPLETE:
+        presign_complete_body_cleanup(&b->u.complete);
+        break;
+    case PRESIGN_BODY_WEBHOOK:
+        free(b->u.webhook.url);
+        break;
+    case PRESIGN_BODY_UPPY_CREATE:
+        free(b->u.uppy.filename);
+        free(b->u.uppy.type);
+        free(b->u.uppy.metadata); /* from jansson's json_dumps: malloc */
+        break;
+    }
+    memset(b, 0, sizeof(*b));
+}

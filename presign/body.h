@@ -1,6 +1,8 @@
 /*
- * body.h - the JSON request adapter: the body of POST /api/v1/media, parsed and validated.
- * body.c is the only file that includes jansson.
+ * body.h - the JSON request adapter: every request body the API takes, parsed and validated.
+ * body.c is the only file that includes jansson. The dispatcher (api.c) parses the body a
+ * route's match names (presign_body_kind) once, before the handler, and answers a bad one
+ * itself (presign_body_parse); handlers read the typed result from their call.
  */
 #ifndef PRESIGN_BODY_H
 #define PRESIGN_BODY_H
@@ -62,5 +64,39 @@ int presign_uppy_create_parse(const char *body, size_t len, char **filename, cha
                               char **metadata, const char **slug, char *detail, size_t cap);
 int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_body *out,
                                 const char **slug, char *detail, size_t cap);
+
+/* The body a route takes, by kind; the dispatcher parses and frees it. */
+typedef enum {
+    PRESIGN_BODY_NONE,          /* ignored */
+    PRESIGN_BODY_CREATE,        /* POST /api/v1/media */
+    PRESIGN_BODY_UPLOAD,        /* POST /api/v1/uploads */
+    PRESIGN_BODY_COMPLETE,      /* POST /api/v1/uploads/{id}/complete */
+    PRESIGN_BODY_WEBHOOK,       /* POST /api/v1/webhooks */
+    PRESIGN_BODY_UPPY_CREATE,   /* POST /api/v1/uppy/s3/multipart */
+    PRESIGN_BODY_UPPY_COMPLETE, /* POST /api/v1/uppy/s3/multipart/{uploadId}/complete */
+} presign_body_kind;
+
+typedef struct presign_body {
+    presign_body_kind kind;
+    union {
+        presign_create_body create;
+        presign_upload_body upload;
+        presign_complete_body complete; /* COMPLETE and UPPY_COMPLETE */
+        struct {
+            char *url; /* owned */
+            unsigned events;
+        } webhook;
+        struct {
+            char *filename, *type, *metadata; /* owned; NULL when absent */
+        } uppy;
+    } u;
+} presign_body;
+
+/* Parse len bytes as a body of kind into *out (out->kind = kind; NONE parses nothing): 0, or
+ * the status (400 not JSON, 422 invalid) with *slug (static), *title (static) and detail (cap
+ * bytes). *out is cleaned with presign_body_cleanup either way. */
+int presign_body_parse(presign_body_kind kind, const char *body, size_t len, presign_body *out,
+                       const char **slug, const char **title, char *detail, size_t cap);
+void presign_body_cleanup(presign_body *b);
 
 #endif

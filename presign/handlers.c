@@ -1,6 +1,6 @@
 /*
  * handlers.c - the /api/v1 handlers over ports.h (see handlers.h). To add a route: add it to
- * the route table (request.c, presign_route_parse) and presign_dispatch, write its handler,
+ * the route parse (request.c, presign_route_parse) and presign_media_handle, write its handler,
  * document it in docs/openapi.json (a test calls every route listed there) and in README.
  */
 #include "handlers.h"
@@ -21,10 +21,7 @@
 static void catalog_unavailable(const presign_handler_ctx *c, const presign_request *req,
                                 presign_response *res, const media_error *err)
 {
-    media_metric_add(c->st->dep_db, 1);
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "catalog error: %s", err->message);
-    presign_problem(res, 503, "unavailable", "Catalog unavailable", NULL, req->request_id);
-    snprintf(res->retry_after, sizeof(res->retry_after), "1");
+    presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, err);
 }
 
 static void not_found(const presign_request *req, presign_response *res)
@@ -62,32 +59,19 @@ static void record_body(const presign_handler_ctx *c, const media_record *r, med
 }
 
 static void handle_create(const presign_handler_ctx *c, const presign_request *req,
-                          presign_response *res, const media_apikey_info *who)
+                          presign_response *res, const media_apikey_info *who,
+                          const presign_create_body *body)
 {
-    presign_create_body body;
-    const char *slug;
-    char detail[256];
-    int status =
-        presign_create_body_parse(req->body, req->body_len, &body, &slug, detail, sizeof(detail));
-    if (status) {
-        presign_problem(res, status, slug,
-                        status == 400                             ? "Request body is not valid JSON"
-                        : strcmp(slug, "invalid-source-url") == 0 ? "Invalid source_url"
-                                                                  : "Invalid request",
-                        detail, req->request_id);
-        return;
-    }
     media_error err;
     /* an address the worker would refuse is refused now, not 100 ms after a 202 */
-    if (media_source_url_check_literal(body.source_url, &c->st->cfg->allow_private, &err) !=
+    if (media_source_url_check_literal(body->source_url, &c->st->cfg->allow_private, &err) !=
         MEDIA_OK) {
         presign_problem(res, 422, "invalid-source-url", "Invalid source_url", err.message,
                         req->request_id);
-        presign_create_body_cleanup(&body);
         return;
     }
-    const char *source = body.source_url;
-    const char *meta_text = body.metadata;
+    const char *source = body->source_url;
+    const char *meta_text = body->metadata;
     /* the worker continues this request's trace: the span of this request is the job's parent */
     const media_trace *trace = media_trace_current();
     char traceparent[MEDIA_TRACEPARENT_LEN + 1];
@@ -99,7 +83,7 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
         meta_text,
         c->st->s3cfg->bucket,
         req->request_id,
-        body.callback_url,
+        body->callback_url,
         traceparent[0] ? traceparent : NULL,
         trace && trace->state[0] ? trace->state : NULL};
     media_record rec;
@@ -107,7 +91,6 @@ static void handle_create(const presign_handler_ctx *c, const presign_request *r
     bool created = false, queued = false;
     media_error qerr;
     media_code rc = c->io->create(c->io->ud, &cr, &rec, &created, &queued, &qerr, &err);
-    presign_create_body_cleanup(&body);
     if (rc == MEDIA_ERR_CONFLICT && err.cls == MEDIA_CLASS_PERMANENT) {
         presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
                         "this Idempotency-Key was used for a different request", req->request_id);
@@ -514,15 +497,18 @@ static void handle_retry(const presign_handler_ctx *c, const presign_request *re
     media_record_cleanup(&rec);
 }
 
-void presign_dispatch(const presign_handler_ctx *c, const presign_request *req,
-                      const presign_route *rt, const media_apikey_info *who, presign_response *res)
+void presign_media_handle(const presign_handler_ctx *c, const presign_request *req,
+                          const presign_call *call, presign_response *res)
 {
+    const presign_route *rt = &call->rt;
+    const media_apikey_info *who = &call->who;
     if (strcmp(rt->sub, "retry") == 0) {
         handle_retry(c, req, res, who, rt->id);
         return;
     }
     if (rt->id[0] == '\0')
-        rt->write ? handle_create(c, req, res, who) : handle_list(c, req, res, who);
+        rt->write ? handle_create(c, req, res, who, &call->body.u.create)
+                  : handle_list(c, req, res, who);
     else if (rt->sub[0] == '\0')
         rt->write ? handle_delete(c, req, res, who, rt->id) : handle_get(c, req, res, who, rt->id);
     else

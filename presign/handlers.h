@@ -10,15 +10,10 @@
 #include "routes.h"
 #include "state.h"
 
-typedef struct presign_handler_ctx {
-    presign_state *st;          /* caches, metrics, configuration (st->cfg, st->s3cfg) */
-    media_sigv4_signer *signer; /* the calling thread's */
-    const presign_ports *io;
-} presign_handler_ctx;
-
-/* The route's handler: create, list, get, delete, url or content. */
-void presign_dispatch(const presign_handler_ctx *c, const presign_request *req,
-                      const presign_route *rt, const media_apikey_info *who, presign_response *res);
+/* The media family's handler (routes.h): create, list, get, delete, retry, url or content, by
+ * call->rt (presign_route_parse); a create's body is call->body.u.create. */
+void presign_media_handle(const presign_handler_ctx *c, const presign_request *req,
+                          const presign_call *call, presign_response *res);
 
 /* GET /api/v1/media/{id}?wait=S (issue 13, item 2): 0 <= S <= PRESIGN_WAIT_MAX_S. While the
  * record is queued or fetching, the handler answers with the record and asks the server to
@@ -48,14 +43,12 @@ void presign_url_answer(presign_state *st, media_sigv4_signer *signer, const pre
                         bool redirect);
 
 /* The route table's rows for the media family, readiness and the page's session (routes.h;
- * defined in api.c over a backend's ports). */
+ * the matches and the session's handler are in api.c). */
 int presign_media_match(const presign_request *req, presign_response *res, presign_call *call);
-void presign_media_handle(presign_backend *b, const presign_request *req, const presign_call *call,
-                          presign_response *res);
-void presign_ready_handle(presign_backend *b, const presign_request *req, const presign_call *call,
-                          presign_response *res);
+void presign_ready_handle(const presign_handler_ctx *c, const presign_request *req,
+                          const presign_call *call, presign_response *res);
 int presign_session_match(const presign_request *req, presign_response *res, presign_call *call);
-void presign_session_handle(presign_backend *b, const presign_request *req,
+void presign_session_handle(const presign_handler_ctx *c, const presign_request *req,
                             const presign_call *call, presign_response *res);
 
 #endif

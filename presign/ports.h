@@ -1,17 +1,23 @@
 /*
- * ports.h - inside the front end: what the /api/v1 handlers need from PostgreSQL, Redis and
- * S3, as a small struct of functions. presign_ports_backend gives the real ones, over a
- * backend thread's connections (a connection that failed is closed and re-opened on next
- * use); unit tests pass fakes and run the handlers without servers.
+ * ports.h - inside the front end: what every handler family (media, uploads, Uppy, webhooks,
+ * readiness) needs from PostgreSQL, Redis and S3, as one struct of functions.
+ * presign_ports_backend gives the real ones, over a backend thread's connections (a
+ * connection that failed is closed there and re-opened on next use); unit tests pass fakes
+ * and run the handlers without servers (tests/unit/test_handlers.c, test_upload_handlers.c).
  *
  * Every function returns MEDIA_OK or an error whose code the handler maps: MEDIA_ERR_NOT_FOUND
- * (404), MEDIA_ERR_INVALID (422/400), MEDIA_ERR_CONFLICT, anything else "unavailable" (503).
+ * (404), MEDIA_ERR_INVALID (422/400), MEDIA_ERR_CONFLICT (409), anything else a dependency
+ * that failed (presign_unavailable: 503 with Retry-After). Output records are the caller's to
+ * clean up (media_record_cleanup) whatever the result; lists as documented per function.
  */
 #ifndef PRESIGN_PORTS_H
 #define PRESIGN_PORTS_H
 
+#include "body.h"
 #include "media/catalog.h"
 #include "media/error.h"
+#include "media/uploads.h"
+#include "media/webhook.h"
 
 #include <stdbool.h>
 
@@ -47,6 +53,44 @@ typedef struct presign_ports {
      * (media/events.h; best effort). With the tenant (a delete), every replica also drops its
      * cached copy of the record at once (issue 29, item 5): the message is "tenant/id". */
     void (*announce)(void *ud, const char *tenant, const char *id);
+
+    /* ---- direct uploads and Uppy (uploads.h, uppy.h) ---- */
+    /* An uploading row (media/uploads.h media_upload_create: idempotent replays, 409, 422). */
+    media_code (*upload_create)(void *ud, const media_upload_request *req, media_record *out,
+                                bool *created, media_error *err);
+    /* S3 starts a multipart upload of rec's staging key (type declared when non-NULL) and the
+     * catalog records its id, which lands in rec->upload_id. */
+    media_code (*upload_start_multipart)(void *ud, media_record *rec, const char *type,
+                                         media_error *err);
+    /* The tenant's uploading row of a multipart upload id (Uppy names uploads by it). */
+    media_code (*upload_find_multipart)(void *ud, const char *tenant, const char *upload_id,
+                                        media_record *out, media_error *err);
+    /* S3 completes rec's multipart upload with parts (MEDIA_OK too when it was completed
+     * before). An error of class MEDIA_CLASS_PERMANENT is S3 refusing the parts (422). */
+    media_code (*upload_finish_multipart)(void *ud, const media_record *rec,
+                                          const presign_complete_body *parts, media_error *err);
+    /* uploading -> queued, then the verification job published (best effort: the outbox
+     * sweeper covers a Redis failure). *changed false when it was completed before. */
+    media_code (*upload_complete)(void *ud, const char *tenant, const char *id, media_record *out,
+                                  bool *changed, media_error *err);
+    /* S3 aborts rec's multipart upload, then the row turns failed. */
+    media_code (*upload_abort)(void *ud, const char *tenant, const media_record *rec,
+                               media_error *err);
+
+    /* ---- webhook endpoints and deliveries (webhooks.h; media/webhook.h for each) ---- */
+    media_code (*webhook_create)(void *ud, const char *tenant, const char *url, unsigned events,
+                                 media_webhook_endpoint *out, media_error *err);
+    /* *out (count *n) freed by the caller with media_webhook_endpoints_free. */
+    media_code (*webhook_list)(void *ud, const char *tenant, media_webhook_endpoint **out,
+                               size_t *n, media_error *err);
+    media_code (*webhook_delete)(void *ud, const char *tenant, const char *id, media_error *err);
+    media_code (*webhook_rotate_secret)(void *ud, const char *tenant,
+                                        char out[MEDIA_WEBHOOK_SECRET_LEN + 1], media_error *err);
+    /* *out (count *n) freed by the caller with media_deliveries_free. */
+    media_code (*webhook_deliveries)(void *ud, const char *tenant,
+                                     const media_delivery_status *status, int limit,
+                                     media_delivery **out, size_t *n, media_error *err);
+    media_code (*webhook_replay)(void *ud, const char *tenant, const char *id, media_error *err);
     void *ud;
 } presign_ports;
 

@@ -41,13 +41,11 @@ static const presign_family families[] = {
      * cookie counts only on the page's own origin (Sec-Fetch-Site: same-origin, request.h) */
     {.path = "/api/v1/uppy/s3",
      .accept = KEY | COOKIE_APP,
-     .need = PRESIGN_NEED_WRITE,
-     .label = "uppy",
+     .match = presign_uppy_match,
      .handle = presign_uppy_handle},
     {.path = "/api/v1/webhooks",
      .accept = KEY | COOKIE_APP,
-     .need = PRESIGN_NEED_ADMIN,
-     .label = "webhooks",
+     .match = presign_webhooks_match,
      .handle = presign_webhooks_handle},
 };
 

@@ -19,7 +19,9 @@
 #ifndef PRESIGN_ROUTES_H
 #define PRESIGN_ROUTES_H
 
+#include "body.h"
 #include "media/apikey.h"
+#include "ports.h"
 #include "request.h"
 #include "state.h"
 
@@ -42,13 +44,23 @@ typedef enum {
 /* One matched request, as the dispatcher hands it to a handler. */
 typedef struct presign_call {
     const char *rest;      /* the path after the family's (req->path + strlen(family path)) */
-    presign_route rt;      /* the family's parse: the id, lower-case ("" when none), sub-path */
+    presign_route rt;      /* the family's parse: the id, lower-case ("" when none), operation */
     presign_need need;     /* what this method on this path needs */
     bool write;            /* spends the write budget (else the read one) */
     media_apikey_info who; /* the caller (need != NONE): tenant, key id, scopes */
+    presign_body_kind body_kind; /* set by match: the body this operation takes */
+    presign_body body;           /* parsed by the dispatcher before the handler; its to free */
 } presign_call;
 
-typedef void (*presign_handler_fn)(presign_backend *b, const presign_request *req,
+/* What a handler works with: shared state, the thread's signer, and the ports through which
+ * it reaches PostgreSQL, Redis and S3 (fakes in unit tests). */
+typedef struct presign_handler_ctx {
+    presign_state *st;          /* caches, metrics, configuration (st->cfg, st->s3cfg) */
+    media_sigv4_signer *signer; /* the calling thread's */
+    const presign_ports *io;
+} presign_handler_ctx;
+
+typedef void (*presign_handler_fn)(const presign_handler_ctx *c, const presign_request *req,
                                    const presign_call *call, presign_response *res);
 
 /* One family of routes: a path (exact) or a path prefix (prefix, then '/' or the end). */
@@ -64,6 +76,18 @@ typedef struct presign_family {
     int (*match)(const presign_request *req, presign_response *res, presign_call *call);
     presign_handler_fn handle;
 } presign_family;
+
+/* Route a request: its family and the family's match into *call (zeroed first; call->rest
+ * set). 0, or -1 with a 404 (no such route) or the match's 404/405 in res. Pure. */
+int presign_route_match(const presign_request *req, presign_response *res,
+                        const presign_family **family, presign_call *call);
+
+/* After presign_route_match and (when call->need) the caller's identity, scope and budget: the
+ * Idempotency-Key check (a POST), the body of call->body_kind parsed (400/422 answered here),
+ * the family's handler, the body freed. presign_handle (api.h) runs the whole pipeline; unit
+ * tests and the libFuzzer target call this with fake ports. */
+void presign_route_call(const presign_handler_ctx *c, const presign_family *f,
+                        const presign_request *req, presign_call *call, presign_response *res);
 
 /* The family whose path matches (NULL: no route). Pure. */
 const presign_family *presign_family_find(const char *path);

@@ -157,176 +157,24 @@ media_s3_client *presign_backend_s3(presign_backend *b, media_error *err)
 
 /* ---- the real ports (ports.h) over a backend's connections ---- */
 
-/* A catalog error that means the connection is gone: drop it, the next call reconnects. */
-static media_code db_result(presign_backend *b, media_code rc)
+void presign_unavailable(presign_state *st, const presign_request *req, presign_response *res,
+                         presign_dep dep, const media_error *err)
 {
-    if (rc == MEDIA_ERR_DB && b->db) {
-        media_db_close(b->db);
-        b->db = NULL;
-    }
-    return rc;
-}
-
-void presign_backend_unavailable(presign_backend *b, const presign_request *req,
-                                 presign_response *res, const char *title, const char *what,
-                                 const media_error *err)
-{
-    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "%s: %s", what, err->message);
-    if (b)
-        db_result(b, err->code);
-    presign_problem(res, 503, "unavailable", title, NULL, req->request_id);
+    static const char *const name[] = {[PRESIGN_DEP_DB] = "the catalog",
+                                       [PRESIGN_DEP_QUEUE] = "the queue",
+                                       [PRESIGN_DEP_S3] = "object storage"};
+    if (err->code == MEDIA_ERR_DB || err->code == MEDIA_ERR_SCHEMA)
+        dep = PRESIGN_DEP_DB;
+    media_metric *counter[] = {[PRESIGN_DEP_DB] = st->dep_db,
+                               [PRESIGN_DEP_QUEUE] = st->dep_redis,
+                               [PRESIGN_DEP_S3] = st->dep_s3};
+    media_metric_add(counter[dep], 1);
+    media_log(MEDIA_LOG_ERROR, req->request_id, NULL, "%s is unavailable: %s", name[dep],
+              err->message);
+    char detail[64];
+    snprintf(detail, sizeof(detail), "%s is unavailable; try again", name[dep]);
+    presign_problem(res, 503, "unavailable", "Service unavailable", detail, req->request_id);
     snprintf(res->retry_after, sizeof(res->retry_after), "1");
-}
-
-static media_code port_create(void *ud, const media_create_request *req, media_record *out,
-                              bool *created, bool *queued, media_error *queue_err, media_error *err)
-{
-    presign_backend *b = ud;
-    media_db *db = presign_backend_db(b, err);
-    if (db == NULL)
-        return MEDIA_ERR_DB;
-    media_queue *q = presign_backend_queue(b, queue_err);
-    media_code rc = media_enqueue(db, q, req, out, created, queued, queue_err, err);
-    if (rc == MEDIA_OK && *created && !*queued && b->q) { /* Redis failed: reconnect next time */
-        media_queue_close(b->q);
-        b->q = NULL;
-    }
-    return db_result(b, rc);
-}
-
-static media_code port_retry(void *ud, const char *tenant, const char *id, media_record *out,
-                             bool *queued, media_error *err)
-{
-    presign_backend *b = ud;
-    *queued = false;
-    media_db *db = presign_backend_db(b, err);
-    if (db == NULL)
-        return MEDIA_ERR_DB;
-    media_code rc = media_catalog_get(db, tenant, id, out, err);
-    if (rc == MEDIA_OK && out->status == MEDIA_STATUS_DELETED)
-        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such media");
-    else if (rc == MEDIA_OK && out->status != MEDIA_STATUS_FAILED)
-        rc = media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
-                             "media %s is %s; only failed media is retried", id,
-                             media_status_name(out->status));
-    if (rc == MEDIA_OK) {
-        media_record_cleanup(out);
-        rc = media_catalog_requeue(db, id, out, err);
-    }
-    if (rc != MEDIA_OK)
-        return db_result(b, rc);
-    media_error qerr;
-    media_queue *q = presign_backend_queue(b, &qerr);
-    *queued = q && media_enqueue_publish(db, q, out, &qerr) == MEDIA_OK;
-    if (!*queued && b->q) { /* Redis failed: the outbox sweeper publishes it; reconnect */
-        media_queue_close(b->q);
-        b->q = NULL;
-    }
-    return MEDIA_OK;
-}
-
-static media_code port_get(void *ud, const char *tenant, const char *id, media_record *out,
-                           media_error *err)
-{
-    presign_backend *b = ud;
-    media_db *db = presign_backend_db(b, err);
-    return db ? db_result(b, media_catalog_get(db, tenant, id, out, err)) : MEDIA_ERR_DB;
-}
-
-static media_code port_list(void *ud, const char *tenant, const media_status *status,
-                            const char *after, long long page, int size, media_page *out,
-                            media_error *err)
-{
-    presign_backend *b = ud;
-    media_db *db = presign_backend_db(b, err);
-    if (db == NULL)
-        return MEDIA_ERR_DB;
-    return db_result(b, after ? media_catalog_list_after(db, tenant, status, after, size, out, err)
-                              : media_catalog_list(db, tenant, status, page, size, out, err));
-}
-
-static media_code port_soft_delete(void *ud, const char *tenant, const char *id, media_record *out,
-                                   media_error *err)
-{
-    presign_backend *b = ud;
-    media_db *db = presign_backend_db(b, err);
-    return db ? db_result(b, media_catalog_soft_delete(db, tenant, id, out, err)) : MEDIA_ERR_DB;
-}
-
-static media_code port_delete_object(void *ud, const char *key, media_error *err)
-{
-    presign_backend *b = ud;
-    media_s3_client *s3 = presign_backend_s3(b, err);
-    return s3 ? media_s3_delete(s3, key, err) : MEDIA_ERR_NETWORK;
-}
-
-static media_code port_abort_upload(void *ud, const char *key, const char *upload_id,
-                                    media_error *err)
-{
-    presign_backend *b = ud;
-    media_s3_client *s3 = presign_backend_s3(b, err);
-    return s3 ? media_s3_multipart_abort(s3, key, upload_id, err) : MEDIA_ERR_NETWORK;
-}
-
-static bool port_ping_db(void *ud)
-{
-    presign_backend *b = ud;
-    media_error err;
-    media_db *db = presign_backend_db(b, &err);
-    media_db_result *r = NULL;
-    media_code rc = db ? media_db_query(db, "SELECT 1", 0, NULL, &r, &err) : MEDIA_ERR_DB;
-    media_db_result_free(r);
-    return db_result(b, rc == MEDIA_OK ? MEDIA_OK : MEDIA_ERR_DB) == MEDIA_OK;
-}
-
-static bool port_ping_queue(void *ud)
-{
-    presign_backend *b = ud;
-    media_error err;
-    media_queue *q = presign_backend_queue(b, &err);
-    bool ok = q && media_queue_ping(q, &err) == MEDIA_OK;
-    if (!ok && b->q) {
-        media_queue_close(b->q);
-        b->q = NULL;
-    }
-    return ok;
-}
-
-static bool port_ping_s3(void *ud)
-{
-    presign_backend *b = ud;
-    media_error err;
-    media_s3_client *s3 = presign_backend_s3(b, &err);
-    return s3 && media_s3_bucket_check(s3, &err) == MEDIA_OK;
-}
-
-static void port_announce(void *ud, const char *tenant, const char *id)
-{
-    presign_backend *b = ud;
-    media_error err;
-    char msg[MEDIA_TENANT_MAX + MEDIA_UUID_STR + 2];
-    snprintf(msg, sizeof(msg), "%s%s%s", tenant ? tenant : "", tenant ? "/" : "", id);
-    media_queue *q = presign_backend_queue(b, &err);
-    if (q == NULL || media_events_publish(media_queue_redis(q), b->cfg->store.queue_prefix, msg,
-                                          &err) != MEDIA_OK)
-        media_log(MEDIA_LOG_DEBUG, NULL, NULL, "media event for %s not published: %s", id,
-                  err.message);
-}
-
-void presign_ports_backend(presign_backend *b, presign_ports *out)
-{
-    *out = (presign_ports){.create = port_create,
-                           .get = port_get,
-                           .list = port_list,
-                           .retry = port_retry,
-                           .soft_delete = port_soft_delete,
-                           .delete_object = port_delete_object,
-                           .abort_upload = port_abort_upload,
-                           .ping_db = port_ping_db,
-                           .ping_queue = port_ping_queue,
-                           .ping_s3 = port_ping_s3,
-                           .announce = port_announce,
-                           .ud = b};
 }
 
 /* ---- the hot-record cache ---- */

@@ -75,12 +75,13 @@ media_db *presign_backend_db(presign_backend *b, media_error *err);
 media_queue *presign_backend_queue(presign_backend *b, media_error *err);
 media_s3_client *presign_backend_s3(presign_backend *b, media_error *err);
 
-/* A dependency failed while answering req: log `what: <why>` (media_error messages hold no
- * secrets), drop b's catalog connection when it was the catalog that failed (b may be NULL;
- * media_db also reconnects by itself), and answer 503 `title` with Retry-After: 1. */
-void presign_backend_unavailable(presign_backend *b, const presign_request *req,
-                                 presign_response *res, const char *title, const char *what,
-                                 const media_error *err);
+/* A dependency failed while answering req (the ports already dropped a broken connection):
+ * count it, log `<dependency> unavailable: <why>` (media_error messages hold no secrets) and
+ * answer 503 with Retry-After: 1. The one place every family and the dispatcher map a
+ * dependency's failure; a catalog error code names the catalog whatever dep says. */
+typedef enum { PRESIGN_DEP_DB, PRESIGN_DEP_QUEUE, PRESIGN_DEP_S3 } presign_dep;
+void presign_unavailable(presign_state *st, const presign_request *req, presign_response *res,
+                         presign_dep dep, const media_error *err);
 
 /* The real ports (ports.h) over b's connections; ud is b. */
 void presign_ports_backend(presign_backend *b, presign_ports *out);

@@ -25,9 +25,6 @@ int64_t presign_upload_part_size(int64_t size, int64_t configured, int *count)
     return part;
 }
 
-#define unavailable(b, req, res, what, err)                                                        \
-    presign_backend_unavailable(b, req, res, "Service unavailable", what, err)
-
 static void amz_date(time_t t, char out[17])
 {
     struct tm tm;
@@ -43,12 +40,12 @@ static void iso(time_t t, char out[32])
 }
 
 /* A presigned PUT of the object (or of one part), its length (and type) signed. */
-media_code presign_upload_put_url(presign_backend *b, const media_record *rec, time_t now,
+media_code presign_upload_put_url(const presign_handler_ctx *c, const media_record *rec, time_t now,
                                   long expires, const char *part, const char *upload_id,
                                   int64_t length, const char *type, char *url, size_t cap,
                                   media_error *err)
 {
-    const media_s3_config *s3 = b->s3cfg;
+    const media_s3_config *s3 = c->st->s3cfg;
     media_s3_location loc;
     char key[MEDIA_UPLOAD_WRITE_KEY_MAX]; /* the staging key: never the served one */
     media_upload_write_key(rec, key);
@@ -62,7 +59,7 @@ media_code presign_upload_put_url(presign_backend *b, const media_record *rec, t
     media_sigv4_presign_request r = {"PUT", loc.host, loc.path, date,      expires,
                                      NULL,  NULL,     part,     upload_id, length >= 0 ? len : NULL,
                                      type};
-    if ((rc = media_sigv4_presign(b->signer, &r, query, sizeof(query), NULL, err)) != MEDIA_OK)
+    if ((rc = media_sigv4_presign(c->signer, &r, query, sizeof(query), NULL, err)) != MEDIA_OK)
         return rc;
     int n = snprintf(url, cap, "%s%s?%s", loc.origin, loc.path, query);
     if (n < 0 || (size_t)n >= cap)
@@ -72,11 +69,11 @@ media_code presign_upload_put_url(presign_backend *b, const media_record *rec, t
 
 /* "post": an HTML form's action and fields; the policy pins bucket, key, the exact length and
  * (when declared) the type, and lapses with the upload. */
-media_code presign_upload_post_form(presign_backend *b, const media_record *rec, time_t now,
-                                    long expires, const char *type, media_buf *out,
+media_code presign_upload_post_form(const presign_handler_ctx *c, const media_record *rec,
+                                    time_t now, long expires, const char *type, media_buf *out,
                                     media_error *err)
 {
-    const media_s3_config *s3 = b->s3cfg;
+    const media_s3_config *s3 = c->st->s3cfg;
     media_s3_location loc;
     media_code rc =
         media_s3_locate(&s3->public_endpoint, s3->addressing, rec->bucket, NULL, &loc, err);
@@ -84,13 +81,13 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
         return rc;
     char date[17], cred[256], exp[40], sig[65];
     amz_date(now, date);
-    if ((rc = media_sigv4_credential(b->signer, date, cred, sizeof(cred), err)) != MEDIA_OK)
+    if ((rc = media_sigv4_credential(c->signer, date, cred, sizeof(cred), err)) != MEDIA_OK)
         return rc;
     struct tm tm;
     time_t until = now + expires;
     gmtime_r(&until, &tm);
     strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    const char *token = media_sigv4_signer_session_token(b->signer);
+    const char *token = media_sigv4_signer_session_token(c->signer);
     media_buf p;
     media_buf_init(&p, 64 * 1024);
     media_buf_appends(&p, "{\"expiration\":");
@@ -103,7 +100,7 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     media_json_string(&p, key);
     /* the exact declared length; undeclared (Uppy): 1 byte up to the limit */
     long long lo = rec->declared_size >= 0 ? rec->declared_size : 1;
-    long long hi = rec->declared_size >= 0 ? rec->declared_size : b->cfg->max_bytes;
+    long long hi = rec->declared_size >= 0 ? rec->declared_size : c->st->cfg->max_bytes;
     media_buf_appendf(&p, "},[\"content-length-range\",%lld,%lld]", lo, hi);
     if (type) {
         media_buf_appends(&p, ",{\"Content-Type\":");
@@ -122,7 +119,7 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     char *b64 = media_malloc(4 * (p.len / 3 + 1) + 1);
     media_base64((const uint8_t *)p.data, p.len, b64);
     media_buf_cleanup(&p);
-    if ((rc = media_sigv4_sign_policy(b->signer, date, b64, sig, err)) != MEDIA_OK) {
+    if ((rc = media_sigv4_sign_policy(c->signer, date, b64, sig, err)) != MEDIA_OK) {
         free(b64);
         return rc;
     }
@@ -145,9 +142,9 @@ media_code presign_upload_post_form(presign_backend *b, const media_record *rec,
     return MEDIA_OK;
 }
 
-long presign_upload_lifetime(presign_backend *b, const media_record *rec, time_t now)
+long presign_upload_lifetime(const presign_config *cfg, const media_record *rec, time_t now)
 {
-    long expires = b->cfg->upload_expires_s;
+    long expires = cfg->upload_expires_s;
     int64_t until_ms = media_record_time_ms(rec->upload_expires_at);
     if (until_ms >= 0 && until_ms / 1000 - (int64_t)now < expires)
         expires = (long)(until_ms / 1000 - (int64_t)now);
@@ -156,11 +153,11 @@ long presign_upload_lifetime(presign_backend *b, const media_record *rec, time_t
 
 /* How to send the bytes of an uploading record, appended to the answer's object. A replay
  * gets URLs that lapse with the upload, never later (issue 25, defect 1). */
-static media_code instructions(presign_backend *b, const media_record *rec, const char *type,
-                               media_buf *out, media_error *err)
+static media_code instructions(const presign_handler_ctx *c, const media_record *rec,
+                               const char *type, media_buf *out, media_error *err)
 {
     time_t now = time(NULL);
-    long expires = presign_upload_lifetime(b, rec, now);
+    long expires = presign_upload_lifetime(c->st->cfg, rec, now);
     if (expires <= 0)
         return media_error_set(err, MEDIA_ERR_CONFLICT, MEDIA_CLASS_PERMANENT,
                                "the upload's window is over");
@@ -170,7 +167,7 @@ static media_code instructions(presign_backend *b, const media_record *rec, cons
     char *url = media_malloc(MEDIA_SIGV4_MAX_URL);
     media_code rc = MEDIA_OK;
     if (rec->upload_id[0] == '\0') {
-        rc = presign_upload_put_url(b, rec, now, expires, NULL, NULL, rec->declared_size, type, url,
+        rc = presign_upload_put_url(c, rec, now, expires, NULL, NULL, rec->declared_size, type, url,
                                     MEDIA_SIGV4_MAX_URL, err);
         if (rc == MEDIA_OK) {
             media_buf_appends(out, ",\"put\":{\"method\":\"PUT\",\"url\":");
@@ -182,13 +179,13 @@ static media_code instructions(presign_backend *b, const media_record *rec, cons
                 media_json_string(out, type);
             }
             media_buf_appends(out, "}},\"post\":{");
-            rc = presign_upload_post_form(b, rec, now, expires, type, out, err);
+            rc = presign_upload_post_form(c, rec, now, expires, type, out, err);
             media_buf_appends(out, "}");
         }
     } else {
         int count;
         int64_t part =
-            presign_upload_part_size(rec->declared_size, b->cfg->upload_part_size, &count);
+            presign_upload_part_size(rec->declared_size, c->st->cfg->upload_part_size, &count);
         media_buf_appends(out, ",\"multipart\":{\"upload_id\":");
         media_json_string(out, rec->upload_id);
         media_buf_appendf(out, ",\"part_size\":%lld,\"parts\":[", (long long)part);
@@ -196,7 +193,7 @@ static media_code instructions(presign_backend *b, const media_record *rec, cons
             int64_t len = i < count - 1 ? part : rec->declared_size - part * (count - 1);
             char num[16];
             snprintf(num, sizeof(num), "%d", i + 1);
-            rc = presign_upload_put_url(b, rec, now, expires, num, rec->upload_id, len, NULL, url,
+            rc = presign_upload_put_url(c, rec, now, expires, num, rec->upload_id, len, NULL, url,
                                         MEDIA_SIGV4_MAX_URL, err);
             media_buf_appendf(out, "%s{\"part_number\":%d,\"size\":%lld,\"url\":", i ? "," : "",
                               i + 1, (long long)len);
@@ -209,51 +206,43 @@ static media_code instructions(presign_backend *b, const media_record *rec, cons
     return rc;
 }
 
-static void create(presign_backend *b, media_db *db, const presign_request *req,
-                   presign_response *res, const media_apikey_info *who)
+static void create(const presign_handler_ctx *c, const presign_request *req, presign_response *res,
+                   const media_apikey_info *who, const presign_upload_body *body)
 {
-    presign_upload_body body;
-    const char *slug;
+    const presign_config *cfg = c->st->cfg;
     char detail[256];
-    int st =
-        presign_upload_body_parse(req->body, req->body_len, &body, &slug, detail, sizeof(detail));
-    if (st) {
-        presign_problem(res, st, slug,
-                        st == 400 ? "Request body is not valid JSON" : "Invalid request", detail,
-                        req->request_id);
-        return;
-    }
-    if (body.size_bytes > b->cfg->max_bytes) {
-        snprintf(detail, sizeof(detail), "size_bytes is over the %ld-byte limit",
-                 b->cfg->max_bytes);
+    if (body->size_bytes > cfg->max_bytes) {
+        snprintf(detail, sizeof(detail), "size_bytes is over the %ld-byte limit", cfg->max_bytes);
         presign_problem(res, 413, "too-large", "Upload too large", detail, req->request_id);
-        presign_upload_body_cleanup(&body);
         return;
     }
-    if (body.content_type && !media_type_set_contains(&b->cfg->types, body.content_type)) {
+    if (body->content_type && !media_type_set_contains(&cfg->types, body->content_type)) {
         presign_problem(res, 422, "type-not-allowed", "Content type not allowed",
                         "content_type must be one of the types this service stores",
                         req->request_id);
-        presign_upload_body_cleanup(&body);
         return;
     }
     char tp[MEDIA_TRACEPARENT_LEN + 1];
     media_trace_header(media_trace_current(), tp);
     media_upload_request ur = {
-        who->tenant,
-        body.size_bytes,
-        body.content_type,
-        body.filename,
-        body.metadata,
-        req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
-        b->s3cfg->bucket,
-        req->request_id,
-        b->cfg->upload_expires_s,
-        tp[0] ? tp : NULL};
+        .tenant = who->tenant,
+        .size_bytes = body->size_bytes,
+        .content_type = body->content_type,
+        .filename = body->filename,
+        .metadata = body->metadata,
+        .idempotency_key =
+            req->idempotency_key && req->idempotency_key[0] ? req->idempotency_key : NULL,
+        .bucket = c->st->s3cfg->bucket,
+        .request_id = req->request_id,
+        .expires_s = cfg->upload_expires_s,
+        .traceparent = tp[0] ? tp : NULL,
+    };
     media_record rec;
+    memset(&rec, 0, sizeof(rec));
     bool created = false;
     media_error err;
-    media_code rc = media_upload_create(db, &ur, &rec, &created, &err);
+    const presign_ports *io = c->io;
+    media_code rc = io->upload_create(io->ud, &ur, &rec, &created, &err);
     if (rc == MEDIA_ERR_CONFLICT) {
         presign_problem(res, 409, "idempotency-conflict", "Idempotency-Key reused",
                         "this Idempotency-Key was used for a different request", req->request_id);
@@ -261,24 +250,15 @@ static void create(presign_backend *b, media_db *db, const presign_request *req,
         presign_problem(res, 422, "invalid-request", "Invalid request", err.message,
                         req->request_id);
     } else if (rc != MEDIA_OK) {
-        unavailable(b, req, res, "catalog", &err);
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
     } else {
-        bool multipart = body.multipart || body.size_bytes > b->cfg->upload_single_max;
-        media_s3_client *s3 = NULL;
-        if (rec.status == MEDIA_STATUS_UPLOADING && multipart && rec.upload_id[0] == '\0') {
-            media_s3_put_options po = {body.content_type, NULL, NULL};
-            char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
-            media_upload_write_key(&rec, key);
-            if ((s3 = presign_backend_s3(b, &err)) == NULL ||
-                media_s3_multipart_create(s3, key, &po, rec.upload_id, sizeof(rec.upload_id),
-                                          &err) != MEDIA_OK ||
-                media_upload_record_multipart(db, rec.id, rec.upload_id, &err) != MEDIA_OK)
-                rc = err.code ? err.code : MEDIA_ERR_NETWORK;
-        }
+        bool multipart = body->multipart || body->size_bytes > cfg->upload_single_max;
+        if (rec.status == MEDIA_STATUS_UPLOADING && multipart && rec.upload_id[0] == '\0')
+            rc = io->upload_start_multipart(io->ud, &rec, body->content_type, &err);
         media_buf_appends(&res->body, "{\"media\":");
         media_record_json(&rec, &res->body);
         if (rc == MEDIA_OK && rec.status == MEDIA_STATUS_UPLOADING)
-            rc = instructions(b, &rec, body.content_type, &res->body, &err);
+            rc = instructions(c, &rec, body->content_type, &res->body, &err);
         if (rc == MEDIA_ERR_CONFLICT) { /* a replay after the upload's window */
             presign_problem(res, 409, "upload-expired", "Upload expired",
                             "this Idempotency-Key's upload was not completed in time; start a "
@@ -286,7 +266,7 @@ static void create(presign_backend *b, media_db *db, const presign_request *req,
                             req->request_id);
         } else if (rc != MEDIA_OK) {
             media_buf_reset(&res->body);
-            unavailable(b, req, res, "upload", &err);
+            presign_unavailable(c->st, req, res, PRESIGN_DEP_S3, &err);
         } else {
             media_buf_appends(&res->body, "}\n");
             res->status = created ? 201 : 200;
@@ -295,7 +275,6 @@ static void create(presign_backend *b, media_db *db, const presign_request *req,
         }
     }
     media_record_cleanup(&rec);
-    presign_upload_body_cleanup(&body);
 }
 
 /* RFC 3339 now, in the catalog's format, to compare with upload_expires_at. */
@@ -307,53 +286,36 @@ static void catalog_now(char out[40])
     strftime(out, 40, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
 }
 
-/* S3 completes the client's multipart upload with the parts it names. MEDIA_OK also when the
- * upload was completed before (a complete retried after the catalog failed). */
-media_code presign_upload_finish_multipart(media_s3_client *s3, const media_record *rec,
-                                           const presign_complete_body *parts, media_error *err)
+/* The answer to a multipart completion S3 or the catalog refused, or that failed. */
+void presign_upload_complete_failed(const presign_handler_ctx *c, const presign_request *req,
+                                    presign_response *res, bool s3_step, const media_error *err)
 {
-    media_s3_part *p = media_calloc(parts->count, sizeof(*p));
-    for (size_t i = 0; i < parts->count; i++) {
-        p[i].number = parts->numbers[i];
-        snprintf(p[i].etag, sizeof(p[i].etag), "%s", parts->etags[i]);
-    }
-    media_s3_object_info info;
-    char key[MEDIA_UPLOAD_WRITE_KEY_MAX];
-    media_upload_write_key(rec, key);
-    media_code rc =
-        media_s3_multipart_complete(s3, key, rec->upload_id, p, parts->count, &info, err);
-    free(p);
-    media_error e;
-    if (rc != MEDIA_OK && media_s3_head(s3, key, &info, &e) == MEDIA_OK)
-        rc = MEDIA_OK; /* completed before: the object is there */
-    return rc;
+    if (s3_step && err->cls == MEDIA_CLASS_PERMANENT && err->code != MEDIA_ERR_DB)
+        presign_problem(res, 422, "incomplete-upload", "S3 refused to complete the upload",
+                        err->message, req->request_id);
+    else if (!s3_step && err->code == MEDIA_ERR_CONFLICT)
+        presign_problem(res, 409, "upload-expired", "Upload expired", err->message,
+                        req->request_id);
+    else
+        presign_unavailable(c->st, req, res, s3_step ? PRESIGN_DEP_S3 : PRESIGN_DEP_DB, err);
 }
 
-static void complete(presign_backend *b, media_db *db, const presign_request *req,
-                     presign_response *res, const media_apikey_info *who, const char *id)
+static void complete(const presign_handler_ctx *c, const presign_request *req,
+                     presign_response *res, const media_apikey_info *who, const char *id,
+                     const presign_complete_body *parts)
 {
-    presign_complete_body parts;
-    const char *slug;
-    char detail[256];
-    int st = presign_complete_body_parse(req->body, req->body_len, &parts, &slug, detail,
-                                         sizeof(detail));
-    if (st) {
-        presign_problem(res, st, slug,
-                        st == 400 ? "Request body is not valid JSON" : "Invalid request", detail,
-                        req->request_id);
-        return;
-    }
+    const presign_ports *io = c->io;
     media_record rec;
     media_error err;
     memset(&rec, 0, sizeof(rec));
-    media_code rc = media_catalog_get(db, who->tenant, id, &rec, &err);
+    media_code rc = io->get(io->ud, who->tenant, id, &rec, &err);
     char now[40];
     catalog_now(now);
     if (rc == MEDIA_ERR_NOT_FOUND ||
         (rc == MEDIA_OK && (!rec.upload || rec.status == MEDIA_STATUS_DELETED))) {
         presign_problem(res, 404, "not-found", "No such upload", NULL, req->request_id);
     } else if (rc != MEDIA_OK) {
-        unavailable(b, req, res, "catalog", &err);
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
     } else if (rec.status == MEDIA_STATUS_FAILED && rec.upload_expires_at[0]) {
         presign_problem(res, 409, "upload-expired", "Upload expired",
                         "the upload expired or was aborted before it was completed; start a "
@@ -365,45 +327,25 @@ static void complete(presign_backend *b, media_db *db, const presign_request *re
     } else if (strcmp(rec.upload_expires_at, now) <= 0) {
         presign_problem(res, 409, "upload-expired", "Upload expired",
                         "the upload was not completed in time; start a new one", req->request_id);
-    } else if (rec.upload_id[0] && parts.count == 0) {
+    } else if (rec.upload_id[0] && parts->count == 0) {
         presign_problem(res, 422, "invalid-request", "Invalid request",
                         "a multipart upload is completed with its parts' numbers and ETags",
                         req->request_id);
+    } else if (rec.upload_id[0] &&
+               io->upload_finish_multipart(io->ud, &rec, parts, &err) != MEDIA_OK) {
+        presign_upload_complete_failed(c, req, res, true, &err);
     } else {
-        media_s3_client *s3 = NULL;
-        if (rec.upload_id[0] &&
-            ((s3 = presign_backend_s3(b, &err)) == NULL ||
-             (rc = presign_upload_finish_multipart(s3, &rec, &parts, &err)) != MEDIA_OK)) {
-            if (s3 && err.cls == MEDIA_CLASS_PERMANENT)
-                presign_problem(res, 422, "incomplete-upload", "S3 refused to complete the upload",
-                                err.message, req->request_id);
-            else
-                unavailable(b, req, res, "S3 complete", &err);
+        bool changed;
+        media_record_cleanup(&rec);
+        if (io->upload_complete(io->ud, who->tenant, id, &rec, &changed, &err) != MEDIA_OK) {
+            presign_upload_complete_failed(c, req, res, false, &err);
         } else {
-            bool changed;
-            media_record_cleanup(&rec);
-            rc = media_upload_complete(db, who->tenant, id, &rec, &changed, &err);
-            if (rc == MEDIA_ERR_CONFLICT) {
-                presign_problem(res, 409, "upload-expired", "Upload expired", err.message,
-                                req->request_id);
-            } else if (rc != MEDIA_OK) {
-                unavailable(b, req, res, "catalog", &err);
-            } else {
-                media_error qerr;
-                media_queue *q = presign_backend_queue(b, &qerr);
-                if (changed && (q == NULL || media_enqueue_publish(db, q, &rec, &qerr) != MEDIA_OK))
-                    media_log(MEDIA_LOG_WARN, req->request_id, NULL,
-                              "upload %s completed, verification not yet queued (%s); the "
-                              "outbox sweeper will enqueue it",
-                              id, qerr.message);
-                res->status = 202;
-                snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
-                media_record_json(&rec, &res->body);
-            }
+            res->status = 202;
+            snprintf(res->location, sizeof(res->location), "/api/v1/media/%s", rec.id);
+            media_record_json(&rec, &res->body);
         }
     }
     media_record_cleanup(&rec);
-    presign_complete_body_cleanup(&parts);
 }
 
 int presign_uploads_match(const presign_request *req, presign_response *res, presign_call *call)
@@ -434,20 +376,15 @@ int presign_uploads_match(const presign_request *req, presign_response *res, pre
     }
     rt->write = call->write = true;
     call->need = PRESIGN_NEED_WRITE;
+    call->body_kind = is_complete ? PRESIGN_BODY_COMPLETE : PRESIGN_BODY_UPLOAD;
     return 0;
 }
 
-void presign_uploads_handle(presign_backend *b, const presign_request *req,
+void presign_uploads_handle(const presign_handler_ctx *c, const presign_request *req,
                             const presign_call *call, presign_response *res)
 {
-    media_error err;
-    media_db *db = presign_backend_db(b, &err);
-    if (db == NULL) {
-        unavailable(b, req, res, "catalog", &err);
-        return;
-    }
     if (call->rt.id[0] == '\0')
-        create(b, db, req, res, &call->who);
+        create(c, req, res, &call->who, &call->body.u.upload);
     else
-        complete(b, db, req, res, &call->who, call->rt.id);
+        complete(c, req, res, &call->who, call->rt.id, &call->body.u.complete);
 }

@@ -24,12 +24,17 @@
 
 #include "request.h"
 #include "routes.h"
-#include "state.h"
 
 #include <stdbool.h>
 
-/* The route table's row (routes.h): authenticated, scoped and budgeted before it is called. */
-void presign_uppy_handle(presign_backend *b, const presign_request *req, const presign_call *call,
-                         presign_response *res);
+/* The longest upload id accepted in a path (S3's are opaque; AWS's run to ~150 bytes). */
+#define UPPY_UPLOAD_ID_MAX 256
+
+/* The route table's row (routes.h): the match names the operation in call->rt.sub (params,
+ * create, parts, sign, complete, abort) and its body (404 for an unknown shape, 405 with Allow
+ * for a known one with another method); the handler runs over the ports. */
+int presign_uppy_match(const presign_request *req, presign_response *res, presign_call *call);
+void presign_uppy_handle(const presign_handler_ctx *c, const presign_request *req,
+                         const presign_call *call, presign_response *res);
 
 #endif

@@ -1,10 +1,8 @@
 /*
- * webhooks.c - the /api/v1/webhooks routes (see webhooks.h).
+ * webhooks.c - the /api/v1/webhooks routes (see webhooks.h), over ports.h.
  */
 #include "webhooks.h"
-#include "body.h"
 #include "media/apikey.h"
-#include "media/log.h"
 #include "media/webhook.h"
 
 #include <stdio.h>
@@ -13,39 +11,26 @@
 
 #define PREFIX "/api/v1/webhooks"
 
-/* the catalog failed: 503 (state.h) */
-#define unavailable(b, req, res, err)                                                              \
-    presign_backend_unavailable(b, req, res, "Catalog unavailable", "catalog error", err)
-
 static void method_not_allowed(const presign_request *req, presign_response *res, const char *allow)
 {
     snprintf(res->allow, sizeof(res->allow), "%s", allow);
     presign_problem(res, 405, "method-not-allowed", "Method not allowed", NULL, req->request_id);
 }
 
-static void create_endpoint(media_db *db, presign_backend *b, const presign_request *req,
-                            presign_response *res, const media_apikey_info *who)
+static void create_endpoint(const presign_handler_ctx *c, const presign_request *req,
+                            presign_response *res, const media_apikey_info *who,
+                            const presign_body *body)
 {
-    char *url, detail[256];
-    unsigned events;
-    const char *slug;
-    int st = presign_webhook_body_parse(req->body, req->body_len, &url, &events, &slug, detail,
-                                        sizeof(detail));
-    if (st) {
-        presign_problem(res, st, slug,
-                        st == 400 ? "Request body is not valid JSON" : "Invalid request", detail,
-                        req->request_id);
-        return;
-    }
     media_webhook_endpoint e;
     media_error err;
-    media_code rc = media_webhook_endpoint_create(db, who->tenant, url, events, &e, &err);
-    free(url);
+    memset(&e, 0, sizeof(e));
+    media_code rc = c->io->webhook_create(c->io->ud, who->tenant, body->u.webhook.url,
+                                          body->u.webhook.events, &e, &err);
     if (rc == MEDIA_ERR_INVALID) {
         presign_problem(res, 422, "invalid-request", "Invalid request", err.message,
                         req->request_id);
     } else if (rc != MEDIA_OK) {
-        unavailable(b, req, res, &err);
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
     } else {
         res->status = 201;
         snprintf(res->location, sizeof(res->location), PREFIX "/%s", e.id);
@@ -56,14 +41,14 @@ static void create_endpoint(media_db *db, presign_backend *b, const presign_requ
     media_webhook_endpoint_cleanup(&e);
 }
 
-static void list_endpoints(media_db *db, presign_backend *b, const presign_request *req,
+static void list_endpoints(const presign_handler_ctx *c, const presign_request *req,
                            presign_response *res, const media_apikey_info *who)
 {
     media_webhook_endpoint *es;
     size_t n;
     media_error err;
-    if (media_webhook_endpoint_list(db, who->tenant, &es, &n, &err) != MEDIA_OK) {
-        unavailable(b, req, res, &err);
+    if (c->io->webhook_list(c->io->ud, who->tenant, &es, &n, &err) != MEDIA_OK) {
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
         return;
     }
     res->status = 200;
@@ -77,7 +62,7 @@ static void list_endpoints(media_db *db, presign_backend *b, const presign_reque
     media_webhook_endpoints_free(es, n);
 }
 
-static void list_deliveries(media_db *db, presign_backend *b, const presign_request *req,
+static void list_deliveries(const presign_handler_ctx *c, const presign_request *req,
                             presign_response *res, const media_apikey_info *who)
 {
     char sv[16] = "", lv[8] = "";
@@ -105,9 +90,9 @@ static void list_deliveries(media_db *db, presign_backend *b, const presign_requ
     media_delivery *ds;
     size_t n;
     media_error err;
-    if (media_webhook_deliveries_list(db, who->tenant, qs == PRESIGN_QUERY_OK ? &status : NULL,
-                                      (int)limit, &ds, &n, &err) != MEDIA_OK) {
-        unavailable(b, req, res, &err);
+    if (c->io->webhook_deliveries(c->io->ud, who->tenant, qs == PRESIGN_QUERY_OK ? &status : NULL,
+                                  (int)limit, &ds, &n, &err) != MEDIA_OK) {
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
         return;
     }
     res->status = 200;
@@ -121,13 +106,13 @@ static void list_deliveries(media_db *db, presign_backend *b, const presign_requ
     media_deliveries_free(ds, n);
 }
 
-static void rotate_callback_secret(media_db *db, presign_backend *b, const presign_request *req,
+static void rotate_callback_secret(const presign_handler_ctx *c, const presign_request *req,
                                    presign_response *res, const media_apikey_info *who)
 {
     char secret[MEDIA_WEBHOOK_SECRET_LEN + 1];
     media_error err;
-    if (media_webhook_callback_secret_rotate(db, who->tenant, secret, &err) != MEDIA_OK) {
-        unavailable(b, req, res, &err);
+    if (c->io->webhook_rotate_secret(c->io->ud, who->tenant, secret, &err) != MEDIA_OK) {
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
         return;
     }
     res->status = 201;
@@ -136,67 +121,93 @@ static void rotate_callback_secret(media_db *db, presign_backend *b, const presi
     memset(secret, 0, sizeof(secret));
 }
 
-/* The route below the prefix, dispatched by method. */
-static void route(media_db *db, presign_backend *b, const presign_request *req,
-                  presign_response *res, const media_apikey_info *who, const char *rest)
+static void replay(const presign_handler_ctx *c, const presign_request *req, presign_response *res,
+                   const media_apikey_info *who, const char *id)
 {
-    const char *m = req->method;
-    bool post = strcmp(m, "POST") == 0, get = strcmp(m, "GET") == 0;
     media_error err;
-    char id[64];
-    if (rest[0] == '\0') {
-        post  ? create_endpoint(db, b, req, res, who)
-        : get ? list_endpoints(db, b, req, res, who)
-              : method_not_allowed(req, res, "GET, POST");
-    } else if (strcmp(rest, "/callback-secret") == 0) {
-        post ? rotate_callback_secret(db, b, req, res, who) : method_not_allowed(req, res, "POST");
-    } else if (strcmp(rest, "/deliveries") == 0) {
-        get ? list_deliveries(db, b, req, res, who) : method_not_allowed(req, res, "GET");
-    } else if (sscanf(rest, "/deliveries/%63[^/]", id) == 1 &&
-               strlen(rest) == strlen("/deliveries/") + strlen(id) + strlen("/replay") &&
-               strcmp(rest + strlen("/deliveries/") + strlen(id), "/replay") == 0) {
-        if (!post) {
-            method_not_allowed(req, res, "POST");
-            return;
-        }
-        presign_id_canonical(id);
-        media_code rc = media_webhook_replay(db, who->tenant, id, &err);
-        if (rc == MEDIA_ERR_NOT_FOUND)
-            presign_problem(res, 404, "not-found", "No such failed delivery", NULL,
-                            req->request_id);
-        else if (rc != MEDIA_OK)
-            unavailable(b, req, res, &err);
-        else {
-            res->status = 202;
-            media_buf_appendf(&res->body, "{\"id\":\"%s\",\"status\":\"pending\"}\n", id);
-        }
-    } else if (sscanf(rest, "/%63[^/]", id) == 1 && strlen(rest) == 1 + strlen(id)) {
-        if (strcmp(m, "DELETE") != 0) {
-            method_not_allowed(req, res, "DELETE");
-            return;
-        }
-        presign_id_canonical(id);
-        media_code rc = media_webhook_endpoint_delete(db, who->tenant, id, &err);
-        if (rc == MEDIA_ERR_NOT_FOUND)
-            presign_problem(res, 404, "not-found", "No such webhook endpoint", NULL,
-                            req->request_id);
-        else if (rc != MEDIA_OK)
-            unavailable(b, req, res, &err);
-        else
-            res->status = 204;
+    media_code rc = c->io->webhook_replay(c->io->ud, who->tenant, id, &err);
+    if (rc == MEDIA_ERR_NOT_FOUND) {
+        presign_problem(res, 404, "not-found", "No such failed delivery", NULL, req->request_id);
+    } else if (rc != MEDIA_OK) {
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
     } else {
-        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        res->status = 202;
+        media_buf_appendf(&res->body, "{\"id\":\"%s\",\"status\":\"pending\"}\n", id);
     }
 }
 
-void presign_webhooks_handle(presign_backend *b, const presign_request *req,
-                             const presign_call *call, presign_response *res)
+static void delete_endpoint(const presign_handler_ctx *c, const presign_request *req,
+                            presign_response *res, const media_apikey_info *who, const char *id)
 {
     media_error err;
-    media_db *db = presign_backend_db(b, &err);
-    if (db == NULL) {
-        unavailable(b, req, res, &err);
-        return;
+    media_code rc = c->io->webhook_delete(c->io->ud, who->tenant, id, &err);
+    if (rc == MEDIA_ERR_NOT_FOUND)
+        presign_problem(res, 404, "not-found", "No such webhook endpoint", NULL, req->request_id);
+    else if (rc != MEDIA_OK)
+        presign_unavailable(c->st, req, res, PRESIGN_DEP_DB, &err);
+    else
+        res->status = 204;
+}
+
+/* One path shape: the operation when the method is one it takes, else 405 with allow. */
+static int shape(const presign_request *req, presign_response *res, presign_call *call,
+                 const char *allow, const char *method, const char *op, const char *method2,
+                 const char *op2)
+{
+    if (strcmp(req->method, method) == 0 || (method2 && strcmp(req->method, method2) == 0)) {
+        bool first = strcmp(req->method, method) == 0;
+        snprintf(call->rt.sub, sizeof(call->rt.sub), "%s", first ? op : op2);
+        return 0;
     }
-    route(db, b, req, res, &call->who, call->rest);
+    method_not_allowed(req, res, allow);
+    return -1;
+}
+
+int presign_webhooks_match(const presign_request *req, presign_response *res, presign_call *call)
+{
+    snprintf(res->route, sizeof(res->route), "webhooks");
+    call->need = PRESIGN_NEED_ADMIN;
+    call->write = true;
+    const char *rest = call->rest;
+    char *id = call->rt.id;
+    int n = 0;
+    int rc;
+    if (rest[0] == '\0') {
+        rc = shape(req, res, call, "GET, POST", "POST", "create", "GET", "list");
+        if (rc == 0 && strcmp(call->rt.sub, "create") == 0)
+            call->body_kind = PRESIGN_BODY_WEBHOOK;
+    } else if (strcmp(rest, "/callback-secret") == 0) {
+        rc = shape(req, res, call, "POST", "POST", "secret", NULL, NULL);
+    } else if (strcmp(rest, "/deliveries") == 0) {
+        rc = shape(req, res, call, "GET", "GET", "deliveries", NULL, NULL);
+    } else if (sscanf(rest, "/deliveries/%63[^/]%n", id, &n) == 1 &&
+               strcmp(rest + n, "/replay") == 0) {
+        rc = shape(req, res, call, "POST", "POST", "replay", NULL, NULL);
+    } else if (sscanf(rest, "/%63[^/]%n", id, &n) == 1 && rest[n] == '\0') {
+        rc = shape(req, res, call, "DELETE", "DELETE", "delete", NULL, NULL);
+    } else {
+        presign_problem(res, 404, "no-route", "No such route", NULL, req->request_id);
+        return -1;
+    }
+    presign_id_canonical(id);
+    return rc;
+}
+
+void presign_webhooks_handle(const presign_handler_ctx *c, const presign_request *req,
+                             const presign_call *call, presign_response *res)
+{
+    const char *op = call->rt.sub;
+    const media_apikey_info *who = &call->who;
+    if (strcmp(op, "create") == 0)
+        create_endpoint(c, req, res, who, &call->body);
+    else if (strcmp(op, "list") == 0)
+        list_endpoints(c, req, res, who);
+    else if (strcmp(op, "secret") == 0)
+        rotate_callback_secret(c, req, res, who);
+    else if (strcmp(op, "deliveries") == 0)
+        list_deliveries(c, req, res, who);
+    else if (strcmp(op, "replay") == 0)
+        replay(c, req, res, who, call->rt.id);
+    else
+        delete_endpoint(c, req, res, who, call->rt.id);
 }

@@ -1,6 +1,7 @@
 /* fuzz_dispatch.c - the one request pipeline in process (issue 24), from raw requests: the route
  * table, the match of each family, the credential as the route reads it, the scope check, the
- * Idempotency-Key check, then the media handlers over fake ports (an in-memory catalog).
+ * Idempotency-Key check, the body parsed by its route's kind, then every family's handlers
+ * (media, uploads, Uppy, webhooks, session, readiness) over fake ports.
  *
  * Input: "METHOD PATH[?QUERY]\n" then "Name: value\n" header lines, an empty line, the body.
  * The first byte of the body (when any) picks the caller's scopes.
@@ -105,6 +106,123 @@ static void f_announce(void *ud, const char *tenant, const char *id)
     (void)ud, (void)tenant, (void)id;
 }
 
+/* uploads: one multipart upload "UP1" of tenant "t", open until 2999 */
+static void fill_upload(media_record *out, const char *tenant)
+{
+    fill(out, tenant, "0190aaaa-bbbb-7ccc-8ddd-000000000002", MEDIA_STATUS_UPLOADING);
+    out->upload = out->staged = true;
+    out->declared_size = -1;
+    snprintf(out->upload_expires_at, sizeof(out->upload_expires_at), "2999-01-01T00:00:00.000000Z");
+}
+
+static media_code f_upload_create(void *ud, const media_upload_request *req, media_record *out,
+                                  bool *created, media_error *err)
+{
+    (void)ud, (void)err;
+    fill_upload(out, req->tenant);
+    out->declared_size = req->size_bytes;
+    *created = true;
+    return MEDIA_OK;
+}
+
+static media_code f_start_multipart(void *ud, media_record *rec, const char *type, media_error *err)
+{
+    (void)ud, (void)type, (void)err;
+    snprintf(rec->upload_id, sizeof(rec->upload_id), "UP1");
+    return MEDIA_OK;
+}
+
+static media_code f_find_multipart(void *ud, const char *tenant, const char *upload_id,
+                                   media_record *out, media_error *err)
+{
+    (void)ud;
+    if (strcmp(tenant, "t") != 0 || strcmp(upload_id, "UP1") != 0)
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such upload");
+    fill_upload(out, tenant);
+    snprintf(out->upload_id, sizeof(out->upload_id), "UP1");
+    return MEDIA_OK;
+}
+
+static media_code f_finish_multipart(void *ud, const media_record *rec,
+                                     const presign_complete_body *parts, media_error *err)
+{
+    (void)ud, (void)rec, (void)err;
+    for (size_t i = 0; i < parts->count; i++) /* every part the parser kept is whole */
+        if (parts->numbers[i] < 1 || parts->numbers[i] > 10000 || parts->etags[i] == NULL)
+            __builtin_trap();
+    return MEDIA_OK;
+}
+
+static media_code f_upload_complete(void *ud, const char *tenant, const char *id, media_record *out,
+                                    bool *changed, media_error *err)
+{
+    (void)ud;
+    if (strcmp(tenant, "t") != 0 || strcmp(id, "0190aaaa-bbbb-7ccc-8ddd-000000000002") != 0)
+        return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "none");
+    fill(out, tenant, id, MEDIA_STATUS_QUEUED);
+    *changed = true;
+    return MEDIA_OK;
+}
+
+static media_code f_upload_abort(void *ud, const char *tenant, const media_record *rec,
+                                 media_error *err)
+{
+    (void)ud, (void)tenant, (void)rec, (void)err;
+    return MEDIA_OK;
+}
+
+/* webhooks: an https URL is accepted, nothing is listed, no id is known */
+static media_code f_webhook_create(void *ud, const char *tenant, const char *url, unsigned events,
+                                   media_webhook_endpoint *out, media_error *err)
+{
+    (void)ud, (void)tenant;
+    if (url == NULL || events == 0)
+        __builtin_trap(); /* the parser never hands over less */
+    if (strncmp(url, "https://", 8) != 0)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT, "not https");
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "0190aaaa-bbbb-7ccc-8ddd-000000000003");
+    out->url = strdup(url);
+    out->events = events;
+    return MEDIA_OK;
+}
+
+static media_code f_webhook_list(void *ud, const char *tenant, media_webhook_endpoint **out,
+                                 size_t *n, media_error *err)
+{
+    (void)ud, (void)tenant, (void)err;
+    *out = NULL;
+    *n = 0;
+    return MEDIA_OK;
+}
+
+static media_code f_webhook_none(void *ud, const char *tenant, const char *id, media_error *err)
+{
+    (void)ud, (void)tenant, (void)id;
+    return media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "none");
+}
+
+static media_code f_webhook_rotate(void *ud, const char *tenant,
+                                   char out[MEDIA_WEBHOOK_SECRET_LEN + 1], media_error *err)
+{
+    (void)ud, (void)tenant, (void)err;
+    memset(out, 'a', MEDIA_WEBHOOK_SECRET_LEN);
+    out[MEDIA_WEBHOOK_SECRET_LEN] = '\0';
+    return MEDIA_OK;
+}
+
+static media_code f_webhook_deliveries(void *ud, const char *tenant,
+                                       const media_delivery_status *status, int limit,
+                                       media_delivery **out, size_t *n, media_error *err)
+{
+    (void)ud, (void)tenant, (void)status, (void)err;
+    if (limit < 1 || limit > 1000)
+        __builtin_trap(); /* the handler bounds it */
+    *out = NULL;
+    *n = 0;
+    return MEDIA_OK;
+}
+
 static const char *env(const char *name, void *ud)
 {
     (void)ud;
@@ -155,7 +273,19 @@ static void init_once(void)
                            .ping_db = f_ping,
                            .ping_queue = f_ping,
                            .ping_s3 = f_ping,
-                           .announce = f_announce};
+                           .announce = f_announce,
+                           .upload_create = f_upload_create,
+                           .upload_start_multipart = f_start_multipart,
+                           .upload_find_multipart = f_find_multipart,
+                           .upload_finish_multipart = f_finish_multipart,
+                           .upload_complete = f_upload_complete,
+                           .upload_abort = f_upload_abort,
+                           .webhook_create = f_webhook_create,
+                           .webhook_list = f_webhook_list,
+                           .webhook_delete = f_webhook_none,
+                           .webhook_rotate_secret = f_webhook_rotate,
+                           .webhook_deliveries = f_webhook_deliveries,
+                           .webhook_replay = f_webhook_none};
     w.c = (presign_handler_ctx){w.st, w.signer, &w.io};
 }
 
@@ -228,14 +358,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     presign_response res;
     presign_response_init(&res);
-    const presign_family *f = presign_family_find(path);
+    const presign_family *f;
     presign_call call;
-    memset(&call, 0, sizeof(call));
+    int rc = presign_route_match(&req, &res, &f, &call);
+    if (rc != 0 && res.status != 404 && res.status != 405)
+        __builtin_trap();
     if (f) {
-        call.rest = path + strlen(f->path);
-        int rc = f->match ? f->match(&req, &res, &call) : 0;
-        if (rc != 0 && res.status != 404 && res.status != 405)
-            __builtin_trap();
         for (const char *c = call.rt.id; rc == 0 && *c; c++)
             if (isupper((unsigned char)*c))
                 __builtin_trap(); /* a matched id is canonical from the router on */
@@ -246,11 +374,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (kind == CRED_SESSION &&
              !(f->accept & (PRESIGN_ACCEPT_COOKIE_GET | PRESIGN_ACCEPT_COOKIE_APP))))
             __builtin_trap();
-        /* the media family's handlers, as the dispatcher calls them, for a caller whose
-         * scopes the body's first byte picks */
-        media_apikey_info who = {.id = "k", .tenant = "t", .scopes = body_len ? body[0] & 7 : 3};
-        if (rc == 0 && f->handle == presign_media_handle && presign_need_ok(who.scopes, call.need))
-            presign_dispatch(&w.c, &req, &call.rt, &who, &res);
+        /* the rest of the pipeline and every family's handler, as the dispatcher runs them,
+         * for a caller whose scopes the body's first byte picks (the session's handler reads
+         * the bearer key the dispatcher checked: only with one) */
+        call.who =
+            (media_apikey_info){.id = "k", .tenant = "t", .scopes = body_len ? body[0] & 7 : 3};
+        bool session_ok = f->handle != presign_session_handle || call.need == PRESIGN_NEED_NONE ||
+                          kind == CRED_KEY;
+        if (rc == 0 && presign_need_ok(call.who.scopes, call.need) && session_ok)
+            presign_route_call(&w.c, f, &req, &call, &res);
         if (res.status >= 500 && !(res.status == 503 && res.retry_after[0]))
             __builtin_trap();
     }

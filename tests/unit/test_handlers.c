@@ -248,9 +248,12 @@ static void run(world *w, const media_apikey_info *who, const char *method, cons
     presign_request req = {method,     path, query ? query : "",      "Bearer x", NULL, NULL,
                            "req-test", body, body ? strlen(body) : 0, false,      false};
     presign_response_init(res);
-    presign_route rt;
-    if (presign_route_parse(&req, res, &rt) == 0)
-        presign_dispatch(&w->c, &req, &rt, who, res);
+    const presign_family *f;
+    presign_call call;
+    if (presign_route_match(&req, res, &f, &call) == 0) {
+        call.who = *who; /* authenticated, scoped and budgeted, as the dispatcher leaves it */
+        presign_route_call(&w->c, f, &req, &call, res);
+    }
 }
 
 static const char *body_of(presign_response *r)
@@ -484,9 +487,11 @@ static void test_waiting_read(void **state)
     presign_request again = {"GET",      pq,   "wait=5", "Bearer x", NULL, NULL,
                              "req-test", NULL, 0,        true,       false};
     presign_response_init(&r);
-    presign_route rt;
-    assert_int_equal(presign_route_parse(&again, &r, &rt), 0);
-    presign_dispatch(&w->c, &again, &rt, &ALICE, &r);
+    const presign_family *f;
+    presign_call call;
+    assert_int_equal(presign_route_match(&again, &r, &f, &call), 0);
+    call.who = ALICE;
+    presign_route_call(&w->c, f, &again, &call, &r);
     assert_int_equal(r.status, 200); /* asked again after a wake: answers, never parks twice */
     assert_int_equal(r.wait_ms, 0);
     presign_response_cleanup(&r);
