@@ -7,7 +7,7 @@
  * directly or through another header — fails to compile ("attempt to use poisoned").
  * tests/check_borders.sh proves it for every library and include form.
  *
- *   libcurl   media/s3_client.c, media/source_url.c, media/otlp.c, ingest/fetch.c
+ *   libcurl   media/http.c (the media_http library: S3, sources, webhooks, OTLP)
  *   libpq     media/db.c
  *   hiredis   media/redis.c
  *   libh2o    presign/server.c

@@ -1,14 +1,15 @@
 /*
- * fetch.c - one source download with libcurl (see fetch.h for the contract). The only file of
- * ingest/ that includes libcurl.
+ * fetch.c - one source download, and one webhook delivery, over the HTTP adapter
+ * (media/http.h; see fetch.h for the contract): each hop's target resolved, checked and
+ * pinned here, redirects followed here, the egress proxies tried in turn.
  */
 #include "fetch.h"
+#include "media/http.h"
 #include "media/log.h"
 #include "media/trace.h"
 #include "media/mem.h"
 #include "media/source_url.h"
 
-#include <curl/curl.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -22,8 +23,9 @@ typedef struct {
     const ingest_options *o;
     const ingest_fetch_sink *sink;
     volatile sig_atomic_t *cancel, *shutdown;
-    CURL *h;
-    long status; /* of the response being received */
+    media_http *h;
+    media_http_request req; /* the options of every hop; url and connect_to set per hop */
+    long status;            /* of the response being received */
     int64_t declared;
     long retry_after_s;
     size_t header_bytes;
@@ -35,8 +37,8 @@ typedef struct {
     bool ssrf_refused;
     media_error ssrf_err;
     bool via_proxy;
-    size_t proxy;           /* the proxy in use (via_proxy) */
-    struct curl_slist *pin; /* CONNECT_TO: the target address checked for this hop */
+    size_t proxy;  /* the proxy in use (via_proxy) */
+    char pin[400]; /* connect_to: the target address checked for this hop */
 } fetch;
 
 media_error_class ingest_classify_http_status(long status)
@@ -55,12 +57,11 @@ media_code ingest_url_check(const char *url, media_error *err)
     return media_source_url_check(url, err);
 }
 
-/* ---- libcurl callbacks (source) ---- */
+/* ---- the adapter's callbacks (source) ---- */
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+static bool on_header(void *ud, const char *line, size_t n)
 {
     fetch *x = ud;
-    size_t n = size * nitems;
     if (n > 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response: redirect or final */
         x->status = 0;
         const char *sp = memchr(line, ' ', n);
@@ -76,7 +77,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
         media_error_set(&x->src_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                         "source response headers are larger than %ld bytes",
                         x->o->max_header_bytes);
-        return 0;
+        return false;
     }
     char value[64];
     if (n > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
@@ -93,15 +94,14 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
         long v = strtol(value, NULL, 10);
         x->retry_after_s = v > 0 && v < 86400 ? v : 0;
     }
-    return n;
+    return true;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+static bool on_body(void *ud, const char *data, size_t n)
 {
     fetch *x = ud;
-    size_t n = size * nmemb;
     if ((x->status >= 300 && x->status < 400) || (x->via_proxy && x->status == 407))
-        return n; /* a redirect's body (we follow redirects ourselves), or the proxy's 407 */
+        return true; /* a redirect's body (we follow redirects ourselves), or the proxy's 407 */
     if (!x->body_started) {
         x->body_started = true;
         media_error_class cls = ingest_classify_http_status(x->status);
@@ -111,21 +111,21 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
                             x->status);
             x->src_err.http_status = (int)x->status;
             x->src_err.retry_after_s = x->retry_after_s;
-            return 0;
+            return false;
         }
     }
     if (x->received + (int64_t)n > x->o->max_bytes) {
         x->src_failed = true;
         media_error_set(&x->src_err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                         "source is larger than the %lld-byte limit", (long long)x->o->max_bytes);
-        return 0;
+        return false;
     }
     x->received += (int64_t)n;
     if (!x->sink->body(x->sink->ud, data, n, x->declared)) {
         x->sink_stopped = true;
-        return 0;
+        return false;
     }
-    return n;
+    return true;
 }
 
 /* What tenants read when a source host is unknown or refused: one neutral message, so the
@@ -198,49 +198,41 @@ static int resolve(const char *host, struct addrinfo **res)
     return getaddrinfo(host, NULL, &hints, res);
 }
 
-static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+static bool on_open_socket(void *ud, const struct sockaddr *a, socklen_t len)
 {
     fetch *x = ud;
-    (void)purpose;
     /* through a proxy the socket goes to the proxy (operator-chosen); the target was checked
      * and pinned before the request (check_target). Directly, this is the pinned address: the
      * check here is the second guard, on the address actually connected. */
     media_error why;
-    if (!x->via_proxy &&
-        media_ssrf_check_sockaddr(&a->addr, a->addrlen, &x->o->allow, &why) != MEDIA_OK) {
+    if (!x->via_proxy && media_ssrf_check_sockaddr(a, len, &x->o->allow, &why) != MEDIA_OK) {
         x->ssrf_refused = true;
         refuse_source("(connect)", why.message, &x->ssrf_err);
-        return CURL_SOCKET_BAD;
+        return false;
     }
-    return socket(a->family, a->socktype, a->protocol);
+    return true;
 }
 
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static bool keep_going(void *ud)
 {
-    (void)dt, (void)dn, (void)ut, (void)un;
     fetch *x = ud;
-    return (x->cancel && *x->cancel) || (x->shutdown && *x->shutdown) ? 1 : 0;
+    return !((x->cancel && *x->cancel) || (x->shutdown && *x->shutdown));
 }
 
 /* Resolve the target of one hop once, check every address, and pin the request to the first
- * one (CURLOPT_CONNECT_TO): libcurl never resolves the name itself, and a proxy is asked to
- * CONNECT to exactly the address that was checked — never to a name it would resolve again
- * (an HTTP proxy, socks5h) or that libcurl would resolve a second time (socks5). Directly,
+ * one (the adapter's connect_to): the HTTP client never resolves the name itself, and a proxy is
+ * asked to CONNECT to exactly the address that was checked — never to a name it would resolve again
+ * (an HTTP proxy, socks5h) or that the client would resolve a second time (socks5). Directly,
  * the connect-time check (on_open_socket) then sees that same address. */
 static media_code check_target(fetch *x, const char *url, media_error *err)
 {
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
-    media_code rc = MEDIA_OK;
-    curl_slist_free_all(x->pin);
-    x->pin = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                             "source URL is not a valid absolute URL");
-        goto out;
-    }
+    media_http_url u;
+    media_error why;
+    x->pin[0] = '\0';
+    if (media_http_url_parse(url, &u, &why) != MEDIA_OK || u.host[0] == '\0' || u.port[0] == '\0')
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "source URL is not a valid absolute URL");
+    const char *host = u.host;
     char bare[256];
     size_t hl = strlen(host);
     if (host[0] == '[' && hl > 2 && hl < sizeof(bare))
@@ -252,26 +244,18 @@ static media_code check_target(fetch *x, const char *url, media_error *err)
         bare[bl - 1] = '\0';
     struct addrinfo *res = NULL;
     int gai = resolve(bare, &res);
-    if (gai != 0) {
-        rc = unresolvable(bare, gai, err);
-        goto out;
-    }
-    media_error why;
+    if (gai != 0)
+        return unresolvable(bare, gai, err);
+    media_code rc = MEDIA_OK;
     for (struct addrinfo *a = res; a && rc == MEDIA_OK; a = a->ai_next)
         if (media_ssrf_check_sockaddr(a->ai_addr, a->ai_addrlen, &x->o->allow, &why) != MEDIA_OK)
             rc = refuse_source(bare, why.message, err);
-    char entry[400];
-    if (rc == MEDIA_OK && ingest_pin_entry(host, port, res->ai_addr, entry, sizeof(entry)))
-        x->pin = curl_slist_append(NULL, entry);
-    else if (rc == MEDIA_OK)
+    if (rc == MEDIA_OK && !ingest_pin_entry(host, u.port, res->ai_addr, x->pin, sizeof(x->pin))) {
+        x->pin[0] = '\0';
         rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                              "source host has no usable address");
+    }
     freeaddrinfo(res);
-    curl_easy_setopt(x->h, CURLOPT_CONNECT_TO, x->pin);
-out:
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
     return rc;
 }
 
@@ -291,76 +275,76 @@ bool ingest_pin_entry(const char *host, const char *port, const struct sockaddr 
     return n > 0 && (size_t)n < cap;
 }
 
-static media_code curl_error(fetch *x, CURLcode cc, media_error *err)
+static media_code transport_error(fetch *x, const media_http_result *res, media_error *err)
 {
     media_error_class cls = MEDIA_CLASS_TRANSIENT;
     media_code code = MEDIA_ERR_NETWORK;
-    switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT:
+    switch (res->outcome) {
+    case MEDIA_HTTP_TIMEOUT:
         code = MEDIA_ERR_TIMEOUT;
         break;
-    case CURLE_FILESIZE_EXCEEDED:
+    case MEDIA_HTTP_TOO_LARGE:
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "source is larger than the %lld-byte limit",
                                (long long)x->o->max_bytes);
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
+    case MEDIA_HTTP_BAD_URL:
         code = MEDIA_ERR_INVALID;
         cls = MEDIA_CLASS_PERMANENT;
         break;
-    case CURLE_TOO_MANY_REDIRECTS:
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "source redirects more than %ld times", x->o->max_redirects);
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
+    case MEDIA_HTTP_TLS_CERT:
         code = MEDIA_ERR_TLS;
         cls = MEDIA_CLASS_PERMANENT;
         break;
-    case CURLE_ABORTED_BY_CALLBACK:
+    case MEDIA_HTTP_CANCELLED:
         return media_error_set(err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
                                "download cancelled (shutting down)");
     default:
         break;
     }
-    return media_error_set(err, code, cls, "source download failed: %s", curl_easy_strerror(cc));
+    return media_error_set(err, code, cls, "source download failed: %s", res->message);
 }
 
 struct ingest_source {
-    CURL *h;
+    media_http *h;
 };
 
 /* The thread's trace context as traceparent/tracestate headers (W3C: propagated to every
  * request made for a traced job), appended to list. */
-static struct curl_slist *trace_headers(struct curl_slist *list)
+#define FETCH_HEADERS 8 /* the caller's (webhooks: 4), Expect, the trace's two */
+typedef struct {
+    const char *line[FETCH_HEADERS + 1];
+    size_t n;
+    char tp[MEDIA_TRACEPARENT_LEN + 16], ts[MEDIA_TRACESTATE_MAX + 16];
+} fetch_headers;
+
+static void add_header(fetch_headers *h, const char *line)
 {
-    const media_trace *t = media_trace_current();
-    char tp[MEDIA_TRACEPARENT_LEN + 1], line[MEDIA_TRACESTATE_MAX + 16];
-    media_trace_header(t, tp);
-    if (tp[0]) {
-        snprintf(line, sizeof(line), "traceparent: %s", tp);
-        list = curl_slist_append(list, line);
-    }
-    if (tp[0] && t->state[0]) {
-        snprintf(line, sizeof(line), "tracestate: %s", t->state);
-        list = curl_slist_append(list, line);
-    }
-    return list;
+    if (h->n < FETCH_HEADERS)
+        h->line[h->n++] = line;
+    h->line[h->n] = NULL;
 }
 
-static CURL *curl_new(void)
+/* The thread's trace context as traceparent/tracestate headers (W3C: propagated to every
+ * request made for a traced job). */
+static void trace_headers(fetch_headers *h)
 {
-    CURL *h = curl_easy_init();
-    if (h == NULL) {
-        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"curl_easy_init failed\"}\n");
-        abort();
+    const media_trace *t = media_trace_current();
+    char tp[MEDIA_TRACEPARENT_LEN + 1];
+    media_trace_header(t, tp);
+    if (tp[0]) {
+        snprintf(h->tp, sizeof(h->tp), "traceparent: %s", tp);
+        add_header(h, h->tp);
     }
-    return h;
+    if (tp[0] && t->state[0]) {
+        snprintf(h->ts, sizeof(h->ts), "tracestate: %s", t->state);
+        add_header(h, h->ts);
+    }
 }
 
 ingest_source *ingest_source_new(void)
 {
     ingest_source *src = media_calloc(1, sizeof(*src));
-    src->h = curl_new();
+    src->h = media_http_new();
     return src;
 }
 
@@ -368,94 +352,75 @@ void ingest_source_destroy(ingest_source *src)
 {
     if (src == NULL)
         return;
-    curl_easy_cleanup(src->h);
+    media_http_destroy(src->h);
     free(src);
 }
 
-/* Every option, set again for each download (a kept handle keeps only its connections). */
-static void configure(fetch *x)
+/* Every option of every hop (the adapter sets them again for each request). */
+static void configure(fetch *x, const fetch_headers *headers)
 {
     const ingest_options *o = x->o;
-    CURL *h = x->h;
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, o->max_redirects);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, o->deadline_s);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "mediagate/0.1 (media ingest)");
-    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L); /* store the bytes as served */
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);   /* fewer callbacks per MiB */
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-    /* environment proxy variables never apply: no http_proxy, and no NO_PROXY that would
-     * send a matching host direct, around the checks made for proxies */
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+    x->req = (media_http_request){
+        .method = "GET",
+        .headers = headers->line,
+        .on_header = on_header,
+        .on_body = on_body,
+        .keep_going = keep_going,
+        .address_ok = on_open_socket,
+        .ud = x,
+        .connect_timeout_ms = o->connect_timeout_ms,
+        .timeout_ms = o->deadline_s * 1000L,
+        .low_speed_bytes = o->low_speed_bytes,
+        .low_speed_time_s = o->low_speed_time_s,
+        .max_bytes = o->max_bytes,
+        .raw = true, /* store the bytes as served */
+        .user_agent = "mediagate/0.1 (media ingest)",
+        .buffer_size = 256L * 1024, /* fewer callbacks per MiB */
+    };
+    /* environment proxy variables never apply (the adapter's default): no http_proxy, and no
+     * NO_PROXY that would send a matching host direct, around the checks made for proxies */
     if (o->proxies) {
         /* redirects are followed here, so each target is checked (and pinned) before it is
          * requested; the tunnel makes the proxy relay bytes to the pinned address only */
         x->via_proxy = true;
         x->proxy = ingest_proxy_pick(o->proxies, time(NULL));
-        curl_easy_setopt(h, CURLOPT_PROXY, ingest_proxy_url(o->proxies, x->proxy));
-        curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
-    } else {
-        curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy */
+        x->req.proxy = ingest_proxy_url(o->proxies, x->proxy);
     }
-    /* redirects are followed here, so each target is checked and pinned before it is
-     * requested */
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 }
 
 /* The request, hop by hop (each target checked and pinned first), with the proxy retry.
  * *rc is set when a target or a redirect was refused before any request; the proxy's answer
  * to CONNECT goes to *connect_status. */
-static CURLcode perform(fetch *x, const char *url, long *connect_status, media_code *rc,
-                        media_error *err)
+static void perform(fetch *x, const char *url, media_http_result *res, bool *too_many,
+                    media_code *rc, media_error *err)
 {
-    CURLcode cc = CURLE_OK;
     const ingest_options *o = x->o;
-    CURL *h = x->h;
     size_t proxy_tries = 1;
-    char current[8200];
-    snprintf(current, sizeof(current), "%s", url);
+    char *current = media_malloc(MEDIA_HTTP_URL_MAX);
+    snprintf(current, MEDIA_HTTP_URL_MAX, "%s", url);
+    *too_many = false;
 again:
     for (long hop = 0;; hop++) {
         if ((*rc = check_target(x, current, err)) != MEDIA_OK)
-            return cc;
-        curl_easy_setopt(h, CURLOPT_URL, current);
-        cc = curl_easy_perform(h);
-        if (cc != CURLE_OK || x->status < 300 || x->status >= 400)
-            break;
-        char *loc = NULL;
-        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
-        if (loc == NULL)
+            goto out;
+        x->req.url = current;
+        x->req.connect_to = x->pin;
+        media_http_perform(x->h, &x->req, res);
+        if (res->outcome != MEDIA_HTTP_DONE || x->status < 300 || x->status >= 400 ||
+            res->redirect[0] == '\0')
             break;
         if (hop >= o->max_redirects) {
-            cc = CURLE_TOO_MANY_REDIRECTS;
+            *too_many = true;
             break;
         }
-        if ((*rc = ingest_url_check(loc, err)) != MEDIA_OK)
-            return cc;
-        snprintf(current, sizeof(current), "%s", loc);
+        if ((*rc = ingest_url_check(res->redirect, err)) != MEDIA_OK)
+            goto out;
+        snprintf(current, MEDIA_HTTP_URL_MAX, "%s", res->redirect);
     }
-    *connect_status = 0;
-    if (x->via_proxy)
-        curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, connect_status);
     if (x->via_proxy) {
-        bool proxy_failed = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_CONNECT ||
-                            cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
-                            cc == CURLE_GOT_NOTHING || cc == CURLE_PROXY ||
-                            *connect_status == 407 || x->status == 407;
+        media_http_outcome oc = res->outcome;
+        bool proxy_failed = oc == MEDIA_HTTP_PROXY || oc == MEDIA_HTTP_CONNECT ||
+                            oc == MEDIA_HTTP_IO || res->connect_status == 407 || x->status == 407;
         ingest_proxy_report(o->proxies, x->proxy, !proxy_failed, time(NULL));
         /* the proxy itself failed before any byte of the source arrived: the next proxy
          * (each at most once), from the original URL */
@@ -463,8 +428,8 @@ again:
             proxy_tries < ingest_proxy_pool_size(o->proxies)) {
             proxy_tries++;
             x->proxy = ingest_proxy_pick(o->proxies, time(NULL));
-            curl_easy_setopt(h, CURLOPT_PROXY, ingest_proxy_url(o->proxies, x->proxy));
-            snprintf(current, sizeof(current), "%s", url);
+            x->req.proxy = ingest_proxy_url(o->proxies, x->proxy);
+            snprintf(current, MEDIA_HTTP_URL_MAX, "%s", url);
             x->status = 0;
             x->declared = -1;
             x->retry_after_s = 0;
@@ -472,12 +437,13 @@ again:
             goto again;
         }
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
-    return cc;
+    x->status = res->status;
+out:
+    free(current);
 }
 
 /* What went wrong on the download side, if anything. */
-static media_code judge(fetch *x, CURLcode cc, long connect_status, media_error *err)
+static media_code judge(fetch *x, const media_http_result *res, bool too_many, media_error *err)
 {
     media_code rc = MEDIA_OK;
     if (x->src_failed) {
@@ -488,23 +454,25 @@ static media_code judge(fetch *x, CURLcode cc, long connect_status, media_error 
         rc = x->ssrf_err.code;
         if (err)
             *err = x->ssrf_err;
-    } else if (x->via_proxy && (connect_status == 407 || x->status == 407)) {
+    } else if (x->via_proxy && (res->connect_status == 407 || x->status == 407)) {
         rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
                              "the egress proxy refused our credentials (HTTP 407)");
     } else if (x->sink_stopped) {
         rc = media_error_set(err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
                              "the download's receiver stopped it");
-    } else if (cc != CURLE_OK) {
-        rc = curl_error(x, cc, err);
-    } else if (cc == CURLE_OK && !x->body_started &&
-               ingest_classify_http_status(x->status) != MEDIA_CLASS_NONE) {
+    } else if (too_many) {
+        rc = media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                             "source redirects more than %ld times", x->o->max_redirects);
+    } else if (res->outcome != MEDIA_HTTP_DONE) {
+        rc = transport_error(x, res, err);
+    } else if (!x->body_started && ingest_classify_http_status(x->status) != MEDIA_CLASS_NONE) {
         rc = media_error_set(err, MEDIA_ERR_NETWORK, ingest_classify_http_status(x->status),
                              "source answered HTTP %ld", x->status);
         if (err) {
             err->http_status = (int)x->status;
             err->retry_after_s = x->retry_after_s;
         }
-    } else if (cc == CURLE_OK && x->declared >= 0 && x->received != x->declared) {
+    } else if (x->declared >= 0 && x->received != x->declared) {
         rc = media_error_set(err, MEDIA_ERR_CHECKSUM, MEDIA_CLASS_TRANSIENT,
                              "source sent %lld bytes but declared %lld", (long long)x->received,
                              (long long)x->declared);
@@ -522,29 +490,25 @@ media_code ingest_fetch(const ingest_options *o, ingest_source *src, const char 
     media_code rc = ingest_url_check(url, err);
     if (rc != MEDIA_OK)
         return rc;
-    fetch f = {.o = o, .sink = sink, .cancel = cancel, .shutdown = shutdown, .declared = -1};
-    fetch *x = &f;
-    x->h = src ? src->h : curl_new();
-    if (src) /* every option is set again below; kept connections and DNS stay */
-        curl_easy_reset(x->h);
-
-    configure(x);
-    struct curl_slist *hdrs = trace_headers(NULL);
-    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
-    long connect_status = 0;
-    CURLcode cc = perform(x, url, &connect_status, &rc, err);
+    fetch *x = media_calloc(1, sizeof(*x));
+    *x = (fetch){.o = o, .sink = sink, .cancel = cancel, .shutdown = shutdown, .declared = -1};
+    x->h = src ? src->h : media_http_new(); /* a kept client keeps its connections and DNS */
+    fetch_headers headers = {.n = 0};
+    trace_headers(&headers);
+    configure(x, &headers);
+    media_http_result *res = media_malloc(sizeof(*res));
+    bool too_many;
+    perform(x, url, res, &too_many, &rc, err);
     if (rc == MEDIA_OK)
-        rc = judge(x, cc, connect_status, err);
-    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
+        rc = judge(x, res, too_many, err);
     out->status = (int)x->status;
     out->declared = x->declared;
     out->received = x->received;
     out->stopped_by_sink = x->sink_stopped;
-    curl_easy_setopt(x->h, CURLOPT_CONNECT_TO, NULL);
-    curl_slist_free_all(x->pin);
     if (src == NULL)
-        curl_easy_cleanup(x->h);
+        media_http_destroy(x->h);
+    free(res);
+    free(x);
     return rc;
 }
 
@@ -570,31 +534,32 @@ media_code ingest_post(const ingest_options *o, const ingest_post_request *req, 
     if (po.connect_timeout_ms > req->timeout_s * 1000)
         po.connect_timeout_ms = req->timeout_s * 1000;
     ingest_fetch_sink sink = {discard, NULL};
-    fetch f = {.o = &po, .sink = &sink, .declared = -1};
-    fetch *x = &f;
-    x->h = curl_new();
-    configure(x);
-    struct curl_slist *hdrs = NULL;
+    fetch *x = media_calloc(1, sizeof(*x));
+    *x = (fetch){.o = &po, .sink = &sink, .declared = -1};
+    x->h = media_http_new();
+    fetch_headers headers = {.n = 0};
     for (const char *const *h = req->headers; h && *h; h++)
-        hdrs = curl_slist_append(hdrs, *h);
-    hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
-    hdrs = trace_headers(hdrs);
-    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, req->body);
-    curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
-    curl_easy_setopt(x->h, CURLOPT_USERAGENT, "mediagate/0.1 (webhooks)");
-    long connect_status = 0;
-    CURLcode cc = perform(x, req->url, &connect_status, &rc, err);
-    if (rc == MEDIA_OK && cc == CURLE_TOO_MANY_REDIRECTS) /* the 3xx is the answer */
+        add_header(&headers, *h);
+    add_header(&headers, "Expect:"); /* no 100-continue round trip */
+    trace_headers(&headers);
+    configure(x, &headers);
+    x->req.method = "POST";
+    x->req.body = req->body;
+    x->req.body_len = req->len;
+    x->req.user_agent = "mediagate/0.1 (webhooks)";
+    media_http_result *res = media_malloc(sizeof(*res));
+    bool too_many;
+    perform(x, req->url, res, &too_many, &rc, err);
+    if (rc == MEDIA_OK && too_many) /* the 3xx is the answer */
         rc = media_error_set(err, MEDIA_ERR_NETWORK, MEDIA_CLASS_TRANSIENT,
                              "answered HTTP %ld; redirects are not followed", x->status);
     else if (rc == MEDIA_OK)
-        rc = judge(x, cc, connect_status, err);
+        rc = judge(x, res, false, err);
     *status = (int)x->status;
     if (rc != MEDIA_OK && err && x->status >= 300)
         err->http_status = (int)x->status;
-    curl_easy_cleanup(x->h);
-    curl_slist_free_all(hdrs);
-    curl_slist_free_all(x->pin);
+    media_http_destroy(x->h);
+    free(res);
+    free(x);
     return rc;
 }

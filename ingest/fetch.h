@@ -1,11 +1,11 @@
 /*
- * fetch.h - download one source URL with libcurl, handing its body to a sink as it arrives.
- * fetch.c is the only file of ingest/ that includes libcurl.
+ * fetch.h - download one source URL over the HTTP adapter (media/http.h), handing its body to
+ * a sink as it arrives.
  *
  * Every hop (redirects are followed here, at most max_redirects, http and https only) is
  * resolved once, every address checked by the SSRF guard, and the request pinned to the
  * checked address (CURLOPT_CONNECT_TO), directly or through an egress proxy (tried in
- * rotation; the next one when a proxy fails before any byte arrived), so libcurl never
+ * rotation; the next one when a proxy fails before any byte arrived), so the HTTP client never
  * resolves a source name itself; the connect-time check repeats the guard. Environment proxy
  * variables never apply. Limits: response headers, body size (declared and counted), connect
  * time, low speed, a whole-download deadline. A body that ends before its declared length is

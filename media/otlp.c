@@ -2,11 +2,11 @@
  * otlp.c - the OTLP/HTTP JSON span exporter (see otlp.h).
  */
 #include "otlp.h"
+#include "http.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -130,13 +130,7 @@ void media_otlp_record(const media_span *s)
         media_metric_add(ex.dropped, 1);
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p, (void)ud;
-    return size * n;
-}
-
-static void send_batch(CURL *h, const media_span *spans, size_t n)
+static void send_batch(media_http *h, const media_span *spans, size_t n)
 {
     media_buf b;
     media_buf_init(&b, 8u << 20);
@@ -145,34 +139,31 @@ static void send_batch(CURL *h, const media_span *spans, size_t n)
         media_metric_add(ex.failed, (double)n);
         return;
     }
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, ex.endpoint);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, b.data);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.len);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* the collector is the operator's, never a proxy */
-    CURLcode cc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (cc == CURLE_OK && status >= 200 && status < 300) {
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    media_http_request r = {
+        .method = "POST",
+        .url = ex.endpoint,
+        .headers = headers,
+        .body = b.data,
+        .body_len = b.len,
+        .timeout_ms = 5000, /* the collector is the operator's, never a proxy */
+    };
+    media_http_result res;
+    media_http_perform(h, &r, &res);
+    if (res.outcome == MEDIA_HTTP_DONE && res.status >= 200 && res.status < 300) {
         media_metric_add(ex.exported, (double)n);
     } else {
         media_metric_add(ex.failed, (double)n);
         media_log(MEDIA_LOG_WARN, NULL, NULL, "OTLP export of %zu spans failed: %s (HTTP %ld)", n,
-                  cc == CURLE_OK ? "rejected" : curl_easy_strerror(cc), status);
+                  res.outcome == MEDIA_HTTP_DONE ? "rejected" : res.message, res.status);
     }
-    curl_slist_free_all(hdr);
     media_buf_cleanup(&b);
 }
 
 static void *exporter(void *arg)
 {
     (void)arg;
-    CURL *h = curl_easy_init();
+    media_http *h = media_http_new();
     media_span *batch = media_calloc(BATCH, sizeof(*batch));
     for (;;) {
         pthread_mutex_lock(&ex.mu);
@@ -195,7 +186,7 @@ static void *exporter(void *arg)
             break;
     }
     free(batch);
-    curl_easy_cleanup(h);
+    media_http_destroy(h);
     return NULL;
 }
 

@@ -6,7 +6,7 @@
  * for the copy only); when the ring is full the span is dropped and counted. One exporter
  * thread per process sends what the ring holds every second (or as soon as it is a quarter
  * full), in batches, with a 5 s timeout; a batch the collector does not take is dropped and
- * counted (traces are diagnostics, not data). otlp.c is media/'s libcurl user for this.
+ * counted (traces are diagnostics, not data). otlp.c posts them through the HTTP adapter (http.h).
  */
 #ifndef MEDIA_OTLP_H
 #define MEDIA_OTLP_H

@@ -1,12 +1,13 @@
 /*
- * s3_client.c - the libcurl adapter for S3. The only file of media/ that includes curl.
+ * s3_client.c - the S3 client, over the HTTP adapter (http.h).
  *
  * Each operation describes itself as an s3_call (method, key, query, extra signed headers,
- * body source and sink); s3_perform signs it, runs it on the client's reused easy handle and
- * turns curl and S3 errors into media_error values. To add an operation, fill an s3_call and
+ * body source and sink); s3_perform signs it, runs it on the client's reused connection and
+ * turns transport and S3 errors into media_error values. To add an operation, fill an s3_call and
  * call s3_perform; signing, error parsing and classification come with it.
  */
 #include "s3_client.h"
+#include "http.h"
 #include "timing.h"
 #include "trace.h"
 #include "hash.h"
@@ -15,7 +16,6 @@
 #include "uri.h"
 #include "xml.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@
 #define RESPONSE_BODY_MAX (1024 * 1024) /* listing pages, upload ids, complete results */
 
 struct media_s3_client {
-    CURL *curl;
+    media_http *http;
     media_sigv4_signer *signer;
     media_endpoint endpoint;
     media_s3_addressing addressing;
@@ -36,12 +36,6 @@ struct media_s3_client {
     char *ca_file;
     media_s3_client_options opts;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 void media_s3_client_options_init(media_s3_client_options *o)
 {
@@ -68,13 +62,8 @@ media_s3_client *media_s3_client_new(const media_s3_config *cfg, const char *buc
     media_sigv4_signer *signer = media_sigv4_signer_new(&creds, cfg->region, "s3", err);
     if (signer == NULL)
         return NULL;
-    pthread_once(&curl_once, curl_init_once);
     media_s3_client *c = media_calloc(1, sizeof(*c));
-    c->curl = curl_easy_init();
-    if (c->curl == NULL) {
-        fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"curl_easy_init failed\"}\n");
-        abort();
-    }
+    c->http = media_http_new();
     c->signer = signer;
     c->endpoint = cfg->endpoint;
     c->addressing = cfg->addressing;
@@ -92,7 +81,7 @@ void media_s3_client_destroy(media_s3_client *c)
 {
     if (c == NULL)
         return;
-    curl_easy_cleanup(c->curl);
+    media_http_destroy(c->http);
     media_sigv4_signer_destroy(c->signer);
     free(c->ca_file);
     free(c);
@@ -190,8 +179,6 @@ typedef struct {
     s3_call *call;
     long status;       /* from the status line, known before the body */
     media_buf errbody; /* non-2xx body */
-    const char *mem;   /* in-memory body cursor */
-    size_t mem_left;
     uint64_t sent;
     bool source_short; /* the read callback ended before read_len */
     bool source_abort; /* the read callback aborted */
@@ -200,17 +187,9 @@ typedef struct {
     long retry_after_s;
 } s3_xfer;
 
-static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+static size_t on_read(void *ud, char *buf, size_t cap)
 {
     s3_xfer *x = ud;
-    size_t cap = size * nitems;
-    if (x->call->read == NULL) {
-        size_t n = x->mem_left < cap ? x->mem_left : cap;
-        memcpy(buf, x->mem, n);
-        x->mem += n;
-        x->mem_left -= n;
-        return n;
-    }
     uint64_t left = x->call->read_len - x->sent;
     if (left == 0)
         return 0;
@@ -219,39 +198,36 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
     size_t n = x->call->read(x->call->read_ud, buf, cap);
     if (n == MEDIA_READ_ABORT) {
         x->source_abort = true;
-        return CURL_READFUNC_ABORT;
+        return MEDIA_HTTP_READ_ABORT;
     }
     if (n == 0) { /* ended before the declared length: never let S3 see a short body */
         x->source_short = true;
-        return CURL_READFUNC_ABORT;
+        return MEDIA_HTTP_READ_ABORT;
     }
     x->sent += n;
     return n;
 }
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
+static bool on_write(void *ud, const char *data, size_t n)
 {
     s3_xfer *x = ud;
-    size_t n = size * nmemb;
-    if (x->status == 0)
-        curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status);
     if (x->status < 200 || x->status > 299) {
         if (media_buf_append(&x->errbody, data, n) != 0)
             x->too_big = true; /* keep what fits; the status says enough */
-        return n;
+        return true;
     }
     if (x->call->write) {
         if (x->call->write(x->call->write_ud, data, n) != 0) {
             x->sink_abort = true;
-            return 0;
+            return false;
         }
-        return n;
+        return true;
     }
     if (x->call->response && media_buf_append(x->call->response, data, n) != 0) {
         x->too_big = true;
-        return 0;
+        return false;
     }
-    return n;
+    return true;
 }
 
 static void header_value(const char *line, size_t n, size_t name_len, char *out, size_t cap)
@@ -283,14 +259,14 @@ static void copy_etag(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
+static bool on_header(void *ud, const char *line, size_t n)
 {
     s3_xfer *x = ud;
-    size_t n = size * nitems;
     media_s3_object_info *info = x->call->info;
     if (n > 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response (after 100/redirect) */
-        x->status = 0;
-        return n;
+        const char *sp = memchr(line, ' ', n);
+        x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+        return true;
     }
     char tmp[64];
 #define IS(h) (n > sizeof(h) - 1 && strncasecmp(line, h, sizeof(h) - 1) == 0)
@@ -299,7 +275,7 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
         x->retry_after_s = strtol(tmp, NULL, 10);
     }
     if (info == NULL)
-        return n;
+        return true;
     if (IS("ETag:")) {
         char raw[sizeof(info->etag) + 2];
         header_value(line, n, 5, raw, sizeof(raw));
@@ -315,19 +291,16 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ud)
         header_value(line, n, 17, info->request_id, sizeof(info->request_id));
     }
 #undef IS
-    return n;
+    return true;
 }
 
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static bool keep_going(void *ud)
 {
-    (void)dt, (void)dn, (void)ut, (void)un;
     s3_xfer *x = ud;
-    if (x->call->cleanup)
-        return 0;
-    return x->c->opts.cancel && *x->c->opts.cancel ? 1 : 0;
+    return x->call->cleanup || !(x->c->opts.cancel && *x->c->opts.cancel);
 }
 
-static media_code curl_failure(s3_xfer *x, CURLcode cc, media_error *err)
+static media_code transport_failure(s3_xfer *x, const media_http_result *res, media_error *err)
 {
     if (x->source_abort)
         return media_error_set(err, MEDIA_ERR_IO, MEDIA_CLASS_TRANSIENT,
@@ -342,21 +315,19 @@ static media_code curl_failure(s3_xfer *x, CURLcode cc, media_error *err)
     if (x->too_big)
         return media_error_set(err, MEDIA_ERR_TOO_LARGE, MEDIA_CLASS_PERMANENT,
                                "S3 response larger than %d bytes", RESPONSE_BODY_MAX);
-    if (cc == CURLE_ABORTED_BY_CALLBACK)
+    if (res->outcome == MEDIA_HTTP_CANCELLED)
         return media_error_set(err, MEDIA_ERR_CANCELLED, MEDIA_CLASS_TRANSIENT,
                                "S3 request cancelled");
     media_code code = MEDIA_ERR_NETWORK;
-    if (cc == CURLE_OPERATION_TIMEDOUT)
+    if (res->outcome == MEDIA_HTTP_TIMEOUT)
         code = MEDIA_ERR_TIMEOUT;
-    else if (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_PEER_FAILED_VERIFICATION ||
-             cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_SSL_CERTPROBLEM)
+    else if (res->outcome == MEDIA_HTTP_TLS_CERT || res->outcome == MEDIA_HTTP_TLS_HANDSHAKE)
         code = MEDIA_ERR_TLS;
     /* certificate problems will not fix themselves; every other transport failure might */
-    media_error_class cls = code == MEDIA_ERR_TLS && cc != CURLE_SSL_CONNECT_ERROR
-                                ? MEDIA_CLASS_PERMANENT
-                                : MEDIA_CLASS_TRANSIENT;
+    media_error_class cls =
+        res->outcome == MEDIA_HTTP_TLS_CERT ? MEDIA_CLASS_PERMANENT : MEDIA_CLASS_TRANSIENT;
     return media_error_set(err, code, cls, "S3 %s %s:%d: %s", x->call->method, x->c->endpoint.host,
-                           x->c->endpoint.port, curl_easy_strerror(cc));
+                           x->c->endpoint.port, res->message);
 }
 
 static media_code s3_failure(s3_xfer *x, const char *doc, size_t len, media_error *err)
@@ -383,8 +354,34 @@ static media_code s3_failure(s3_xfer *x, const char *doc, size_t len, media_erro
 
 /* Locate, date, hash and sign one call: its URL (carrying exactly the query that was signed)
  * and its header list with the Authorization. Both the caller's to free, also on failure. */
+/* The header lines of one call ("Name: value", or "Name:" to drop one the adapter adds),
+ * kept in one buffer; line[] is filled by seal_lines once the buffer stops moving. */
+#define CALL_LINES (MEDIA_SIGV4_MAX_HEADERS + 5)
+typedef struct {
+    size_t at[CALL_LINES];
+    const char *line[CALL_LINES + 1]; /* NULL-terminated */
+    size_t n;
+    media_buf text;
+} call_headers;
+
+static void add_line(call_headers *h, const char *name, const char *sep, const char *value)
+{
+    h->at[h->n++] = h->text.len;
+    media_buf_appends(&h->text, name);
+    media_buf_appends(&h->text, sep);
+    media_buf_appends(&h->text, value);
+    media_buf_append(&h->text, "", 1); /* each line ends with its NUL */
+}
+
+static void seal_lines(call_headers *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        h->line[i] = h->text.data + h->at[i];
+    h->line[h->n] = NULL;
+}
+
 static media_code sign_call(media_s3_client *c, const s3_call *call, char **url_out,
-                            struct curl_slist **list_out, media_error *err)
+                            call_headers *list, media_error *err)
 {
     media_s3_location loc;
     media_code rc = media_s3_locate(&c->endpoint, c->addressing, c->bucket, call->key, &loc, err);
@@ -422,7 +419,6 @@ static media_code sign_call(media_s3_client *c, const s3_call *call, char **url_
                                hs,           nh,       payload_hash, amz_date};
     media_sigv4_result *sig = media_malloc(sizeof(*sig));
     char *url = NULL;
-    struct curl_slist *list = NULL;
 
     rc = media_sigv4_sign(c->signer, &req, sig, err);
     if (rc != MEDIA_OK)
@@ -442,79 +438,55 @@ static media_code sign_call(media_s3_client *c, const s3_call *call, char **url_
     url = media_malloc(url_len);
     snprintf(url, url_len, "%s%s%s%s", loc.origin, loc.path, query[0] ? "?" : "", query);
 
-    char line[4200];
-    for (size_t i = 0; i < nh; i++) {
-        snprintf(line, sizeof(line), "%s: %s", hs[i].name, hs[i].value);
-        list = curl_slist_append(list, line);
-    }
-    snprintf(line, sizeof(line), "Authorization: %s", auth);
-    list = curl_slist_append(list, line);
-    list = curl_slist_append(list, "Expect:"); /* no 100-continue round trip */
-    char tp[MEDIA_TRACEPARENT_LEN + 1];        /* the trace this request belongs to (not signed) */
+    for (size_t i = 0; i < nh; i++)
+        add_line(list, hs[i].name, ": ", hs[i].value);
+    add_line(list, "Authorization", ": ", auth);
+    add_line(list, "Expect", ":", "");  /* no 100-continue round trip */
+    char tp[MEDIA_TRACEPARENT_LEN + 1]; /* the trace this request belongs to (not signed) */
     media_trace_header(media_trace_current(), tp);
-    if (tp[0]) {
-        snprintf(line, sizeof(line), "traceparent: %s", tp);
-        list = curl_slist_append(list, line);
-    }
+    if (tp[0])
+        add_line(list, "traceparent", ": ", tp);
     if (call->read == NULL && call->body == NULL && strcmp(call->method, "POST") != 0)
-        list = curl_slist_append(list, "Content-Type:"); /* nothing to describe */
+        add_line(list, "Content-Type", ":", ""); /* nothing to describe */
+    seal_lines(list);
 
     rc = MEDIA_OK;
 out:
     memset(sig, 0, sizeof(*sig));
     free(sig);
     *url_out = url;
-    *list_out = list;
     return rc;
 }
 
-/* Every option of the shared handle for one call. */
-static void configure(media_s3_client *c, s3_call *call, s3_xfer *x, const char *url,
-                      struct curl_slist *list)
+/* The adapter's request for one call. */
+static void describe(media_s3_client *c, s3_call *call, s3_xfer *x, const char *url,
+                     const call_headers *list, media_http_request *r)
 {
-    CURL *h = c->curl;
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L); /* the path is signed as-is: no dot-folding */
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->opts.low_speed_bytes);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opts.low_speed_time_s);
     long timeout_ms = c->opts.timeout_ms;
     if (call->cleanup && (timeout_ms <= 0 || timeout_ms > CLEANUP_TIMEOUT_MS))
         timeout_ms = CLEANUP_TIMEOUT_MS;
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
-    if (c->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-
-    if (strcmp(call->method, "PUT") == 0) {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, x);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                         (curl_off_t)(call->read ? call->read_len : call->body_len));
-    } else if (strcmp(call->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body ? call->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-    } else if (strcmp(call->method, "HEAD") == 0) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(call->method, "GET") != 0) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call->method);
-    }
+    *r = (media_http_request){
+        .method = call->method,
+        .url = url,
+        .headers = list->line,
+        .body = call->body,
+        .body_len = call->body_len,
+        .read = call->read ? on_read : NULL,
+        .read_len = (int64_t)call->read_len,
+        .on_header = on_header,
+        .on_body = on_write,
+        .keep_going = keep_going,
+        .ud = x,
+        .connect_timeout_ms = c->opts.connect_timeout_ms,
+        .timeout_ms = timeout_ms,
+        .low_speed_bytes = c->opts.low_speed_bytes,
+        .low_speed_time_s = c->opts.low_speed_time_s,
+        .insecure = !c->verify_tls,
+        .ca_file = c->ca_file,
+        .path_as_is = true, /* the path is signed as-is: no dot-folding */
+        .env_proxy = true,  /* S3 egress may go through the operator's proxy */
+        .upload_buffer_size = 256L * 1024,
+    };
 }
 
 static _Atomic unsigned long long g_requests; /* media_s3_requests_total */
@@ -527,38 +499,38 @@ unsigned long long media_s3_requests_total(void)
 static media_code s3_perform(media_s3_client *c, s3_call *call, media_error *err)
 {
     char *url = NULL;
-    struct curl_slist *list = NULL;
-    s3_xfer x = {.c = c, .call = call, .mem = call->body, .mem_left = call->body_len};
+    call_headers list = {.n = 0};
+    media_buf_init(&list.text, 64 * 1024);
+    s3_xfer x = {.c = c, .call = call};
     media_buf_init(&x.errbody, ERROR_BODY_MAX);
     media_code rc = sign_call(c, call, &url, &list, err);
     if (rc != MEDIA_OK)
         goto out;
-    configure(c, call, &x, url, list);
-    CURL *h = c->curl;
+    media_http_request r;
+    describe(c, call, &x, url, &list, &r);
     if (call->info) {
         memset(call->info, 0, sizeof(*call->info));
         call->info->content_length = -1;
     }
     atomic_fetch_add(&g_requests, 1);
     int64_t t0 = media_timing_start();
-    CURLcode cc = curl_easy_perform(h);
+    media_http_result *res = media_malloc(sizeof(*res));
+    media_http_perform(c->http, &r, res);
     media_timing_add(MEDIA_TIMING_S3, t0);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    long status = res->status;
     x.status = status;
     if (call->info)
         call->info->http_status = (int)status;
-    if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && (status < 200 || status > 299))) {
-        rc = curl_failure(&x, cc, err);
-        goto out;
-    }
-    if (status < 200 || status > 299) {
+    if (res->outcome != MEDIA_HTTP_DONE &&
+        !(res->outcome == MEDIA_HTTP_STOPPED && (status < 200 || status > 299)))
+        rc = transport_failure(&x, res, err);
+    else if (status < 200 || status > 299)
         rc = s3_failure(&x, x.errbody.data ? x.errbody.data : "", x.errbody.len, err);
-        goto out;
-    }
-    rc = MEDIA_OK;
+    else
+        rc = MEDIA_OK;
+    free(res);
 out:
-    curl_slist_free_all(list);
+    media_buf_cleanup(&list.text);
     free(url);
     media_buf_cleanup(&x.errbody);
     return rc;

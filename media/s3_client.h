@@ -1,5 +1,5 @@
 /*
- * s3_client.h - a small S3 client over libcurl: streaming PUT, multipart upload, HEAD,
+ * s3_client.h - a small S3 client over the HTTP adapter (http.h): streaming PUT, multipart upload, HEAD,
  * streaming GET, DELETE, bucket creation, and cleanup of stale multipart uploads.
  *
  * Every request is signed with SigV4 header auth (media/s3_sign.h) and always carries

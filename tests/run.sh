@@ -45,6 +45,8 @@ tests/check_borders.sh
 step "build with ASan + UBSan ($BUILD)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMEDIAGATE_SANITIZE=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
+step "adapter libraries: each third-party library called from its adapter alone (tests/check_adapter_libraries.sh)"
+tests/check_adapter_libraries.sh "$BUILD"
 
 step "build without sanitizers (build-plain: memory measurements)"
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=Release -DMEDIAGATE_TESTS=OFF -DMEDIAGATE_BENCH=OFF >/dev/null
