@@ -20,6 +20,7 @@
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+source tests/tools/fake_media.sh
 for p in h2o rclone time; do dpkg -s "$p" >/dev/null 2>&1 || apt-get install -y -qq "$p" >/dev/null; done
 # a stack of its own: bluestore (memstore hangs writes once deleted data fills it)
 STACK=$(mktemp -u /tmp/mediagate-bench-stack.XXXXXX)
@@ -46,8 +47,8 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; MEDIAGATE_STACK_DIR=$STACK deploy/local/down.sh 2>/dev/null' EXIT
 chmod 755 "$W"   # h2o started as root serves as nobody
 mkdir -p "$W/www/small"
-(printf '\xff\xd8\xff\xe0'; head -c $((200 * 1048576 - 4)) /dev/urandom) >"$W/www/big.jpg"
-for i in $(seq -w 1 1000); do (printf '\xff\xd8\xff\xe0'; head -c $((102400 - 4)) /dev/urandom) >"$W/www/small/$i.jpg"; done
+fake_jpeg $((200 * 1048576 - 4)) >"$W/www/big.jpg"
+for i in $(seq -w 1 1000); do fake_jpeg $((102400 - 4)) >"$W/www/small/$i.jpg"; done
 cat >"$W/h2o.conf" <<CONF
 listen:
   host: $HOST

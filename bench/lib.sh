@@ -47,3 +47,4 @@ bench_cpu_ticks() {
   done
   echo "$t"
 }
+source tests/tools/fake_media.sh # synthetic media the scrubbers pass through (fake_jpeg, fake_png)

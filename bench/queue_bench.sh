@@ -30,8 +30,8 @@ export MEDIAGATE_WORKER_CONCURRENCY=$CONC MEDIAGATE_MAX_BYTES=$((64 << 20))
 "$MG" migrate >/dev/null
 KEY=$("$MG" apikey create --tenant qb --scopes read,write 2>/dev/null)
 mkdir -p "$W/root"
-(printf '\xff\xd8\xff\xe0'; head -c $((100 << 10)) /dev/urandom) >"$W/root/small.jpg"
-(printf '\xff\xd8\xff\xe0'; head -c $((50 << 20)) /dev/urandom) >"$W/root/large.jpg"
+fake_jpeg $((100 << 10)) >"$W/root/small.jpg"
+fake_jpeg $((50 << 20)) >"$W/root/large.jpg"
 python3 tests/tools/source_server.py --bind 127.0.0.2 --port 28001 --root "$W/root" >"$W/source.log" 2>&1 &
 SRC=$!; pids+=($!)
 if [ "$TOPOLOGY" = haproxy ]; then # clients talk to haproxy on 28100, as to serve otherwise

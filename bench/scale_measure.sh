@@ -35,7 +35,7 @@ psql -q "$MEDIAGATE_DATABASE_URL" -c "INSERT INTO media (id, tenant_id, status, 
   FROM generate_series(1, $N) g"
 psql -qAt "$MEDIAGATE_DATABASE_URL" -c "SELECT id FROM media WHERE tenant_id = 'scale' AND source_url LIKE 'https://x/%'" >"$W/ids"
 mkdir -p "$W/root"
-(printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$W/root/small.jpg"
+fake_jpeg 20000 >"$W/root/small.jpg"
 python3 tests/tools/source_server.py --bind 127.0.0.2 --port 28001 --root "$W/root" >"$W/source.log" 2>&1 &
 pids+=($!)
 MEDIAGATE_LISTEN=127.0.0.1:28100 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:28101 "$MG" serve 2>"$W/serve.log" &

@@ -16,6 +16,7 @@
 set -Eeuo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+source tests/tools/fake_media.sh
 SECS=${SOAK_SECONDS:-1800} EVERY=${SOAK_SAMPLE_S:-15}
 COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- media ingest presign cli || echo "+changes")
 dpkg -s wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null
@@ -50,9 +51,9 @@ psql -q "$MEDIAGATE_DATABASE_URL" -c "INSERT INTO media (id, tenant_id, status, 
 psql -qAt "$MEDIAGATE_DATABASE_URL" -c "SELECT id FROM media WHERE tenant_id = 'soakurl'" >"$W/ids"
 
 mkdir -p "$W/root"
-(printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$W/root/small.jpg"
-(printf '\x89PNG\r\n\x1a\n'; head -c $((2 << 20)) /dev/urandom) >"$W/root/mid.png"
-(printf '\xff\xd8\xff\xe0'; head -c $((12 << 20)) /dev/urandom) >"$W/root/big.jpg"
+fake_jpeg 20000 >"$W/root/small.jpg"
+fake_png $((2 << 20)) >"$W/root/mid.png"
+fake_jpeg $((12 << 20)) >"$W/root/big.jpg"
 python3 tests/tools/source_server.py --bind 127.0.0.2 --port 29001 --root "$W/root" >"$W/source.log" 2>&1 &
 pids+=($!)
 MEDIAGATE_LISTEN=127.0.0.1:29100 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:29101 "$MG" serve 2>"$W/serve.log" &

@@ -45,7 +45,7 @@ contains "create-bucket ran to completion" "$(grep create-bucket <<<"$ps")" "Exi
 up=$(grep -E 'serve-|worker-|haproxy' <<<"$ps" | grep -c ' Up')
 eq "2 serve, 2 worker and haproxy are up" "$up" 5
 [ "$up" = 5 ] || { printf '%s\n' "$ps"; docker-compose -p "$P" -f "$T/compose.test.yaml" logs --tail 15 2>&1 | grep -v ' sleep\| Up ' | tail -40; }
-mkdir -p "$T/root"; (printf '\x89PNG\r\n\x1a\n'; head -c 3000 /dev/urandom) >"$T/root/c.png"
+mkdir -p "$T/root"; fake_png 3000 >"$T/root/c.png"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || bad "source did not start"
 KEY=$("$MG" apikey create --tenant "cmp$$" --scopes read,write 2>/dev/null)

@@ -43,7 +43,7 @@ eq "... their liveness paths too" "$(http_code http://127.0.0.1:$((B + 2))/healt
 ctr=$(podman ps --format '{{.Names}}' | grep 'mediagate-serve-pod-0-serve' | head -n 1)
 eq "the serve container runs as UID 10001" "$(podman exec "$ctr" id -u)" 10001
 eq "... on a read-only root filesystem" "$(podman exec "$ctr" awk '$2 == "/" { split($4, o, ","); print o[1] }' /proc/mounts)" ro
-mkdir -p "$T/root"; (printf '\xff\xd8\xff\xe0'; head -c 5000 /dev/urandom) >"$T/root/k.jpg"
+mkdir -p "$T/root"; fake_jpeg 5000 >"$T/root/k.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind 127.0.0.2 --port 26499 --root "$T/root"
 wait_port 127.0.0.2 26499 || bad "source did not start"
 KEY=$("$MG" apikey create --tenant "k8s$$" --scopes read,write 2>/dev/null)

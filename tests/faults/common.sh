@@ -25,9 +25,9 @@ sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 
 # fixtures: small and medium in one PUT, big by multipart (5 MiB parts)
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$T/root/small.jpg"
-(printf '\x89PNG\r\n\x1a\n'; head -c $((2 << 20)) /dev/urandom) >"$T/root/mid.png"
-(printf '\xff\xd8\xff\xe0'; head -c $((12 << 20)) /dev/urandom) >"$T/root/big.jpg"
+fake_jpeg 20000 >"$T/root/small.jpg"
+fake_png $((2 << 20)) >"$T/root/mid.png"
+fake_jpeg $((12 << 20)) >"$T/root/big.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }
 # sources that behave: one PUT, chunked, and a multipart transfer of about 3 s

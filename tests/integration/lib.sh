@@ -8,6 +8,7 @@ set -uo pipefail
 source "$MEDIAGATE_TEST_ENV"
 MG=${MEDIAGATE_BIN:?MEDIAGATE_BIN must name the mediagate binary}
 SRC=${MEDIAGATE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+source "$SRC/tests/tools/fake_media.sh"
 AWS=/usr/bin/aws   # Debian's awscli (another 'aws' may shadow it on PATH)
 PY=/usr/bin/python3
 export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true

@@ -15,7 +15,7 @@ export MEDIAGATE_RATE_ANON_PER_MIN=100000000 MEDIAGATE_RATE_READ_PER_MIN=1000000
 export MEDIAGATE_RATE_WRITE_PER_MIN=100000000
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 3000 /dev/urandom) >"$T/root/a.jpg"
+fake_jpeg 3000 >"$T/root/a.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:$WP "$MG" worker 2>"$T/worker.log" & BG_PIDS+=($!)

@@ -9,7 +9,7 @@ S="http://$SRCH:$SP"
 export MEDIAGATE_ALLOW_PRIVATE_SOURCES="$SRCH/32" MEDIAGATE_MAX_BYTES=$((512 << 20))
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c $((300 * 1048576 - 4)) /dev/urandom) >"$T/root/big.jpg"
+fake_jpeg $((300 * 1048576 - 4)) >"$T/root/big.jpg"
 want=$(sha256sum "$T/root/big.jpg" | cut -d' ' -f1)
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }

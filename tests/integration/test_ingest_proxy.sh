@@ -15,7 +15,7 @@ B=$MEDIAGATE_S3_BUCKET
 command -v tinyproxy >/dev/null || { bad "tinyproxy is not installed (deploy/local/deps.sh installs it)"; finish; }
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 mkdir -p "$T/root"
-for i in 1 2 3 4 5 6; do (printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$T/root/p$i.jpg"; done
+for i in 1 2 3 4 5 6; do fake_jpeg 20000 >"$T/root/p$i.jpg"; done
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 proxy() { # proxy NAME PORT [extra config lines]: a tinyproxy on 127.0.0.1:PORT, logging requests
   local name=$1 port=$2; shift 2

@@ -15,8 +15,8 @@ EXIT_HOOKS+=("'$SVC' start redis" "'$SVC' start radosgw" "'$SVC' start postgres"
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 30000 /dev/urandom) >"$T/root/a.jpg"
-(printf '\x89PNG\r\n\x1a\n'; head -c 3000 /dev/urandom) >"$T/root/b.png"
+fake_jpeg 30000 >"$T/root/a.jpg"
+fake_png 3000 >"$T/root/b.png"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }
 TA="sa$$" TB="sb$$"

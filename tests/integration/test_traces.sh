@@ -15,7 +15,7 @@ TEN="tr$$"
 "$MG" migrate >/dev/null || { bad "migrate"; finish; }
 KA=$("$MG" apikey create --tenant "$TEN" --scopes admin 2>/dev/null)
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 30000 /dev/urandom) >"$T/root/a.jpg"
+fake_jpeg 30000 >"$T/root/a.jpg"
 : >"$T/secrets"
 bg otlp $PY "$SRC/tests/tools/otlp_receiver.py" --port $OP --out "$T/spans.jsonl"
 OTLP_PID=${BG_PIDS[-1]}

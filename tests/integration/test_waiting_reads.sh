@@ -14,7 +14,7 @@ TEN="wr$$"
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 K=$("$MG" apikey create --tenant "$TEN" --scopes read,write 2>/dev/null)
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 60000 /dev/urandom) >"$T/root/a.jpg"
+fake_jpeg 60000 >"$T/root/a.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $H --port $SP --root "$T/root"
 wait_port $H $SP || { bad "source did not start"; finish; }
 for p in $PA $PB; do

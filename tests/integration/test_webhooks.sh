@@ -20,7 +20,7 @@ sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 KA=$("$MG" apikey create --tenant "$TEN" --scopes admin 2>/dev/null)
 KW=$("$MG" apikey create --tenant "$TEN" --scopes read,write 2>/dev/null)
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c 30000 /dev/urandom) >"$T/root/a.jpg"
+fake_jpeg 30000 >"$T/root/a.jpg"
 : >"$T/secrets"
 bg receiver $PY "$SRC/tests/tools/webhook_receiver.py" --bind $H --port $RP --secrets "$T/secrets" --log "$T/received.jsonl"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $H --port $SP --root "$T/root"

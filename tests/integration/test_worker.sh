@@ -25,8 +25,8 @@ redis-cli -p "$RPORT" XADD "$DLQ" 1000000000000-0 media_id old tenant x url http
   request_id r error_class permanent error old http_status 0 worker w failed_at 1000000000000 >/dev/null
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 mkdir -p "$T/root"
-for i in $(seq 1 200); do (printf '\xff\xd8\xff\xe0'; head -c 20000 /dev/urandom) >"$T/root/s$i.jpg"; done
-(printf '\xff\xd8\xff\xe0'; head -c $((24 << 20)) /dev/urandom) >"$T/root/big.jpg"
+for i in $(seq 1 200); do fake_jpeg 20000 >"$T/root/s$i.jpg"; done
+fake_jpeg $((24 << 20)) >"$T/root/big.jpg"
 cp "$T/root/s1.jpg" "$T/root/fixme.jpg"
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 bg badsource $PY "$SRC/tests/tools/source_server.py" --bind $BADH --port $SP --root "$T/root"

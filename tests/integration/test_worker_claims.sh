@@ -20,7 +20,7 @@ RPORT=${MEDIAGATE_REDIS_URL##*:}; RPORT=${RPORT%%/*}
 JOBS="$MEDIAGATE_QUEUE_PREFIX:jobs" DLQ="$MEDIAGATE_QUEUE_PREFIX:dlq"
 sql() { psql -qAt "$MEDIAGATE_DATABASE_URL" -c "$1"; }
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c $((24 << 20)) /dev/urandom) >"$T/root/big.jpg"
+fake_jpeg $((24 << 20)) >"$T/root/big.jpg"
 want_sha=$(sha256sum "$T/root/big.jpg" | cut -d' ' -f1)
 want_size=$(stat -c %s "$T/root/big.jpg")
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"

@@ -188,7 +188,7 @@ check "the killed replica is back" wait_ready "$SERVE1"
 
 # ---- 4. a worker killed -9 mid-transfer (multipart) while jobs flow ------------------------
 mkdir -p "$T/root"
-(printf '\xff\xd8\xff\xe0'; head -c $((12 << 20)) /dev/urandom) >"$T/root/big.jpg"
+fake_jpeg $((12 << 20)) >"$T/root/big.jpg"
 bg drip $PY "$SRC/tests/tools/source_server.py" --bind 127.0.0.2 --port 26085 --root "$T/root"
 wait_port 127.0.0.2 26085
 ingest 8 "http://127.0.0.2:26085/drip/big.jpg?bps=4194304" "$T/big" || bad "multipart jobs accepted"
