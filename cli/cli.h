@@ -71,6 +71,7 @@ int cmd_enqueue(int argc, char **argv);
 int cmd_dlq(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
+int cmd_tenant(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_put(int argc, char **argv);
 int cmd_get(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "media/config.h"
 #include "media/db.h"
 #include "media/json.h"
+#include "media/scrub.h"
 #include "media/migrations.h"
 #include "media/s3_client.h"
 
@@ -240,6 +241,62 @@ int cmd_apikey(int argc, char **argv)
     } else if (media_apikey_revoke(db, argv[optind], &err) != MEDIA_OK) {
         rc = cli_fail_err(CMD, CLI_FAILED, &err);
     }
+    media_db_close(db);
+    return rc;
+}
+
+/* ---- tenant ---- */
+
+int cmd_tenant(int argc, char **argv)
+{
+    static const char *CMD = "tenant";
+    if (argc < 3 || cli_wants_help(argc, argv)) {
+        printf("usage: mediagate tenant show TENANT\n"
+               "       mediagate tenant set TENANT --metadata strip|keep-copyright|keep|default\n\n"
+               "A tenant's own settings. --metadata: what of its images' metadata is kept when\n"
+               "they are stored (default: the service's MEDIAGATE_METADATA); it applies to\n"
+               "what is stored from then on.\n\nenvironment:\n%s",
+               DB_HELP);
+        return cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
+    }
+    const char *sub = argv[1], *tenant = argv[2], *metadata = NULL;
+    static const struct option opts[] = {{"metadata", required_argument, NULL, 'm'},
+                                         {NULL, 0, NULL, 0}};
+    int ch;
+    opterr = 0;
+    optind = 3;
+    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (ch == 'm')
+            metadata = optarg;
+        else if (ch == ':')
+            return cli_fail(CMD, CLI_USAGE, "%s needs a value", argv[optind - 1]);
+        else
+            return cli_fail(CMD, CLI_USAGE, "unknown option '%s'", argv[optind - 1]);
+    }
+    media_metadata m;
+    bool set = strcmp(sub, "set") == 0;
+    if (!set && strcmp(sub, "show") != 0)
+        return cli_fail(CMD, CLI_USAGE, "unknown subcommand '%s' (show, set)", sub);
+    if (optind != argc)
+        return cli_fail(CMD, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+    if (set && (metadata == NULL ||
+                (strcmp(metadata, "default") != 0 && !media_metadata_parse(metadata, &m))))
+        return cli_fail(CMD, CLI_USAGE, "--metadata is strip, keep-copyright, keep or default");
+    media_db *db = cli_open_db(CMD, true);
+    if (db == NULL)
+        return CLI_FAILED;
+    media_error err;
+    char policy[16];
+    int rc = CLI_OK;
+    if ((set &&
+         media_catalog_tenant_metadata_set(
+             db, tenant, strcmp(metadata, "default") == 0 ? NULL : metadata, &err) != MEDIA_OK) ||
+        media_catalog_tenant_metadata_get(db, tenant, policy, &err) != MEDIA_OK)
+        rc = cli_fail_err(CMD, err.code == MEDIA_ERR_NOT_FOUND ? CLI_USAGE : CLI_FAILED, &err);
+    else if (policy[0])
+        printf("{\"tenant\":\"%s\",\"metadata\":\"%s\"}\n", tenant, policy);
+    else
+        printf("{\"tenant\":\"%s\",\"metadata\":null}\n", tenant);
     media_db_close(db);
     return rc;
 }

@@ -171,7 +171,8 @@ static bool stage_open(batch *b, ingest_context *ctx)
     media_s3_client_options so;
     media_s3_client_options_init(&so);
     so.cancel = &cancelled;
-    if ((ctx->s3 = media_s3_client_new(b->s3cfg, NULL, &so, &err)) == NULL)
+    if ((ctx->s3 = media_s3_client_new(b->s3cfg, NULL, &so, &err)) == NULL ||
+        (ctx->s3_read = media_s3_client_new(b->s3cfg, NULL, &so, &err)) == NULL)
         goto fail;
     return true;
 fail:
@@ -179,12 +180,15 @@ fail:
         cli_fail_err(CMD, CLI_FAILED, &err);
     media_db_close(ctx->db);
     ctx->db = NULL;
+    media_s3_client_destroy(ctx->s3);
+    ctx->s3 = NULL;
     return false;
 }
 
 static void stage_close(ingest_context *ctx)
 {
     media_s3_client_destroy(ctx->s3);
+    media_s3_client_destroy(ctx->s3_read);
     media_db_close(ctx->db);
     ingest_source_destroy(ctx->src);
 }

@@ -37,6 +37,8 @@ static const cli_command commands[] = {
     {"migrate", "apply database migrations (a separate step, safe to run concurrently)",
      cmd_migrate, CLI_READS_CATALOG},
     {"apikey", "create, list and revoke API keys", cmd_apikey, CLI_READS_CATALOG},
+    {"tenant", "show or set a tenant's settings (its image metadata policy)", cmd_tenant,
+     CLI_READS_CATALOG},
     {"gc", "delete objects and rows of media soft-deleted long enough ago", cmd_gc,
      CLI_READS_CATALOG},
     {"healthcheck", "exit 0 when a /health URL answers 200 (container HEALTHCHECK)",

@@ -114,17 +114,29 @@ media_code ingest_job_transfer(ingest_context *c, ingest_job *j, media_error *er
             err->cls = MEDIA_CLASS_TRANSIENT; /* the job is fine; the storage is not */
         return j->leftovers_rc;
     }
+    /* the tenant's own metadata policy, else the service's (issue 25) */
+    char policy[16];
+    ingest_options o = *c->o; /* shares the allow-list and proxies, read-only */
+    media_code rc = media_catalog_tenant_metadata_get(c->db, j->row.tenant, policy, err);
+    if (rc != MEDIA_OK && rc != MEDIA_ERR_NOT_FOUND)
+        return rc; /* never store unscrubbed for want of the policy: try again */
+    if (rc == MEDIA_OK && policy[0])
+        media_metadata_parse(policy, &o.metadata);
     if (j->row.upload) /* a direct upload: the bytes are in the bucket; check them */
-        return ingest_verify_upload(c->o, c->s3, &j->row, &j->res, err);
+        return ingest_verify_upload(&o, c->s3, c->s3_read, &j->row, &j->res, err);
     hook_ctx h = {c, j};
     ingest_transfer_hooks hooks = {c->cancel, c->shutdown, on_upload_opened, on_upload_closed, &h};
-    return ingest_transfer(c->o, c->src, c->s3, j->row.source_url, j->row.object_key, &hooks,
-                           &j->res, err);
+    return ingest_transfer(&o, c->src, c->s3, j->row.source_url, j->row.object_key, &hooks, &j->res,
+                           err);
 }
 
 media_code ingest_job_finish(ingest_context *c, ingest_job *j, media_error *err)
 {
-    media_ready_info info = {j->res.content_type, j->res.size_bytes, j->res.sha256, j->res.etag};
+    media_ready_info info = {.content_type = j->res.content_type,
+                             .size_bytes = j->res.size_bytes,
+                             .sha256 = j->res.sha256,
+                             .etag = j->res.etag,
+                             .source_sha256 = j->res.source_sha256};
     char id[MEDIA_UUID_STR];
     int64_t epoch = j->row.claim_epoch;
     memcpy(id, j->row.id, sizeof(id));

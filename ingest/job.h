@@ -24,7 +24,9 @@
 
 typedef struct ingest_context {
     media_db *db;
-    media_s3_client *s3; /* created with the same cancel flag as below */
+    media_s3_client *s3;      /* created with the same cancel flag as below */
+    media_s3_client *s3_read; /* a second one: a verification reads the staged object with it
+                                 while s3 uploads the scrubbed bytes */
     const ingest_options *o;
     ingest_source *src;              /* the thread's kept source connections; NULL: none */
     ingest_claims *claims;           /* keeps claims alive; required by begin */

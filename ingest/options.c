@@ -47,6 +47,11 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
     if (rc != MEDIA_OK)
         return rc;
     snprintf(o->cache_control, sizeof(o->cache_control), "public, max-age=31536000, immutable");
+    const char *meta = env("MEDIAGATE_METADATA", ud);
+    o->metadata = MEDIA_METADATA_STRIP;
+    if (meta && meta[0] && !media_metadata_parse(meta, &o->metadata))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_METADATA is strip, keep-copyright or keep");
 #undef LONG
     return MEDIA_OK;
 }
@@ -62,6 +67,8 @@ const char *ingest_options_help(void)
     return "  MEDIAGATE_MAX_BYTES                 largest source accepted (default 104857600)\n"
            "  MEDIAGATE_ALLOWED_TYPES             types stored (default: the image types)\n"
            "  MEDIAGATE_ALLOW_PRIVATE_SOURCES     CIDRs exempt from the SSRF guard (default none)\n"
+           "  MEDIAGATE_METADATA                  image metadata kept: strip, keep-copyright or\n"
+           "                                      keep (default strip; a tenant may override)\n"
            "  MEDIAGATE_PART_SIZE                 multipart part size, >= 5 MiB (default 8 MiB)\n"
            "  MEDIAGATE_SINGLE_PUT_MAX            largest declared length sent in one PUT\n"
            "                                      (default 5 GiB, S3's limit)\n"

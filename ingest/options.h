@@ -6,6 +6,7 @@
 
 #include "media/config.h"
 #include "media/error.h"
+#include "media/scrub.h"
 #include "proxy.h"
 #include "media/sniff.h"
 #include "media/ssrf.h"
@@ -27,6 +28,7 @@ typedef struct ingest_options {
     long max_redirects;         /* MEDIAGATE_FETCH_MAX_REDIRECTS (5) */
     long max_header_bytes;      /* MEDIAGATE_FETCH_MAX_HEADER_BYTES (32768) */
     char cache_control[96];     /* stored with every object */
+    media_metadata metadata;    /* MEDIAGATE_METADATA (strip); a tenant's own overrides it */
     ingest_proxy_pool *proxies; /* MEDIAGATE_FETCH_PROXIES; NULL when none (owned) */
 } ingest_options;
 

@@ -8,6 +8,7 @@
 #include "media/hash.h"
 #include "media/mem.h"
 #include "media/s3_upload.h"
+#include "media/scrub.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ typedef struct {
     size_t sniff_len;
     const char *type;
     media_s3_uploader *up; /* once the type is known */
+    media_scrub *scrub;    /* between the download and the uploader, for a scrubbed type */
+    media_digest *source;  /* SHA-256 of the bytes as they arrived, when scrubbed */
     bool up_failed;        /* a write was refused: the upload failed (finish says why) */
     bool refused;          /* the sniffer refused the bytes, or the uploader did not start */
     media_error refusal;
@@ -32,6 +35,28 @@ static bool upload_write(xfer *x, const char *p, size_t n)
     if (media_s3_upload_write(x->up, p, n) == MEDIA_OK)
         return true;
     x->up_failed = true;
+    return false;
+}
+
+static int scrubbed_out(void *ud, const char *p, size_t n)
+{
+    return upload_write(ud, p, n) ? 0 : -1;
+}
+
+/* The downloaded bytes' way on: through the scrubber when there is one. */
+static bool pass_on(xfer *x, const char *p, size_t n)
+{
+    if (x->scrub == NULL)
+        return upload_write(x, p, n);
+    media_digest_update(x->source, p, n);
+    media_error e;
+    media_code rc = media_scrub_write(x->scrub, p, n, &e);
+    if (rc == MEDIA_OK)
+        return true;
+    if (rc != MEDIA_ERR_IO) { /* the bytes do not parse: refused, never stored unscrubbed */
+        x->refused = true;
+        x->refusal = e;
+    }
     return false;
 }
 
@@ -47,12 +72,18 @@ static bool start_upload(xfer *x, int64_t declared)
     media_s3_upload_options uo = {x->o->part_size, x->o->single_put_max, x->o->pipe_bytes, x->type,
                                   x->o->cache_control};
     media_s3_upload_hooks uh = {x->hooks->upload_opened, x->hooks->upload_closed, x->hooks->ud};
-    x->up = media_s3_upload_new(x->s3, x->key, declared, &uo, &uh, &x->refusal);
+    bool scrub = media_scrub_applies(x->type, x->o->metadata);
+    /* scrubbed, the stored length is known only at the end */
+    x->up = media_s3_upload_new(x->s3, x->key, scrub ? -1 : declared, &uo, &uh, &x->refusal);
     if (x->up == NULL) {
         x->refused = true;
         return false;
     }
-    return upload_write(x, (const char *)x->sniff, x->sniff_len);
+    if (scrub) {
+        x->scrub = media_scrub_new(x->type, x->o->metadata, scrubbed_out, x);
+        x->source = media_digest_new(MEDIA_DIGEST_SHA256);
+    }
+    return pass_on(x, (const char *)x->sniff, x->sniff_len);
 }
 
 /* The fetcher's sink: hold the first bytes until they can be sniffed, then upload. */
@@ -70,15 +101,34 @@ static bool on_body(void *ud, const char *data, size_t n, int64_t declared)
         if (!start_upload(x, declared))
             return false;
     }
-    return n == 0 || upload_write(x, data, n);
+    return n == 0 || pass_on(x, data, n);
+}
+
+/* The download ended well: what the scrubber holds goes out. false: refused or not sent. */
+static bool end_scrub(xfer *x)
+{
+    media_error e;
+    media_code rc = media_scrub_finish(x->scrub, &e);
+    if (rc != MEDIA_OK && rc != MEDIA_ERR_IO) {
+        x->refused = true;
+        x->refusal = e;
+    }
+    return rc == MEDIA_OK;
 }
 
 static void copy_result(xfer *x, const ingest_fetch_result *f, const media_s3_upload_result *up,
                         ingest_result *out)
 {
     media_hex(up->sha256, sizeof(up->sha256), out->sha256); /* of every byte written */
+    snprintf(out->source_sha256, sizeof(out->source_sha256), "%s", out->sha256);
+    if (x->source) {
+        uint8_t d[MEDIA_SHA256_LEN];
+        media_digest_final(x->source, d);
+        media_hex(d, sizeof(d), out->source_sha256);
+        out->scrubbed = media_scrub_removed(x->scrub);
+    }
     snprintf(out->content_type, sizeof(out->content_type), "%s", x->type ? x->type : "");
-    out->size_bytes = f->received;
+    out->size_bytes = x->scrub ? up->size_bytes : f->received;
     snprintf(out->etag, sizeof(out->etag), "%s", up->info.etag);
     out->parts = up->parts;
 }
@@ -105,6 +155,11 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
         if (err)
             *err = x.refusal;
     }
+    if (rc == MEDIA_OK && x.scrub && !end_scrub(&x) && x.refused) {
+        rc = x.refusal.code;
+        if (err)
+            *err = x.refusal;
+    }
     if (x.up) {
         /* when the download stopped because the upload failed, the upload's error is the one
          * to report (failed_storage); otherwise the download's, and nothing is stored */
@@ -121,5 +176,7 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
         if (rc == MEDIA_OK)
             copy_result(&x, &f, &up, out);
     }
+    media_scrub_destroy(x.scrub);
+    media_digest_destroy(x.source);
     return rc;
 }

@@ -9,6 +9,11 @@
  * two part buffers; a source of unknown length that ends within its first part goes in one
  * PUT). A full buffer blocks the download (backpressure); an empty one blocks the upload.
  *
+ * Scrubbing: an image type o->metadata scrubs (media/scrub.h) passes through the scrubber on
+ * its way to the uploader, so what is stored is what is served; its length is then unknown
+ * until the end (multipart, or one PUT when it fits in the first part). Bytes the scrubber
+ * cannot parse are a permanent failure, never stored unscrubbed.
+ *
  * Verification: MD5 and SHA-256 are computed while streaming; the stored ETag must equal the
  * MD5 (single PUT) or the MD5 of the part MD5s with "-N" (multipart), and the bytes read must
  * equal the declared length. A mismatch is a transient error and the object is deleted.
@@ -34,8 +39,10 @@
 
 typedef struct ingest_result {
     char content_type[48];
-    int64_t size_bytes;
-    char sha256[65];
+    int64_t size_bytes;     /* stored (served) */
+    char sha256[65];        /* of the stored bytes */
+    char source_sha256[65]; /* of the bytes as they arrived (differs when scrubbed) */
+    unsigned scrubbed;      /* metadata blocks removed (media/scrub.h) */
     char etag[80];
     int parts;           /* 0 for a single PUT */
     int source_status;   /* the source's HTTP status (0 when none) */

@@ -4,6 +4,8 @@
 #include "verify.h"
 #include "media/hash.h"
 #include "media/log.h"
+#include "media/s3_upload.h"
+#include "media/scrub.h"
 #include "media/sniff.h"
 #include "media/uploads.h"
 
@@ -19,29 +21,74 @@ typedef struct {
     const char *type;
     const char *what; /* what refused bytes look like */
     int64_t bytes;
+    /* scrubbing (issue 25): the promotion is a stream of scrubbed bytes, not a copy */
+    const ingest_options *o;
+    media_s3_client *up_s3; /* the uploader's client (the GET uses the other) */
+    const char *final_key;
+    media_s3_uploader *up;
+    media_scrub *scrub;
+    bool scrubbing;     /* the type is scrubbed: the upload above, not a copy */
+    bool scrub_refused; /* the bytes do not parse */
+    bool upload_failed; /* the uploader refused a write (its finish says why) */
+    media_error scrub_err;
 } check;
 
-/* Sniff once enough bytes (or the end) are in; false when refused. */
+static int scrubbed_out(void *ud, const char *p, size_t n)
+{
+    check *c = ud;
+    return media_s3_upload_write(c->up, p, n) == MEDIA_OK ? 0 : -1;
+}
+
+/* Sniff once enough bytes (or the end) are in; false when refused. A type the policy scrubs
+ * starts its upload to the served key here, through the scrubber. */
 static bool decide(check *c)
 {
     c->decided = true;
     c->type = media_sniff(c->head, c->head_len, &c->what);
-    return c->type != NULL && media_type_set_contains(c->allowed, c->type);
+    if (c->type == NULL || !media_type_set_contains(c->allowed, c->type))
+        return false;
+    if (c->up_s3 == NULL || !media_scrub_applies(c->type, c->o->metadata))
+        return true;
+    c->scrubbing = true;
+    media_s3_upload_options uo = {c->o->part_size, c->o->single_put_max, c->o->pipe_bytes, c->type,
+                                  c->o->cache_control};
+    c->up = media_s3_upload_new(c->up_s3, c->final_key, -1, &uo, NULL, &c->scrub_err);
+    if (c->up == NULL)
+        return true; /* reported as a storage failure after the read */
+    c->scrub = media_scrub_new(c->type, c->o->metadata, scrubbed_out, c);
+    return true;
+}
+
+/* The bytes on to the scrubber, when this type is scrubbed; false stops the read. */
+static bool scrub_bytes(check *c, const void *data, size_t n)
+{
+    if (!c->scrubbing)
+        return true;
+    if (c->up == NULL)
+        return false; /* the uploader did not start: a storage failure */
+    media_code rc = media_scrub_write(c->scrub, data, n, &c->scrub_err);
+    c->scrub_refused = rc != MEDIA_OK && rc != MEDIA_ERR_IO;
+    c->upload_failed = rc == MEDIA_ERR_IO;
+    return rc == MEDIA_OK;
 }
 
 static int on_bytes(void *ud, const char *data, size_t n)
 {
     check *c = ud;
+    media_digest_update(c->sha, data, n);
+    c->bytes += (int64_t)n;
     if (!c->decided) {
         size_t take = n < sizeof(c->head) - c->head_len ? n : sizeof(c->head) - c->head_len;
         memcpy(c->head + c->head_len, data, take);
         c->head_len += take;
-        if (c->head_len == sizeof(c->head) && !decide(c))
+        if (c->head_len < sizeof(c->head))
+            return 0;
+        if (!decide(c) || !scrub_bytes(c, c->head, c->head_len))
             return -1; /* refused: read no further */
+        data += take;
+        n -= take;
     }
-    media_digest_update(c->sha, data, n);
-    c->bytes += (int64_t)n;
-    return 0;
+    return n == 0 || scrub_bytes(c, data, n) ? 0 : -1;
 }
 
 /* A failed check: what was uploaded goes, and the error says why. */
@@ -69,12 +116,13 @@ static media_code storage(ingest_result *res, media_error *err, const media_erro
 }
 
 media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
-                                const media_record *row, ingest_result *res, media_error *err)
+                                media_s3_client *s3_read, const media_record *row,
+                                ingest_result *res, media_error *err)
 {
     memset(res, 0, sizeof(*res));
     media_s3_object_info info;
     media_error e;
-    char why[400], key[MEDIA_UPLOAD_WRITE_KEY_MAX];
+    char why[600], key[MEDIA_UPLOAD_WRITE_KEY_MAX];
     media_upload_write_key(row, key); /* where the client wrote: the staging key */
     media_code rc = media_s3_head(s3, key, &info, &e);
     if (rc == MEDIA_ERR_NOT_FOUND)
@@ -92,13 +140,40 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
                  (long long)o->max_bytes);
         return refuse(s3, row, err, why);
     }
-    check c = {.allowed = &o->types, .sha = media_digest_new(MEDIA_DIGEST_SHA256)};
-    rc = media_s3_get(s3, key, on_bytes, &c, NULL, &e);
-    if (!c.decided && rc == MEDIA_OK && !decide(&c)) /* shorter than the sniff window */
-        rc = MEDIA_ERR_INVALID;
-    if (c.decided && (c.type == NULL || !media_type_set_contains(c.allowed, c.type))) {
+    /* a staged upload of a type the policy scrubs is promoted by streaming it through the
+     * scrubber into the served key (s3 uploads while s3_read reads); others by a copy */
+    check c = {.allowed = &o->types,
+               .sha = media_digest_new(MEDIA_DIGEST_SHA256),
+               .o = o,
+               .up_s3 = row->staged && s3_read ? s3 : NULL,
+               .final_key = row->object_key};
+    rc = media_s3_get(c.up_s3 ? s3_read : s3, key, on_bytes, &c, NULL, &e);
+    if (!c.decided && rc == MEDIA_OK) { /* shorter than the sniff window */
+        if (!decide(&c))
+            rc = MEDIA_ERR_INVALID;
+        else if (!scrub_bytes(&c, c.head, c.head_len) && c.upload_failed)
+            rc = MEDIA_ERR_IO;
+    }
+    if (c.scrubbing && rc == MEDIA_OK && c.up && !c.scrub_refused &&
+        media_scrub_finish(c.scrub, &c.scrub_err) != MEDIA_OK)
+        c.scrub_refused = c.scrub_err.code != MEDIA_ERR_IO;
+    media_scrub_destroy(c.scrub);
+    bool refused_type =
+        c.decided && (c.type == NULL || !media_type_set_contains(c.allowed, c.type));
+    bool stored_ok =
+        rc == MEDIA_OK && !refused_type && !c.scrub_refused && c.bytes == info.content_length;
+    media_s3_upload_result up;
+    media_error uerr;
+    media_code urc = c.up ? media_s3_upload_finish(c.up, stored_ok, &up, &uerr) : MEDIA_OK;
+    if (c.scrubbing && c.up == NULL) { /* the uploader did not start */
         media_digest_destroy(c.sha);
-        if (c.type == NULL)
+        return storage(res, err, &c.scrub_err);
+    }
+    if (refused_type || c.scrub_refused) {
+        media_digest_destroy(c.sha);
+        if (c.scrub_refused)
+            snprintf(why, sizeof(why), "%s", c.scrub_err.message);
+        else if (c.type == NULL)
             snprintf(why, sizeof(why),
                      "the uploaded bytes are %s, not a media type mediagate "
                      "stores",
@@ -112,7 +187,7 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
     }
     if (rc != MEDIA_OK) {
         media_digest_destroy(c.sha);
-        return storage(res, err, &e);
+        return storage(res, err, c.upload_failed && urc != MEDIA_OK ? &uerr : &e);
     }
     if (c.bytes != info.content_length) { /* replaced while we read it: look again later */
         media_digest_destroy(c.sha);
@@ -121,13 +196,28 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
                                "the object changed while it was verified (%lld of %lld bytes)",
                                (long long)c.bytes, (long long)info.content_length);
     }
+    if (urc != MEDIA_OK) {
+        media_digest_destroy(c.sha);
+        return storage(res, err, &uerr);
+    }
     uint8_t digest[MEDIA_SHA256_LEN];
     media_digest_final(c.sha, digest);
     media_digest_destroy(c.sha);
     media_hex(digest, sizeof(digest), res->sha256);
+    snprintf(res->source_sha256, sizeof(res->source_sha256), "%s", res->sha256);
     snprintf(res->content_type, sizeof(res->content_type), "%s", c.type);
     snprintf(res->etag, sizeof(res->etag), "%s", info.etag);
     res->size_bytes = c.bytes;
+    if (c.scrubbing) { /* the served bytes are the scrubbed ones; the staged object goes */
+        media_hex(up.sha256, sizeof(up.sha256), res->sha256);
+        snprintf(res->etag, sizeof(res->etag), "%s", up.info.etag);
+        res->size_bytes = up.size_bytes;
+        if (media_s3_delete(s3, key, &e) != MEDIA_OK)
+            media_log(MEDIA_LOG_WARN, row->request_id, NULL,
+                      "staged upload %s promoted; its staging key not deleted yet: %s", row->id,
+                      e.message);
+        return MEDIA_OK;
+    }
     if (!row->staged)
         return MEDIA_OK; /* an upload from before staging: its client wrote the object key */
     /* Promotion (issue 25, defect 1): the checked bytes, and only those — the copy is made

@@ -9,6 +9,13 @@
  *          refused, and the stream stops there), every byte goes through SHA-256 (memory
  *          bounded by the transfer buffer, whatever the size)
  *
+ *   SCRUB  a staged image the metadata policy scrubs (media/scrub.h) is promoted by that same
+ *          read: the bytes go through the scrubber into an upload of the served key (s3
+ *          uploads while s3_read reads), so the served bytes are the scrubbed ones;
+ *          res->sha256, size_bytes and etag describe them, res->source_sha256 the upload as
+ *          sent. Other staged objects are promoted by a copy made only while their ETag is
+ *          the one read. Bytes the scrubber cannot parse are refused like a wrong type.
+ *
  * A check that fails deletes the object and is a permanent MEDIA_ERR_INVALID saying why (the
  * row then ends failed with that message). An S3 failure is transient, with
  * res->failed_storage set (the object is kept for the next attempt).
@@ -22,6 +29,7 @@
 #include "transfer.h"
 
 media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
-                                const media_record *row, ingest_result *res, media_error *err);
+                                media_s3_client *s3_read, const media_record *row,
+                                ingest_result *res, media_error *err);
 
 #endif

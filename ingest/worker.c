@@ -660,6 +660,11 @@ static void *job_thread(void *arg)
             sleep_ms(1000);
             continue;
         }
+        if (ctx.s3_read == NULL &&
+            (ctx.s3_read = media_s3_client_new(w->s3cfg, NULL, &so, &err)) == NULL) {
+            sleep_ms(1000);
+            continue;
+        }
         pthread_mutex_lock(&w->mu);
         bool probe = media_breaker_state_at(&w->s3b, now_ms()) == MEDIA_BREAKER_HALF_OPEN;
         bool allow = media_breaker_allow(&w->s3b, now_ms());
@@ -690,6 +695,7 @@ static void *job_thread(void *arg)
         process(w, &ctx, q, &job);
     }
     media_s3_client_destroy(ctx.s3);
+    media_s3_client_destroy(ctx.s3_read);
     ingest_source_destroy(ctx.src);
     media_queue_close(q);
     media_db_close(ctx.db);

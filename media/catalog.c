@@ -141,6 +141,7 @@ void media_record_parse_row(const media_db_result *r, int row, media_record *m)
     copy(m->upload_expires_at, sizeof(m->upload_expires_at), media_db_result_value(r, row, 32));
     v = media_db_result_value(r, row, 33);
     m->staged = v && strcmp(v, "t") == 0;
+    copy(m->source_sha256, sizeof(m->source_sha256), media_db_result_value(r, row, 34));
 }
 
 /* Run a query that returns COLS; parse its first row into *out when given. *found tells. */
@@ -176,6 +177,8 @@ int media_record_json(const media_record *m, media_buf *b)
     else
         rc |= media_json_kv_raw(b, "size_bytes", "null", &first);
     rc |= media_json_kv_str(b, "sha256", m->sha256[0] ? m->sha256 : NULL, &first);
+    if (m->source_sha256[0])
+        rc |= media_json_kv_str(b, "source_sha256", m->source_sha256, &first);
     rc |= media_json_kv_str(b, "etag", m->etag[0] ? m->etag : NULL, &first);
     rc |= media_json_kv_int(b, "attempts", m->attempts, &first);
     if (m->error_class[0]) {
@@ -215,6 +218,43 @@ media_code media_catalog_tenant_ensure(media_db *db, const char *tenant, media_e
     const char *p[] = {tenant};
     return media_db_exec(db, "INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", 1, p,
                          NULL, err);
+}
+
+media_code media_catalog_tenant_metadata_get(media_db *db, const char *tenant, char out[16],
+                                             media_error *err)
+{
+    out[0] = '\0';
+    const char *p[] = {tenant};
+    media_db_result *r;
+    media_code rc = media_db_query(db, "SELECT coalesce(metadata, '') FROM tenants WHERE id = $1",
+                                   1, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such tenant");
+    else
+        snprintf(out, 16, "%s", media_db_result_value(r, 0, 0));
+    media_db_result_free(r);
+    return rc;
+}
+
+media_code media_catalog_tenant_metadata_set(media_db *db, const char *tenant, const char *policy,
+                                             media_error *err)
+{
+    if (policy && policy[0] && strcmp(policy, "strip") != 0 &&
+        strcmp(policy, "keep-copyright") != 0 && strcmp(policy, "keep") != 0)
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "metadata is strip, keep-copyright or keep");
+    const char *p[] = {tenant, policy && policy[0] ? policy : NULL};
+    media_db_result *r;
+    media_code rc = media_db_query(
+        db, "UPDATE tenants SET metadata = $2 WHERE id = $1 RETURNING id", 2, p, &r, err);
+    if (rc != MEDIA_OK)
+        return rc;
+    if (media_db_result_rows(r) == 0)
+        rc = media_error_set(err, MEDIA_ERR_NOT_FOUND, MEDIA_CLASS_PERMANENT, "no such tenant");
+    media_db_result_free(r);
+    return rc;
 }
 
 /* An earlier request used this idempotency key: the same payload returns its record,
@@ -570,16 +610,23 @@ media_code media_catalog_mark_ready(media_db *db, const char *id, int64_t epoch,
     char size[24], ep[24];
     snprintf(size, sizeof(size), "%lld", (long long)info->size_bytes);
     snprintf(ep, sizeof(ep), "%lld", (long long)epoch);
-    const char *p[] = {id, info->content_type, size, info->sha256, info->etag, ep};
+    const char *p[] = {id,
+                       info->content_type,
+                       size,
+                       info->sha256,
+                       info->etag,
+                       ep,
+                       info->source_sha256 ? info->source_sha256 : info->sha256};
     bool found;
     media_code rc = media_record_query_one(
         db,
         "WITH m AS (UPDATE media SET status = 'ready', content_type = $2, size_bytes = $3,"
-        " sha256 = $4, etag = $5, ready_at = now(), updated_at = now(), error_class = NULL,"
+        " sha256 = $4, etag = $5, source_sha256 = $7, ready_at = now(), updated_at = now(), "
+        "error_class = NULL,"
         " last_error = NULL, http_status = NULL, upload_id = NULL, " UNCLAIM
         " WHERE id = $1 AND status = 'fetching' AND claim_epoch = $6 RETURNING *)" EVENTS(
             "media.ready"),
-        6, p, out, &found, err);
+        7, p, out, &found, err);
     if (rc != MEDIA_OK)
         return rc;
     if (found) {

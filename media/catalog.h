@@ -69,7 +69,8 @@ typedef struct media_record {
     char object_key[MEDIA_OBJECT_KEY_MAX];
     char content_type[128]; /* "" until known */
     int64_t size_bytes;     /* -1 until known */
-    char sha256[65];
+    char sha256[65];        /* of the served bytes (after scrubbing) */
+    char source_sha256[65]; /* of the bytes as they arrived; "" when not recorded */
     char etag[80];
     int attempts;
     char error_class[16]; /* "" | transient | permanent | rate_limited */
@@ -103,12 +104,12 @@ typedef struct media_record {
     "content_type, size_bytes, sha256, etag, attempts, error_class, last_error, http_status, "     \
     "request_id, " MEDIA_RECORD_TIMES ", claim_owner, claim_epoch, upload_id, callback_url, "      \
     "traceparent, tracestate, origin, declared_size, declared_type, filename, " MEDIA_RECORD_TS(   \
-        "upload_expires_at") ", staged_until IS NOT NULL"
+        "upload_expires_at") ", staged_until IS NOT NULL, source_sha256"
 #define MEDIA_RECORD_TIMES                                                                         \
     MEDIA_RECORD_TS("created_at")                                                                  \
     ", " MEDIA_RECORD_TS("updated_at") ", " MEDIA_RECORD_TS(                                       \
         "next_attempt_at") ", " MEDIA_RECORD_TS("ready_at") ", " MEDIA_RECORD_TS("deleted_at")
-#define MEDIA_RECORD_NCOLS 34
+#define MEDIA_RECORD_NCOLS 35
 /* The webhook deliveries of one transition (media/webhook.h): appended to a statement that
  * starts "WITH m AS (UPDATE media ... RETURNING *)" and ends "SELECT COLS FROM m", so the
  * row change and its deliveries commit together. One per subscribed endpoint, one for the
@@ -148,6 +149,15 @@ void media_object_key(const char *tenant, const char *id, char out[MEDIA_OBJECT_
 
 /* Create the tenant when missing. MEDIA_ERR_INVALID for a bad id. */
 media_code media_catalog_tenant_ensure(media_db *db, const char *tenant, media_error *err);
+
+/* A tenant's metadata policy (media/scrub.h names: "strip", "keep-copyright", "keep"), or
+ * "" when it has none of its own (the service's MEDIAGATE_METADATA applies). get: into out
+ * (16 bytes); MEDIA_ERR_NOT_FOUND for an unknown tenant. set: policy NULL or "" clears it;
+ * MEDIA_ERR_INVALID for another name, MEDIA_ERR_NOT_FOUND for an unknown tenant. */
+media_code media_catalog_tenant_metadata_get(media_db *db, const char *tenant, char out[16],
+                                             media_error *err);
+media_code media_catalog_tenant_metadata_set(media_db *db, const char *tenant, const char *policy,
+                                             media_error *err);
 
 typedef struct media_create_request {
     const char *tenant;
@@ -211,8 +221,9 @@ media_code media_catalog_forget_upload(media_db *db, const char *id, const char 
 typedef struct media_ready_info {
     const char *content_type;
     int64_t size_bytes;
-    const char *sha256;
+    const char *sha256; /* of the stored (served) bytes */
     const char *etag;
+    const char *source_sha256; /* of the bytes as they arrived; NULL: the same as sha256 */
 } media_ready_info;
 
 /* fetching (claim epoch) -> ready; clears the claim and the recorded upload. Already ready:

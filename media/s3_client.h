@@ -1,6 +1,6 @@
 /*
- * s3_client.h - a small S3 client over the HTTP adapter (http.h): streaming PUT, multipart upload, HEAD,
- * streaming GET, DELETE, bucket creation, and cleanup of stale multipart uploads.
+ * s3_client.h - a small S3 client over the HTTP adapter (http.h): streaming PUT, multipart upload,
+ * HEAD, streaming GET, DELETE, bucket creation, and cleanup of stale multipart uploads.
  *
  * Every request is signed with SigV4 header auth (media/s3_sign.h) and always carries
  * x-amz-content-sha256 (a body hash or UNSIGNED-PAYLOAD; uploads send Content-MD5 where the

@@ -326,6 +326,30 @@ int presign_uppy_complete_parse(const char *body, size_t len, presign_complete_b
     return 0;
 }
 
+/* {"metadata": "strip" | "keep-copyright" | "keep" | null}, nothing else. */
+static int settings_parse(const char *body, size_t len, char out[16], const char **slug,
+                          char *detail, size_t cap)
+{
+    out[0] = '\0';
+    json_t *doc = load(body, len, slug, detail, cap);
+    if (doc == NULL)
+        return 400;
+    json_t *m = json_object_get(doc, "metadata");
+    const char *v = json_is_string(m) ? json_string_value(m) : NULL;
+    int status = 0;
+    if (!json_is_object(doc) || json_object_size(doc) != 1 || m == NULL ||
+        (!json_is_null(m) &&
+         (v == NULL ||
+          (strcmp(v, "strip") != 0 && strcmp(v, "keep-copyright") != 0 && strcmp(v, "keep") != 0))))
+        status = invalid(slug, detail, cap,
+                         "the body is {\"metadata\": \"strip\" | \"keep-copyright\" | \"keep\" | "
+                         "null}");
+    else if (v)
+        snprintf(out, 16, "%s", v);
+    json_decref(doc);
+    return status;
+}
+
 int presign_body_parse(presign_body_kind kind, const char *body, size_t len, presign_body *out,
                        const char **slug, const char **title, char *detail, size_t cap)
 {
@@ -355,6 +379,9 @@ int presign_body_parse(presign_body_kind kind, const char *body, size_t len, pre
     case PRESIGN_BODY_UPPY_COMPLETE:
         status = presign_uppy_complete_parse(body, len, &out->u.complete, slug, detail, cap);
         break;
+    case PRESIGN_BODY_SETTINGS:
+        status = settings_parse(body, len, out->u.settings.metadata, slug, detail, cap);
+        break;
     }
     if (status)
         *title = status == 400                              ? "Request body is not valid JSON"
@@ -367,6 +394,7 @@ void presign_body_cleanup(presign_body *b)
 {
     switch (b->kind) {
     case PRESIGN_BODY_NONE:
+    case PRESIGN_BODY_SETTINGS:
         break;
     case PRESIGN_BODY_CREATE:
         presign_create_body_cleanup(&b->u.create);

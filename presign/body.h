@@ -74,6 +74,7 @@ typedef enum {
     PRESIGN_BODY_WEBHOOK,       /* POST /api/v1/webhooks */
     PRESIGN_BODY_UPPY_CREATE,   /* POST /api/v1/uppy/s3/multipart */
     PRESIGN_BODY_UPPY_COMPLETE, /* POST /api/v1/uppy/s3/multipart/{uploadId}/complete */
+    PRESIGN_BODY_SETTINGS,      /* PUT /api/v1/settings */
 } presign_body_kind;
 
 typedef struct presign_body {
@@ -89,6 +90,9 @@ typedef struct presign_body {
         struct {
             char *filename, *type, *metadata; /* owned; NULL when absent */
         } uppy;
+        struct {
+            char metadata[16]; /* strip, keep-copyright, keep; "" (null): the service's */
+        } settings;
     } u;
 } presign_body;
 

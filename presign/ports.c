@@ -331,6 +331,25 @@ static media_code port_webhook_replay(void *ud, const char *tenant, const char *
     return db ? db_result(b, media_webhook_replay(db, tenant, id, err)) : MEDIA_ERR_DB;
 }
 
+/* ---- the tenant's settings ---- */
+
+static media_code port_settings_get(void *ud, const char *tenant, char out[16], media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    return db ? db_result(b, media_catalog_tenant_metadata_get(db, tenant, out, err))
+              : MEDIA_ERR_DB;
+}
+
+static media_code port_settings_set(void *ud, const char *tenant, const char *policy,
+                                    media_error *err)
+{
+    presign_backend *b = ud;
+    media_db *db = presign_backend_db(b, err);
+    return db ? db_result(b, media_catalog_tenant_metadata_set(db, tenant, policy, err))
+              : MEDIA_ERR_DB;
+}
+
 void presign_ports_backend(presign_backend *b, presign_ports *out)
 {
     *out = (presign_ports){.create = port_create,
@@ -356,5 +375,7 @@ void presign_ports_backend(presign_backend *b, presign_ports *out)
                            .webhook_rotate_secret = port_webhook_rotate_secret,
                            .webhook_deliveries = port_webhook_deliveries,
                            .webhook_replay = port_webhook_replay,
+                           .settings_get = port_settings_get,
+                           .settings_set = port_settings_set,
                            .ud = b};
 }

@@ -91,6 +91,12 @@ typedef struct presign_ports {
                                      const media_delivery_status *status, int limit,
                                      media_delivery **out, size_t *n, media_error *err);
     media_code (*webhook_replay)(void *ud, const char *tenant, const char *id, media_error *err);
+
+    /* ---- the tenant's settings (settings.h; media/catalog.h) ---- */
+    /* its metadata policy into out ("" when the service's applies) */
+    media_code (*settings_get)(void *ud, const char *tenant, char out[16], media_error *err);
+    /* set it (policy ""/NULL: back to the service's) */
+    media_code (*settings_set)(void *ud, const char *tenant, const char *policy, media_error *err);
     void *ud;
 } presign_ports;
 

@@ -3,6 +3,7 @@
  */
 #include "routes.h"
 #include "handlers.h"
+#include "settings.h"
 #include "uploads.h"
 #include "uppy.h"
 #include "webhooks.h"
@@ -47,6 +48,11 @@ static const presign_family families[] = {
      .accept = KEY | COOKIE_APP,
      .match = presign_webhooks_match,
      .handle = presign_webhooks_handle},
+    {.path = "/api/v1/settings",
+     .exact = true,
+     .accept = KEY | COOKIE_APP,
+     .match = presign_settings_match,
+     .handle = presign_settings_handle},
 };
 
 const presign_family *presign_family_find(const char *path)

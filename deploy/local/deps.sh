@@ -27,6 +27,9 @@ PKGS=(
   tinyproxy-bin
   # replicas behind a load balancer (run.sh, the deploy tests): haproxy; sample images
   haproxy libjpeg-turbo-progs
+  # the metadata scrubbers' end-to-end test (tests/integration/test_scrub.sh): exiftool tags
+  # real files and reads what is served; each format's own tools make and decode them
+  libimage-exiftool-perl webp netpbm pngcheck
   # containers without a registry or a Docker engine (shared/notes/containers.md): podman
   # builds and runs the image, docker-compose drives podman, podman kube play runs the
   # Kubernetes Deployments; the Debian base image is made with mmdebstrap

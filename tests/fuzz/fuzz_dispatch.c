@@ -223,6 +223,22 @@ static media_code f_webhook_deliveries(void *ud, const char *tenant,
     return MEDIA_OK;
 }
 
+static media_code f_settings_get(void *ud, const char *tenant, char out[16], media_error *err)
+{
+    (void)ud, (void)tenant, (void)err;
+    snprintf(out, 16, "strip");
+    return MEDIA_OK;
+}
+
+static media_code f_settings_set(void *ud, const char *tenant, const char *policy, media_error *err)
+{
+    (void)ud, (void)tenant, (void)err;
+    if (policy && policy[0] && strcmp(policy, "strip") != 0 &&
+        strcmp(policy, "keep-copyright") != 0 && strcmp(policy, "keep") != 0)
+        __builtin_trap(); /* the parser lets no other name through */
+    return MEDIA_OK;
+}
+
 static const char *env(const char *name, void *ud)
 {
     (void)ud;
@@ -285,7 +301,9 @@ static void init_once(void)
                            .webhook_delete = f_webhook_none,
                            .webhook_rotate_secret = f_webhook_rotate,
                            .webhook_deliveries = f_webhook_deliveries,
-                           .webhook_replay = f_webhook_none};
+                           .webhook_replay = f_webhook_none,
+                           .settings_get = f_settings_get,
+                           .settings_set = f_settings_set};
     w.c = (presign_handler_ctx){w.st, w.signer, &w.io};
 }
 

@@ -211,7 +211,7 @@ static void test_happy_path_and_second_finisher_changes_nothing(void **st)
     assert_string_equal(r.claim_owner, "w1");
     int64_t ep = r.claim_epoch;
     media_record_cleanup(&r);
-    media_ready_info info = {"image/jpeg", 1234, "ab", "etag-1"};
+    media_ready_info info = {"image/jpeg", 1234, "ab", "etag-1", NULL};
     assert_int_equal(media_catalog_mark_ready(db, m.id, ep, &info, &r, &changed, &err), MEDIA_OK);
     assert_string_equal(r.claim_owner, ""); /* the claim ends with the job */
     assert_true(changed);
@@ -222,7 +222,7 @@ static void test_happy_path_and_second_finisher_changes_nothing(void **st)
     strcpy(updated, r.updated_at);
     media_record_cleanup(&r);
     /* a second worker finishing the same job */
-    media_ready_info other = {"image/png", 99, "cd", "etag-2"};
+    media_ready_info other = {"image/png", 99, "cd", "etag-2", NULL};
     assert_int_equal(media_catalog_mark_ready(db, m.id, ep, &other, &r, &changed, &err), MEDIA_OK);
     assert_false(changed);
     assert_string_equal(r.etag, "etag-1");
@@ -252,8 +252,9 @@ static void test_retry_fail_and_requeue(void **st)
     bool changed;
     media_error err, cause;
     create("acme", "https://x/flaky.jpg", NULL, NULL, &m, NULL, MEDIA_OK);
-    assert_int_equal(media_catalog_mark_ready(db, m.id, 0, &(media_ready_info){"a", 1, "b", "c"},
-                                              &r, &changed, &err),
+    assert_int_equal(media_catalog_mark_ready(db, m.id, 0,
+                                              &(media_ready_info){"a", 1, "b", "c", NULL}, &r,
+                                              &changed, &err),
                      MEDIA_ERR_CONFLICT); /* queued cannot jump to ready */
     media_record_cleanup(&r);
     assert_int_equal(media_catalog_claim(db, m.id, "w1", 60000, &r, &err), MEDIA_OK);
@@ -343,7 +344,7 @@ static void test_claims_are_fenced(void **st)
     assert_false(held[0]); /* w1's renewal tells it the claim is gone */
 
     /* every write of the stale holder is refused and changes nothing */
-    media_ready_info info = {"image/jpeg", 10, "aa", "e1"};
+    media_ready_info info = {"image/jpeg", 10, "aa", "e1", NULL};
     assert_int_equal(media_catalog_mark_ready(db, m.id, e1, &info, &r, &changed, &err),
                      MEDIA_ERR_FENCED);
     media_record_cleanup(&r);

@@ -28,6 +28,7 @@ typedef struct {
     int creates, starts, finishes, completes, aborts, publishes;
     char endpoint_url[256];
     int endpoints, replays, deletes;
+    char policy[16];
 } fake;
 
 static media_error *down(media_error *err, media_code code, const char *why)
@@ -256,6 +257,24 @@ static media_code f_webhook_replay(void *ud, const char *tenant, const char *id,
     return MEDIA_OK;
 }
 
+static media_code f_settings_get(void *ud, const char *tenant, char out[16], media_error *err)
+{
+    fake *f = ud;
+    (void)tenant;
+    if (f->db_down)
+        return down(err, MEDIA_ERR_DB, "db down")->code;
+    snprintf(out, 16, "%s", f->policy);
+    return MEDIA_OK;
+}
+
+static media_code f_settings_set(void *ud, const char *tenant, const char *policy, media_error *err)
+{
+    fake *f = ud;
+    (void)tenant, (void)err;
+    snprintf(f->policy, sizeof(f->policy), "%s", policy ? policy : "");
+    return MEDIA_OK;
+}
+
 /* ---- the handler context: real state, signer and configuration; fake ports ---- */
 
 typedef struct {
@@ -300,6 +319,8 @@ static int setup(void **state)
                             .webhook_rotate_secret = f_webhook_rotate,
                             .webhook_deliveries = f_webhook_deliveries,
                             .webhook_replay = f_webhook_replay,
+                            .settings_get = f_settings_get,
+                            .settings_set = f_settings_set,
                             .ud = &w->f};
     w->c = (presign_handler_ctx){w->st, w->signer, &w->io};
     *state = w;
@@ -676,6 +697,43 @@ static void test_webhooks(void **state)
     presign_response_cleanup(&r);
 }
 
+/* ---- a tenant's settings ---- */
+
+static void test_settings(void **state)
+{
+    world *w = *state;
+    presign_response r;
+    run(w, &ALICE, "GET", "/api/v1/settings", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(body_of(&r), "{\"metadata\":null}\n");
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "PUT", "/api/v1/settings", NULL, "{\"metadata\":\"keep-copyright\"}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(body_of(&r), "{\"metadata\":\"keep-copyright\"}\n");
+    assert_string_equal(w->f.policy, "keep-copyright");
+    presign_response_cleanup(&r);
+    const char *bad[] = {"{\"metadata\":\"none\"}", "{\"metadata\":1}", "{}",
+                         "{\"metadata\":null,\"x\":1}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        run(w, &ALICE, "PUT", "/api/v1/settings", NULL, bad[i], &r);
+        assert_int_equal(r.status, 422);
+        presign_response_cleanup(&r);
+    }
+    assert_string_equal(w->f.policy, "keep-copyright"); /* nothing bad got through */
+    run(w, &ALICE, "PUT", "/api/v1/settings", NULL, "{\"metadata\":null}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(w->f.policy, "");
+    presign_response_cleanup(&r);
+    run(w, &ALICE, "DELETE", "/api/v1/settings", NULL, NULL, &r);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(r.allow, "GET, PUT");
+    presign_response_cleanup(&r);
+    w->f.db_down = true;
+    run(w, &ALICE, "GET", "/api/v1/settings", NULL, NULL, &r);
+    assert_int_equal(r.status, 503);
+    presign_response_cleanup(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +748,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uppy_multipart_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uppy_abort_and_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_webhooks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
