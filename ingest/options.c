@@ -47,6 +47,12 @@ media_code ingest_options_load(ingest_options *o, media_env_fn env, void *ud, me
     if (rc != MEDIA_OK)
         return rc;
     snprintf(o->cache_control, sizeof(o->cache_control), "public, max-age=31536000, immutable");
+    LONG("MEDIAGATE_SCAN_TIMEOUT_MS", 30000, 100, 600000, o->scan_timeout_ms);
+    const char *clamd = env("MEDIAGATE_SCAN_CLAMD", ud);
+    if (clamd && strlen(clamd) >= sizeof(o->scan_clamd))
+        return media_error_set(err, MEDIA_ERR_CONFIG, MEDIA_CLASS_PERMANENT,
+                               "MEDIAGATE_SCAN_CLAMD is too long");
+    snprintf(o->scan_clamd, sizeof(o->scan_clamd), "%s", clamd ? clamd : "");
     const char *meta = env("MEDIAGATE_METADATA", ud);
     o->metadata = MEDIA_METADATA_STRIP;
     if (meta && meta[0] && !media_metadata_parse(meta, &o->metadata))
@@ -69,6 +75,10 @@ const char *ingest_options_help(void)
            "  MEDIAGATE_ALLOW_PRIVATE_SOURCES     CIDRs exempt from the SSRF guard (default none)\n"
            "  MEDIAGATE_METADATA                  image metadata kept: strip, keep-copyright or\n"
            "                                      keep (default strip; a tenant may override)\n"
+           "  MEDIAGATE_SCAN_CLAMD                clamd (host:port or unix:/path) every stored\n"
+           "                                      object is scanned by before it is ready (off)\n"
+           "  MEDIAGATE_SCAN_TIMEOUT_MS           the scanner's connect/send/verdict limit "
+           "(30000)\n"
            "  MEDIAGATE_PART_SIZE                 multipart part size, >= 5 MiB (default 8 MiB)\n"
            "  MEDIAGATE_SINGLE_PUT_MAX            largest declared length sent in one PUT\n"
            "                                      (default 5 GiB, S3's limit)\n"

@@ -29,6 +29,8 @@ typedef struct ingest_options {
     long max_header_bytes;      /* MEDIAGATE_FETCH_MAX_HEADER_BYTES (32768) */
     char cache_control[96];     /* stored with every object */
     media_metadata metadata;    /* MEDIAGATE_METADATA (strip); a tenant's own overrides it */
+    char scan_clamd[256];       /* MEDIAGATE_SCAN_CLAMD: host:port or unix:/path; "" off */
+    long scan_timeout_ms;       /* MEDIAGATE_SCAN_TIMEOUT_MS (30000) */
     ingest_proxy_pool *proxies; /* MEDIAGATE_FETCH_PROXIES; NULL when none (owned) */
 } ingest_options;
 

@@ -8,6 +8,7 @@
 #include "media/hash.h"
 #include "media/mem.h"
 #include "media/s3_upload.h"
+#include "media/scan.h"
 #include "media/scrub.h"
 
 #include <stdio.h>
@@ -25,8 +26,11 @@ typedef struct {
     media_s3_uploader *up; /* once the type is known */
     media_scrub *scrub;    /* between the download and the uploader, for a scrubbed type */
     media_digest *source;  /* SHA-256 of the bytes as they arrived, when scrubbed */
-    bool up_failed;        /* a write was refused: the upload failed (finish says why) */
-    bool refused;          /* the sniffer refused the bytes, or the uploader did not start */
+    media_scan *scan;      /* the malware scanner's stream of the bytes as they arrived */
+    bool scan_failed;      /* it failed or refused: the transfer stops (finish says why) */
+    media_error scan_err;
+    bool up_failed; /* a write was refused: the upload failed (finish says why) */
+    bool refused;   /* the sniffer refused the bytes, or the uploader did not start */
     media_error refusal;
 } xfer;
 
@@ -46,6 +50,10 @@ static int scrubbed_out(void *ud, const char *p, size_t n)
 /* The downloaded bytes' way on: through the scrubber when there is one. */
 static bool pass_on(xfer *x, const char *p, size_t n)
 {
+    if (x->scan && media_scan_write(x->scan, p, n, &x->scan_err) != MEDIA_OK) {
+        x->scan_failed = true;
+        return false;
+    }
     if (x->scrub == NULL)
         return upload_write(x, p, n);
     media_digest_update(x->source, p, n);
@@ -72,6 +80,11 @@ static bool start_upload(xfer *x, int64_t declared)
     media_s3_upload_options uo = {x->o->part_size, x->o->single_put_max, x->o->pipe_bytes, x->type,
                                   x->o->cache_control};
     media_s3_upload_hooks uh = {x->hooks->upload_opened, x->hooks->upload_closed, x->hooks->ud};
+    if (x->o->scan_clamd[0] && (x->scan = media_scan_open(x->o->scan_clamd, x->o->scan_timeout_ms,
+                                                          &x->scan_err)) == NULL) {
+        x->scan_failed = true; /* never stored unscanned: the job is tried again */
+        return false;
+    }
     bool scrub = media_scrub_applies(x->type, x->o->metadata);
     /* scrubbed, the stored length is known only at the end */
     x->up = media_s3_upload_new(x->s3, x->key, scrub ? -1 : declared, &uo, &uh, &x->refusal);
@@ -160,12 +173,23 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
         if (err)
             *err = x.refusal;
     }
+    /* the scanner's verdict, before the upload may complete: a signature found (or a scanner
+     * that failed) leaves nothing stored */
+    if (x.scan && !x.scan_failed && (rc == MEDIA_OK || f.stopped_by_sink) &&
+        media_scan_finish(x.scan, &x.scan_err) != MEDIA_OK)
+        x.scan_failed = true;
+    if (x.scan_failed && (rc == MEDIA_OK || f.stopped_by_sink)) {
+        rc = x.scan_err.code;
+        if (err)
+            *err = x.scan_err;
+    }
     if (x.up) {
         /* when the download stopped because the upload failed, the upload's error is the one
          * to report (failed_storage); otherwise the download's, and nothing is stored */
         media_s3_upload_result up;
         media_error uerr;
-        bool stopped_by_upload = rc != MEDIA_OK && f.stopped_by_sink && x.up_failed;
+        bool stopped_by_upload =
+            rc != MEDIA_OK && f.stopped_by_sink && x.up_failed && !x.scan_failed;
         media_code urc = media_s3_upload_finish(x.up, rc == MEDIA_OK && !x.up_failed, &up, &uerr);
         if ((rc == MEDIA_OK || stopped_by_upload) && urc != MEDIA_OK) {
             rc = urc;
@@ -176,6 +200,12 @@ media_code ingest_transfer(const ingest_options *o, ingest_source *src, media_s3
         if (rc == MEDIA_OK)
             copy_result(&x, &f, &up, out);
     }
+    media_error derr; /* a single PUT may have completed before the verdict: remove it */
+    if (x.scan_failed && x.up && media_s3_delete(s3, key, &derr) != MEDIA_OK)
+        rc = media_error_set(err, derr.code, MEDIA_CLASS_TRANSIENT,
+                             "%s; and the stored object could not be deleted yet: %s",
+                             x.scan_err.message, derr.message);
+    media_scan_close(x.scan);
     media_scrub_destroy(x.scrub);
     media_digest_destroy(x.source);
     return rc;

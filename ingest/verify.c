@@ -5,6 +5,7 @@
 #include "media/hash.h"
 #include "media/log.h"
 #include "media/s3_upload.h"
+#include "media/scan.h"
 #include "media/scrub.h"
 #include "media/sniff.h"
 #include "media/uploads.h"
@@ -30,6 +31,9 @@ typedef struct {
     bool scrubbing;     /* the type is scrubbed: the upload above, not a copy */
     bool scrub_refused; /* the bytes do not parse */
     bool upload_failed; /* the uploader refused a write (its finish says why) */
+    media_scan *scan;   /* the malware scanner's stream of the bytes read */
+    bool scan_failed;
+    media_error scan_err;
     media_error scrub_err;
 } check;
 
@@ -77,6 +81,10 @@ static int on_bytes(void *ud, const char *data, size_t n)
     check *c = ud;
     media_digest_update(c->sha, data, n);
     c->bytes += (int64_t)n;
+    if (c->scan && media_scan_write(c->scan, data, n, &c->scan_err) != MEDIA_OK) {
+        c->scan_failed = true;
+        return -1;
+    }
     if (!c->decided) {
         size_t take = n < sizeof(c->head) - c->head_len ? n : sizeof(c->head) - c->head_len;
         memcpy(c->head + c->head_len, data, take);
@@ -147,7 +155,17 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
                .o = o,
                .up_s3 = row->staged && s3_read ? s3 : NULL,
                .final_key = row->object_key};
+    if (o->scan_clamd[0] &&
+        (c.scan = media_scan_open(o->scan_clamd, o->scan_timeout_ms, &c.scan_err)) == NULL) {
+        media_digest_destroy(c.sha);
+        return storage(res, err, &c.scan_err); /* never ready unscanned: try again later */
+    }
     rc = media_s3_get(c.up_s3 ? s3_read : s3, key, on_bytes, &c, NULL, &e);
+    /* the scanner's verdict on every byte read, before anything is promoted */
+    if (c.scan && !c.scan_failed && rc == MEDIA_OK &&
+        media_scan_finish(c.scan, &c.scan_err) != MEDIA_OK)
+        c.scan_failed = true;
+    media_scan_close(c.scan);
     if (!c.decided && rc == MEDIA_OK) { /* shorter than the sniff window */
         if (!decide(&c))
             rc = MEDIA_ERR_INVALID;
@@ -165,6 +183,17 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
     media_s3_upload_result up;
     media_error uerr;
     media_code urc = c.up ? media_s3_upload_finish(c.up, stored_ok, &up, &uerr) : MEDIA_OK;
+    if (c.scan_failed) {
+        media_digest_destroy(c.sha);
+        media_error derr; /* a scrubbed promotion may have been stored: it goes too */
+        if (c.up && media_s3_delete(s3, row->object_key, &derr) != MEDIA_OK)
+            media_log(MEDIA_LOG_WARN, row->request_id, NULL,
+                      "refused upload %s: its promoted object not deleted yet: %s", row->id,
+                      derr.message);
+        if (c.scan_err.cls == MEDIA_CLASS_PERMANENT) /* a signature found: refused */
+            return refuse(s3, row, err, c.scan_err.message);
+        return storage(res, err, &c.scan_err); /* the scanner failed: try again later */
+    }
     if (c.scrubbing && c.up == NULL) { /* the uploader did not start */
         media_digest_destroy(c.sha);
         return storage(res, err, &c.scrub_err);
@@ -225,7 +254,14 @@ media_code ingest_verify_upload(const ingest_options *o, media_s3_client *s3,
      * the sniffed type. Bytes a client puts later land on the staging key, which nothing
      * serves and the staging sweeper removes. */
     media_s3_object_info done;
-    rc = media_s3_copy(s3, key, info.etag, row->object_key, c.type, o->cache_control, &done, &e);
+    /* one server-side copy up to MEDIAGATE_SINGLE_PUT_MAX (S3 copies at most 5 GiB at once);
+     * past it a multipart copy, range by range, under the same ETag condition */
+    rc = info.content_length > o->single_put_max
+             ? media_s3_copy_multipart(s3, key, info.etag, info.content_length,
+                                       (int64_t)o->part_size, row->object_key, c.type,
+                                       o->cache_control, &done, &e)
+             : media_s3_copy(s3, key, info.etag, row->object_key, c.type, o->cache_control, &done,
+                             &e);
     if (rc != MEDIA_OK) {
         res->failed_storage = true; /* replaced meanwhile (412), or S3 failed: check again */
         if (err) {

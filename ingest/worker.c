@@ -792,6 +792,41 @@ static void sweep_direct_uploads(ingest_worker *w, media_db *db, media_s3_client
     media_page_cleanup(&p);
 }
 
+/* Multipart uploads whose parts nothing signed the length of (Uppy's): measured each round
+ * against MEDIAGATE_MAX_BYTES, and one that grew past it is aborted and its row failed, so a
+ * client cannot fill the bucket until the upload's window ends (issue 25, defect 4). */
+static void sweep_growing_uploads(ingest_worker *w, media_db *db, media_s3_client *s3)
+{
+    media_page p;
+    media_error err;
+    if (media_uploads_growing(db, 10, 100, &p, &err) != MEDIA_OK)
+        return;
+    for (size_t i = 0; i < p.count; i++) {
+        media_record *m = &p.items[i];
+        char key[MEDIA_UPLOAD_WRITE_KEY_MAX], why[160];
+        media_upload_write_key(m, key);
+        int64_t total;
+        int parts;
+        if (media_s3_multipart_parts_size(s3, key, m->upload_id, &total, &parts, &err) !=
+            MEDIA_OK) {
+            if (err.code == MEDIA_ERR_NOT_FOUND || err.http_status == 404)
+                continue; /* completed or aborted meanwhile */
+            break;        /* S3 is struggling: next round */
+        }
+        if (total <= w->o->max_bytes)
+            continue;
+        if (media_s3_multipart_abort(s3, key, m->upload_id, &err) != MEDIA_OK)
+            break;
+        snprintf(why, sizeof(why),
+                 "the upload grew past the %lld-byte limit (%lld bytes in %d parts)",
+                 (long long)w->o->max_bytes, (long long)total, parts);
+        bool changed;
+        if (media_upload_fail(db, m->id, why, &changed, &err) == MEDIA_OK && changed)
+            media_log(MEDIA_LOG_WARN, m->request_id, NULL, "upload %s aborted: %s", m->id, why);
+    }
+    media_page_cleanup(&p);
+}
+
 /* Staging keys of finished direct uploads whose URLs have lapsed: what a late PUT left there is
  * never served (the verification promoted its own copy), and goes now, once. */
 static void sweep_staging(ingest_worker *w, media_db *db, media_s3_client *s3)
@@ -855,6 +890,7 @@ static void sweep(ingest_worker *w, media_db *db, media_queue *q, media_s3_clien
     if (s3) {
         sweep_uploads(w, db, s3);
         sweep_direct_uploads(w, db, s3);
+        sweep_growing_uploads(w, db, s3);
         complete_put_uploads(w, db, q, s3);
         sweep_staging(w, db, s3);
     }

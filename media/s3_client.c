@@ -11,6 +11,7 @@
 #include "timing.h"
 #include "trace.h"
 #include "hash.h"
+#include "log.h"
 #include "mem.h"
 #include "strbuf.h"
 #include "uri.h"
@@ -819,6 +820,79 @@ media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if
     return rc;
 }
 
+media_code media_s3_copy_multipart(media_s3_client *c, const char *src_key,
+                                   const char *if_match_etag, int64_t size, int64_t part_size,
+                                   const char *dst_key, const char *content_type,
+                                   const char *cache_control, media_s3_object_info *info,
+                                   media_error *err)
+{
+    char source[3 * 1024 + 512], match[96];
+    media_sb s = media_sb_over(source, sizeof(source));
+    media_sb_putc(&s, '/');
+    media_sb_puts(&s, media_s3_client_bucket(c));
+    media_sb_putc(&s, '/');
+    media_uri_encode_sb(&s, src_key, strlen(src_key), true);
+    if (s.overflow || snprintf(match, sizeof(match), "\"%s\"", if_match_etag) >= (int)sizeof(match))
+        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
+                               "copy source or ETag too long");
+    if (part_size < MEDIA_S3_MIN_PART_BYTES)
+        part_size = MEDIA_S3_MIN_PART_BYTES;
+    if ((size + part_size - 1) / part_size > 10000) /* S3's limit: grow the parts */
+        part_size = (size + 9999) / 10000;
+    size_t count = size > 0 ? (size_t)((size + part_size - 1) / part_size) : 1;
+    media_s3_put_options po = {content_type, cache_control, NULL};
+    char upload_id[256];
+    media_code rc = media_s3_multipart_create(c, dst_key, &po, upload_id, sizeof(upload_id), err);
+    if (rc != MEDIA_OK)
+        return rc;
+    media_s3_part *parts = media_calloc(count, sizeof(*parts));
+    media_buf resp;
+    media_buf_init(&resp, RESPONSE_BODY_MAX);
+    for (size_t i = 0; i < count && rc == MEDIA_OK; i++) {
+        int64_t from = (int64_t)i * part_size;
+        int64_t to = from + part_size > size ? size - 1 : from + part_size - 1;
+        char num[16], range[64];
+        snprintf(num, sizeof(num), "%d", (int)(i + 1));
+        snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long)from, (long long)to);
+        media_kv q[] = {{"partNumber", num}, {"uploadId", upload_id}};
+        media_kv hs[] = {{"x-amz-copy-source", source},
+                         {"x-amz-copy-source-if-match", match},
+                         {"x-amz-copy-source-range", range}};
+        media_s3_object_info pinfo;
+        media_buf_reset(&resp);
+        s3_call call = {.method = "PUT",
+                        .key = dst_key,
+                        .query = q,
+                        .query_count = 2,
+                        .headers = hs,
+                        .header_count = size > 0 ? 3 : 2,
+                        .response = &resp,
+                        .info = &pinfo};
+        rc = s3_perform(c, &call, err);
+        const char *doc = resp.data ? resp.data : "";
+        char etag[sizeof(parts[i].etag) + 16] = "";
+        if (rc == MEDIA_OK && strstr(doc, "<Error>") != NULL) {
+            s3_xfer x = {.c = c, .call = &call, .status = 200};
+            rc = s3_failure(&x, doc, resp.len, err);
+        } else if (rc == MEDIA_OK && !media_xml_get(doc, resp.len, "ETag", etag, sizeof(etag))) {
+            rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                                 "S3 gave no ETag for a copied part");
+        }
+        parts[i].number = (int)i + 1;
+        copy_etag(parts[i].etag, sizeof(parts[i].etag), etag);
+    }
+    media_buf_cleanup(&resp);
+    if (rc == MEDIA_OK)
+        rc = media_s3_multipart_complete(c, dst_key, upload_id, parts, count, info, err);
+    free(parts);
+    media_error e;
+    if (rc != MEDIA_OK && media_s3_multipart_abort(c, dst_key, upload_id, &e) != MEDIA_OK)
+        media_log(MEDIA_LOG_WARN, NULL, NULL,
+                  "copy of %s: multipart upload %s not aborted (the upload sweeper will): %s",
+                  dst_key, upload_id, e.message);
+    return rc;
+}
+
 media_code media_s3_multipart_abort(media_s3_client *c, const char *key, const char *upload_id,
                                     media_error *err)
 {
@@ -893,6 +967,50 @@ media_code media_s3_multipart_list(media_s3_client *c, const char *prefix, media
         memcpy(id_marker, next_id, sizeof(id_marker));
     }
     free(u);
+    media_buf_cleanup(&resp);
+    return rc;
+}
+
+media_code media_s3_multipart_parts_size(media_s3_client *c, const char *key, const char *upload_id,
+                                         int64_t *total, int *parts, media_error *err)
+{
+    *total = 0;
+    *parts = 0;
+    char marker[16] = "";
+    media_buf resp;
+    media_buf_init(&resp, RESPONSE_BODY_MAX);
+    media_code rc = MEDIA_OK;
+    for (int page = 0; page < 10000; page++) { /* S3 holds at most 10000 parts */
+        media_kv q[2] = {{"uploadId", upload_id}, {"part-number-marker", marker}};
+        media_buf_reset(&resp);
+        s3_call call = {.method = "GET",
+                        .key = key,
+                        .query = q,
+                        .query_count = marker[0] ? 2 : 1,
+                        .response = &resp};
+        if ((rc = s3_perform(c, &call, err)) != MEDIA_OK)
+            break;
+        const char *doc = resp.data ? resp.data : "";
+        size_t pos = 0, n;
+        const char *el;
+        while (media_xml_next(doc, resp.len, "Part", &pos, &el, &n)) {
+            char size[32] = "";
+            media_xml_get(el, n, "Size", size, sizeof(size));
+            *total += strtoll(size, NULL, 10);
+            (*parts)++;
+        }
+        char truncated[8] = "", next[16] = "";
+        media_xml_get(doc, resp.len, "IsTruncated", truncated, sizeof(truncated));
+        media_xml_get(doc, resp.len, "NextPartNumberMarker", next, sizeof(next));
+        if (strcmp(truncated, "true") != 0)
+            break;
+        if (next[0] == '\0' || strcmp(next, marker) == 0) {
+            rc = media_error_set(err, MEDIA_ERR_PROTOCOL, MEDIA_CLASS_TRANSIENT,
+                                 "S3 part listing is truncated but gives no next marker");
+            break;
+        }
+        memcpy(marker, next, sizeof(marker));
+    }
     media_buf_cleanup(&resp);
     return rc;
 }

@@ -120,6 +120,16 @@ media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if
                          const char *dst_key, const char *content_type, const char *cache_control,
                          media_s3_object_info *info, media_error *err);
 
+/* The same for objects of any size (issue 25: a staged upload over 5 GiB): a multipart upload
+ * of dst_key whose parts (part_size each, at least 5 MiB, grown so there are at most 10000)
+ * are ranges copied from src_key under the same ETag condition; aborted on any failure. size:
+ * the source's length. */
+media_code media_s3_copy_multipart(media_s3_client *c, const char *src_key,
+                                   const char *if_match_etag, int64_t size, int64_t part_size,
+                                   const char *dst_key, const char *content_type,
+                                   const char *cache_control, media_s3_object_info *info,
+                                   media_error *err);
+
 /* The ETag S3 gives a completed multipart upload: hex MD5 of the parts' MD5s, "-", count.
  * out: 48 bytes. */
 void media_s3_multipart_etag(const media_s3_part *parts, size_t count, char out[48]);
@@ -141,6 +151,9 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key, cons
                                        const media_s3_part *parts, size_t count,
                                        media_s3_object_info *info, media_error *err);
 /* Abort an upload (an already-gone upload succeeds: NoSuchUpload is what abort wants). */
+/* ListParts: the bytes (and parts) uploaded so far to an in-progress multipart upload. */
+media_code media_s3_multipart_parts_size(media_s3_client *c, const char *key, const char *upload_id,
+                                         int64_t *total, int *parts, media_error *err);
 media_code media_s3_multipart_abort(media_s3_client *c, const char *key, const char *upload_id,
                                     media_error *err);
 

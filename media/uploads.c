@@ -221,6 +221,41 @@ media_code media_uploads_puts_to_check(media_db *db, int per_tenant, int limit, 
                    2, p, out, err);
 }
 
+media_code media_uploads_growing(media_db *db, int per_tenant, int limit, media_page *out,
+                                 media_error *err)
+{
+    char pt[16], lim[16];
+    snprintf(pt, sizeof(pt), "%d", per_tenant);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *p[] = {pt, lim};
+    return page_of(db,
+                   "SELECT " COLS " FROM (SELECT *, row_number() OVER (PARTITION BY tenant_id"
+                   " ORDER BY random()) AS turn FROM media WHERE upload_expires_at IS NOT NULL"
+                   " AND status = 'uploading' AND upload_id IS NOT NULL AND declared_size IS NULL)"
+                   " m WHERE turn <= $1::int ORDER BY turn, upload_expires_at LIMIT $2::int",
+                   2, p, out, err);
+}
+
+media_code media_upload_fail(media_db *db, const char *id, const char *reason, bool *changed,
+                             media_error *err)
+{
+    *changed = false;
+    const char *p[] = {id, reason};
+    media_record m;
+    bool found;
+    media_code rc = media_record_query_one(
+        db,
+        "WITH m AS (UPDATE media SET status = 'failed', error_class = 'permanent',"
+        " last_error = $2, upload_id = NULL, updated_at = now() WHERE id = $1"
+        " AND status = 'uploading' RETURNING *)" MEDIA_CATALOG_EVENTS("media.failed"),
+        2, p, &m, &found, err);
+    if (rc == MEDIA_OK && found) {
+        *changed = true;
+        media_record_cleanup(&m);
+    }
+    return rc;
+}
+
 media_code media_uploads_pending(media_db *db, const char *tenant, int limit, media_page *out,
                                  media_error *err)
 {

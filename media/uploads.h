@@ -67,6 +67,15 @@ media_code media_upload_staging_cleared(media_db *db, const char *id, media_erro
  * turn; at most limit in all. */
 media_code media_uploads_puts_to_check(media_db *db, int per_tenant, int limit, media_page *out,
                                        media_error *err);
+/* Multipart uploads of no declared size (Uppy's: nothing signed their parts' lengths) still
+ * open, to be measured against MEDIAGATE_MAX_BYTES (issue 25, defect 4): at most per_tenant
+ * of each tenant, at most limit in all, fairly as above. */
+media_code media_uploads_growing(media_db *db, int per_tenant, int limit, media_page *out,
+                                 media_error *err);
+/* An open upload -> failed with reason (permanent), its media.failed event sent. MEDIA_OK
+ * with *changed false when it was no longer uploading. */
+media_code media_upload_fail(media_db *db, const char *id, const char *reason, bool *changed,
+                             media_error *err);
 /* Uploads still uploading (any tenant when tenant is NULL), oldest first: `mediagate uploads
  * --direct`. */
 media_code media_uploads_pending(media_db *db, const char *tenant, int limit, media_page *out,

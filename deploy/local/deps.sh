@@ -30,6 +30,9 @@ PKGS=(
   # the metadata scrubbers' end-to-end test (tests/integration/test_scrub.sh): exiftool tags
   # real files and reads what is served; each format's own tools make and decode them
   libimage-exiftool-perl webp netpbm pngcheck
+  # the scanning hook's test (tests/integration/test_scan.sh): a real clamd, with a signature
+  # database the test writes
+  clamav-daemon
   # containers without a registry or a Docker engine (shared/notes/containers.md): podman
   # builds and runs the image, docker-compose drives podman, podman kube play runs the
   # Kubernetes Deployments; the Debian base image is made with mmdebstrap

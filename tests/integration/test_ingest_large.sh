@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A 300 MiB source streamed into Ceph RGW: SHA-256 equal at both ends, and the ingest
 # process's peak RSS under 64 MiB (measured with GNU time on the build without sanitizers,
-# MEDIAGATE_PLAIN_BIN; ASan's own memory would say nothing about mediagate's).
+# MEDIAGATE_PLAIN_BIN; ASan's own memory would say nothing about mediagate's) — stored as sent
+# (MEDIAGATE_METADATA=keep: a declared length goes in one PUT), and through the metadata
+# scrubber (the default: its length unknown until the end, in parts).
 source "$(dirname "$0")/lib.sh"
 PLAIN=${MEDIAGATE_PLAIN_BIN:?MEDIAGATE_PLAIN_BIN must name a mediagate built without sanitizers}
 SP=26003 SRCH=127.0.0.2
@@ -14,9 +16,10 @@ want=$(sha256sum "$T/root/big.jpg" | cut -d' ' -f1)
 bg source $PY "$SRC/tests/tools/source_server.py" --bind $SRCH --port $SP --root "$T/root"
 wait_port $SRCH $SP || { bad "source did not start"; finish; }
 
-for route in f chunked; do
-  u="$S/$route/big.jpg"
-  /usr/bin/time -f '%M' -o "$T/rss" "$PLAIN" ingest "$u" >"$T/out.jsonl"
+for route in f chunked scrubbed; do
+  u="$S/$route/big.jpg" metadata=keep
+  [ "$route" = scrubbed ] && u="$S/f/big.jpg?scrubbed" metadata=strip
+  MEDIAGATE_METADATA=$metadata /usr/bin/time -f '%M' -o "$T/rss" "$PLAIN" ingest "$u" >"$T/out.jsonl"
   eq "$route: 300 MiB ingest exits 0" "$?" 0
   status=$(rec "$T/out.jsonl" "$u" status)
   eq "$route: ready" "$status" ready
@@ -27,6 +30,7 @@ for route in f chunked; do
     f:*-*) bad "f: a declared length should go in one PUT, got $etag" ;;
     f:*) ok "f: declared length: one streaming PUT" ;;
     chunked:*-38) ok "chunked: unknown length: 38 parts of 8 MiB" ;;
+    scrubbed:*-38) ok "scrubbed: the stored length unknown until the end: 38 parts of 8 MiB" ;;
     *) bad "$route: etag $etag" ;;
   esac
   key=$(rec "$T/out.jsonl" "$u" object_key)

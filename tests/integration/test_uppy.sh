@@ -41,6 +41,7 @@ PY
 env MEDIAGATE_LISTEN=127.0.0.1:$P MEDIAGATE_ADMIN_LISTEN=off "$MG" serve 2>"$T/serve.log" &
 BG_PIDS+=($!)
 env MEDIAGATE_WORKER_LISTEN=127.0.0.1:$WP "$MG" worker 2>"$T/worker.log" &
+WPID=$!
 BG_PIDS+=($!)
 bg origin $PY "$SRC/tests/tools/same_origin.py" --port $OP --root "$W/www" --upstream "http://127.0.0.1:$P"
 wait_port 127.0.0.1 $P && wait_port 127.0.0.1 $WP && wait_port 127.0.0.1 $OP || { bad "servers did not start"; finish; }
@@ -79,4 +80,27 @@ eq "another tenant cannot sign a part of it: 404" "$(curl -s -o /dev/null -w '%{
 eq "nor with another key: 404" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid/1?key=other")" 404
 eq "abort: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid?key=$key")" 200
 eq "... the row is failed" "$(sql "SELECT status FROM media WHERE 'staging/' || object_key = '$key'")" failed
+
+# ---- an Uppy upload that grows past MEDIAGATE_MAX_BYTES (issue 25, defect 4) ----
+# Uppy asks for part URLs without sizes, so nothing signed limits what it puts: the workers
+# measure open uploads of no declared size (ListParts) and abort one that grew too large.
+kill "$WPID"; wait "$WPID" 2>/dev/null
+env MEDIAGATE_WORKER_LISTEN=127.0.0.1:$((WP + 100)) MEDIAGATE_MAX_BYTES=$((6 << 20)) "$MG" worker 2>"$T/worker2.log" &
+BG_PIDS+=($!)
+wait_port 127.0.0.1 $((WP + 100)) || bad "the second worker did not start"
+created=$(curl -s -X POST -H "Authorization: Bearer $K" -d '{"filename":"g.png","type":"image/png"}' "http://127.0.0.1:$P/api/v1/uppy/s3/multipart")
+uid=$(json_field uploadId <<<"$created") key=$(json_field key <<<"$created")
+head -c $((5 << 20)) /dev/urandom >"$T/part"
+part_url() { curl -s -H "Authorization: Bearer $K" "http://127.0.0.1:$P/api/v1/uppy/s3/multipart/$uid/$1?key=$key" | json_field url; }
+eq "part 1 of a growing upload: 200" "$(http_code -X PUT --data-binary @"$T/part" "$(part_url 1)")" 200
+url3=$(part_url 3) # signed while the upload is open: S3 alone decides later
+eq "part 2 (10 MiB in all, over the 6 MiB limit): 200 — nothing signed its length" \
+  "$(http_code -X PUT --data-binary @"$T/part" "$(part_url 2)")" 200
+for _ in $(seq 1 100); do
+  [ "$(sql "SELECT status FROM media WHERE upload_id = '$uid' OR ('staging/' || object_key = '$key')")" = failed ] && break
+  sleep 0.2
+done
+eq "the worker failed the row" "$(sql "SELECT status FROM media WHERE 'staging/' || object_key = '$key'")" failed
+contains "... saying why" "$(sql "SELECT last_error FROM media WHERE 'staging/' || object_key = '$key'")" "grew past the 6291456-byte limit"
+eq "... and aborted the upload in S3: a part URL signed before is refused" "$(http_code -X PUT --data-binary @"$T/part" "$url3")" 404
 finish
