@@ -6,8 +6,11 @@
  */
 #include "cli.h"
 #include "media/db.h"
+#include "media/mem.h"
 #include "version.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +51,65 @@ static const cli_command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* The values read from NAME_FILE files, kept for the process's life (cli_env hands out
+ * pointers into them). */
+typedef struct file_value {
+    struct file_value *next;
+    char *name, *value;
+} file_value;
+static file_value *file_values;
+static pthread_mutex_t file_values_mu = PTHREAD_MUTEX_INITIALIZER;
+
+#define SECRET_FILE_MAX (64 * 1024)
+
+/* NAME's value from the file NAME_FILE names, its trailing newlines dropped; read once. A file
+ * that cannot be read ends the process (exit 2), naming the variable and the path, never
+ * what the file holds. */
+static const char *value_from_file(const char *name, const char *var, const char *path)
+{
+    pthread_mutex_lock(&file_values_mu);
+    for (file_value *f = file_values; f; f = f->next)
+        if (strcmp(f->name, name) == 0) {
+            pthread_mutex_unlock(&file_values_mu);
+            return f->value;
+        }
+    FILE *in = fopen(path, "rb");
+    char *buf = media_malloc(SECRET_FILE_MAX + 1);
+    size_t n = in ? fread(buf, 1, SECRET_FILE_MAX + 1, in) : 0;
+    int failed = in == NULL || ferror(in);
+    const char *why = in == NULL ? strerror(errno) : "it cannot be read";
+    if (in)
+        fclose(in);
+    if (failed || n > SECRET_FILE_MAX) {
+        fprintf(stderr, "mediagate: %s=%s: %s\n", var, path,
+                failed ? why : "larger than 64 KiB: not a setting");
+        exit(CLI_USAGE);
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = '\0';
+    file_value *f = media_calloc(1, sizeof(*f));
+    f->name = media_strdup(name);
+    f->value = buf;
+    f->next = file_values;
+    file_values = f;
+    pthread_mutex_unlock(&file_values_mu);
+    return buf;
+}
+
+/* A setting: NAME from the environment, else the contents of the file NAME_FILE names (as
+ * Kubernetes and compose mount secrets), for every setting alike. */
 const char *cli_env(const char *name, void *ud)
 {
     (void)ud;
-    return getenv(name);
+    const char *v = getenv(name);
+    size_t n = strlen(name);
+    if (v || n > 200 || (n > 5 && strcmp(name + n - 5, "_FILE") == 0))
+        return v;
+    char var[208];
+    snprintf(var, sizeof(var), "%s_FILE", name);
+    const char *path = getenv(var);
+    return path && path[0] ? value_from_file(name, var, path) : NULL;
 }
 
 const media_store_config *cli_store(const char *cmd)
