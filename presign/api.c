@@ -46,6 +46,8 @@ bool presign_handle_cached(presign_state *st, media_sigv4_signer *signer,
         return false;
     if (!presign_rate_take_leased(st, &who, false, res))
         return false;
+    snprintf(res->tenant, sizeof(res->tenant), "%s", who.tenant);
+    snprintf(res->key_prefix, sizeof(res->key_prefix), "%s", who.prefix);
     media_sb route = media_sb_over(res->route, sizeof(res->route));
     media_sb_puts(&route, "media_");
     media_sb_puts(&route, rt.sub);
@@ -179,6 +181,8 @@ void presign_handle(presign_backend *b, const presign_request *req, presign_resp
     if (call.need != PRESIGN_NEED_NONE) {
         if (presign_authenticate(b, req, f->accept, res, &call.who) != 0)
             return;
+        snprintf(res->tenant, sizeof(res->tenant), "%s", call.who.tenant);
+        snprintf(res->key_prefix, sizeof(res->key_prefix), "%s", call.who.prefix);
         if (!presign_need_ok(call.who.scopes, call.need)) {
             presign_problem(res, 403, "forbidden", "Insufficient scope", need_detail[call.need],
                             req->request_id);

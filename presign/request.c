@@ -28,6 +28,8 @@ void presign_response_init(presign_response *r)
     r->wait_id[0] = '\0';
     r->wait_tenant[0] = '\0';
     r->server_timing[0] = '\0';
+    r->tenant[0] = '\0';
+    r->key_prefix[0] = '\0';
     media_buf_init(&r->body, 8 << 20);
 }
 

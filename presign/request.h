@@ -46,6 +46,8 @@ typedef struct presign_response {
     char wait_id[40];
     char wait_tenant[64];   /* whose wait it is: each tenant parks at most its share */
     char server_timing[96]; /* "db;dur=..,redis;dur=..,s3;dur=.." the request spent; "" none */
+    char tenant[64];        /* the authenticated caller's, for the access log; "" none */
+    char key_prefix[16];    /* its key's display prefix ("mgk_" + 8); "" none or a session */
     media_buf body;
 } presign_response;
 

@@ -64,6 +64,7 @@ typedef struct {
     media_sigv4_signer *signer; /* the fast path's (presign_handle_cached) */
     route_metrics metrics[ROUTE_METRICS];
     size_t nmetrics;
+    char client[48]; /* the address of the request this loop is answering now (access log) */
 } loop_thread;
 
 typedef struct {
@@ -87,6 +88,7 @@ struct job {
     bool counted;      /* counted in waiting_reads */
     bool parked;       /* in its loop's waiters (touched on the loop thread only) */
     bool client_gone;  /* its client closed the connection while it was parked */
+    char client[48];   /* its client's address, as the access log names it */
     presign_response res;
     job *next;
 };
@@ -242,16 +244,29 @@ static route_metrics *metrics_for(server *s, loop_thread *lt, const char *route,
 }
 
 static void access_log(server *s, loop_thread *lt, const char *method, const char *path,
-                       const char *route, int status, double secs, const char *rid)
+                       const char *route, int status, double secs, const char *rid,
+                       const char *client, const presign_response *r)
 {
-    if (media_log_enabled(MEDIA_LOG_INFO)) {
+    /* probes come every few seconds from every load balancer and kubelet: debug, not info */
+    bool probe = strcmp(route, "health") == 0 || strcmp(route, "ready") == 0;
+    media_log_level level = probe ? MEDIA_LOG_DEBUG : MEDIA_LOG_INFO;
+    if (media_log_enabled(level)) {
         /* the path is the client's (decoded): the logger escapes it like every value */
         media_log_fields f = {0};
         media_log_str(&f, "method", method);
         media_log_str(&f, "path", path);
+        media_log_str(&f, "route", route);
         media_log_int(&f, "status", status);
         media_log_int(&f, "duration_us", (int64_t)(secs * 1e6));
-        media_log(MEDIA_LOG_INFO, rid, &f, "request"); /* with the thread's trace ids */
+        if (client && client[0])
+            media_log_str(&f, "client", client);
+        if (r && r->tenant[0])
+            media_log_str(&f, "tenant", r->tenant);
+        if (r && r->key_prefix[0])
+            media_log_str(&f, "key_prefix", r->key_prefix);
+        if (r)
+            media_log_int(&f, "bytes", (int64_t)r->body.len);
+        media_log(level, rid, &f, "request"); /* with the thread's trace ids */
     }
     const media_trace *tr = media_trace_current(); /* the request's (on_req, on_replies) */
     if (tr && media_otlp_enabled()) {
@@ -568,7 +583,7 @@ static void job_done(server *s, job *j)
     if (j->waited && strcmp(route, "media_id") == 0)
         route = "media_wait";
     access_log(s, j->owner, j->method, j->path, route, j->client_gone ? 499 : j->res.status,
-               elapsed_s(&j->t0), j->request_id);
+               elapsed_s(&j->t0), j->request_id, j->client, &j->res);
     media_trace_set_current(NULL);
     job_free(j);
     atomic_fetch_sub(&s->inflight, 1);
@@ -684,7 +699,7 @@ static bool serve_page(server *s, loop_thread *lt, h2o_req_t *req, const char *p
         media_buf_appends(&r.body, files[i].body);
         respond(s, req, &r, rid, origin, t0);
         presign_response_cleanup(&r);
-        access_log(s, lt, "GET", path, "app", 200, elapsed_s(t0), rid);
+        access_log(s, lt, "GET", path, "app", 200, elapsed_s(t0), rid, lt->client, NULL);
         return true;
     }
     return false;
@@ -721,20 +736,20 @@ static bool try_fast(server *s, loop_thread *lt, h2o_req_t *req, const char *pat
     bool done = presign_handle_cached(s->state, lt->signer, &pr, &r);
     if (done) {
         respond(s, req, &r, rid, origin, t0);
-        access_log(s, lt, "GET", path, r.route, r.status, elapsed_s(t0), rid);
+        access_log(s, lt, "GET", path, r.route, r.status, elapsed_s(t0), rid, lt->client, &r);
     }
     presign_response_cleanup(&r);
     return done;
 }
 
-/* The client's bucket key: the peer's address, or, when the peer is a trusted proxy, the
- * address its X-Forwarded-For names. */
-static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
+/* The client: the peer's address, or, when the peer is a trusted proxy, the address its
+ * X-Forwarded-For names. *family 0 when unknown. */
+static void client_addr(server *s, h2o_req_t *req, int *family_out, uint8_t addr[16])
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
     int family = 0;
-    uint8_t addr[16] = {0};
+    memset(addr, 0, 16);
     if (req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) > 0) {
         family = ss.ss_family;
         if (family == AF_INET)
@@ -762,7 +777,27 @@ static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
         }
         presign_forwarded_client(lines, lens, n, &s->c.trusted_proxies, &family, addr);
     }
+    *family_out = family;
+}
+
+/* The client's bucket key (the per-address budget). */
+static void client_key(server *s, h2o_req_t *req, uint8_t key[16])
+{
+    int family;
+    uint8_t addr[16];
+    client_addr(s, req, &family, addr);
     presign_addr_key(family ? family : AF_INET6, addr, key);
+}
+
+/* The client's address as text, for the access log ("" when unknown). */
+static void client_text(server *s, h2o_req_t *req, char *out, size_t cap)
+{
+    int family;
+    uint8_t addr[16];
+    client_addr(s, req, &family, addr);
+    out[0] = '\0';
+    if (family == AF_INET || family == AF_INET6)
+        inet_ntop(family, addr, out, (socklen_t)cap);
 }
 
 /* Answer a refusal decided on the loop. */
@@ -772,7 +807,7 @@ static void answer_now(server *s, loop_thread *lt, h2o_req_t *req, presign_respo
 {
     respond(s, req, r, rid, origin, t0);
     access_log(s, lt, r->status == 503 ? "?" : "-", path, r->route[0] ? r->route : "unknown",
-               r->status, elapsed_s(t0), rid);
+               r->status, elapsed_s(t0), rid, lt->client, r);
 }
 
 /* The admin listener (MEDIAGATE_ADMIN_LISTEN): Prometheus and probes, not clients. */
@@ -865,26 +900,27 @@ static bool answer_static(server *s, loop_thread *lt, h2o_req_t *req, req_basics
         presign_problem(&r, 431, "headers-too-large", "Request headers too large", NULL, rid);
         respond(s, req, &r, rid, origin, &b->t0);
         presign_response_cleanup(&r);
-        access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&b->t0), rid);
+        access_log(s, lt, "?", path, "headers_too_large", 431, elapsed_s(&b->t0), rid, lt->client,
+                   NULL);
         return true;
     }
     if (b->get && strcmp(path, "/health") == 0) {
         inline_reply(s, req, 200, "application/json", "{\"status\":\"ok\"}\n", rid, "health",
                      origin);
-        access_log(s, lt, "GET", path, "health", 200, elapsed_s(&b->t0), rid);
+        access_log(s, lt, "GET", path, "health", 200, elapsed_s(&b->t0), rid, lt->client, NULL);
         return true;
     }
     if (b->get && strcmp(path, "/ready") == 0 && atomic_load(&s->draining)) {
         inline_reply(s, req, 503, "application/json",
                      "{\"status\":\"draining\",\"components\":{}}\n", rid, "ready", origin);
-        access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&b->t0), rid);
+        access_log(s, lt, "GET", path, "ready", 503, elapsed_s(&b->t0), rid, lt->client, NULL);
         return true;
     }
     if (b->get && serve_page(s, lt, req, path, rid, origin, &b->t0))
         return true;
     if (b->get && strcmp(path, "/api/v1/openapi.json") == 0) {
         inline_reply(s, req, 200, "application/json", presign_openapi_json, rid, "openapi", origin);
-        access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&b->t0), rid);
+        access_log(s, lt, "GET", path, "openapi", 200, elapsed_s(&b->t0), rid, lt->client, NULL);
         return true;
     }
     if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"))) { /* CORS */
@@ -896,7 +932,8 @@ static bool answer_static(server *s, loop_thread *lt, h2o_req_t *req, req_basics
             add_str(req, "access-control-max-age", "600");
         }
         inline_reply(s, req, status, "application/json", "", rid, "preflight", origin);
-        access_log(s, lt, "OPTIONS", path, "preflight", status, elapsed_s(&b->t0), rid);
+        access_log(s, lt, "OPTIONS", path, "preflight", status, elapsed_s(&b->t0), rid, lt->client,
+                   NULL);
         return true;
     }
     return false;
@@ -972,6 +1009,7 @@ static void to_backend(server *s, loop_thread *lt, h2o_req_t *req, const req_bas
     snprintf(j->origin, sizeof(j->origin), "%s", b->origin);
     j->trace = b->trace;
     j->from_app = b->from_app;
+    snprintf(j->client, sizeof(j->client), "%s", lt->client);
     presign_response_init(&j->res);
     req_guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
     g->req = req;
@@ -988,6 +1026,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     server *s = lt->srv;
     req_basics b;
     read_basics(req, &b);
+    client_text(s, req, lt->client, sizeof(lt->client));
     media_trace_set_current(&b.trace); /* answered here: the access log line and span */
     if (!answer_static(s, lt, req, &b) && !answer_on_loop(s, lt, req, &b))
         to_backend(s, lt, req, &b);

@@ -61,7 +61,17 @@ contains "the job row carries the request's trace" "$tp" "00-$TID-"
 not_contains "... naming serve's span, not the client's" "$tp" "$CSPAN"
 eq "... and the client's tracestate" "$(sql "SELECT tracestate FROM media WHERE id = '$id'")" "vendor=abc"
 wait_for 10 grep -q "\"trace_id\":\"$TID\"" "$T/worker.log"
-contains "serve's access log line names the trace" "$(grep '"msg":"request"' "$T/serve.log" | grep '"method":"POST"')" "\"trace_id\":\"$TID\""
+post_line=$(grep '"msg":"request"' "$T/serve.log" | grep '"method":"POST"' | grep "$TID")
+contains "serve's access log line names the trace" "$post_line" "\"trace_id\":\"$TID\""
+# issue 26, logs: who and what, in every access line
+contains "... the client's address" "$post_line" '"client":"127.0.0.1"'
+contains "... the tenant" "$post_line" "\"tenant\":\"$(sql "SELECT tenant_id FROM media WHERE id = '$id'")\""
+contains "... the key's prefix (never the key)" "$post_line" "\"key_prefix\":\"${KA:0:12}\""
+not_contains "... and not the key itself" "$(cat "$T/serve.log")" "$KA"
+contains "... the route" "$post_line" '"route":"media"'
+contains "... and the bytes sent" "$post_line" '"bytes":'
+curl -s -o /dev/null "http://127.0.0.1:$P/health"
+not_contains "probes are logged at debug, not info" "$(grep '"msg":"request"' "$T/serve.log")" '"path":"/health"'
 jl=$(grep "\"trace_id\":\"$TID\"" "$T/worker.log")
 contains "the worker's lines of the job name it" "$jl" "transfer started"
 contains "... up to ready" "$jl" "ready: "
