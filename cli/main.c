@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "media/db.h"
 #include "media/mem.h"
+#include "media/process_metrics.h"
 #include "version.h"
 
 #include <errno.h>
@@ -222,6 +223,7 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    media_process_set_version(MEDIAGATE_VERSION); /* mediagate_build_info */
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -17,6 +17,7 @@
 #include "media/events.h"
 #include "media/lease.h"
 #include "media/log.h"
+#include "media/process_metrics.h"
 #include "media/metrics.h"
 #include "media/otlp.h"
 #include "media/trace.h"
@@ -281,6 +282,7 @@ static int admin(void *ud, const char *path, media_buf *body, const char **ctype
         media_metrics_render(w->m, body);
         /* a connection per job thread, the keeper's, the claim keeper's and the sender's */
         media_usage_render(body, w->c.concurrency + WORKER_KEEPERS);
+        media_process_render(body, "worker");
         return 200;
     }
     media_buf_appends(body, "{\"status\":\"not_found\"}\n");

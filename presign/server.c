@@ -8,6 +8,7 @@
 #include "media/admin_http.h"
 #include "media/events.h"
 #include "media/log.h"
+#include "media/process_metrics.h"
 #include "media/usage.h"
 #include "media/metrics.h"
 #include "media/migrations.h"
@@ -42,9 +43,10 @@ typedef struct presign_server server;
 typedef struct job job;
 
 /* Metric series a loop has looked up, so the hot path does not take the registry's lock. */
-#define ROUTE_METRICS 48
+#define ROUTE_METRICS 96
 typedef struct {
     char route[32];
+    const char *method; /* one of metric_method's */
     int status;
     media_metric *requests, *latency;
 } route_metrics;
@@ -223,22 +225,37 @@ static const char *reason(int status)
 
 /* The series for (route, status): from the loop's table, else looked up (and remembered
  * while the table has room; otherwise returned in *spare). */
-static route_metrics *metrics_for(server *s, loop_thread *lt, const char *route, int status,
-                                  route_metrics *spare)
+/* The method as a label: the client chooses it, so anything but the methods HTTP defines is
+ * "other" (a label value a client could invent would be a series per request). */
+static const char *metric_method(const char *m)
 {
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(m, known[i]) == 0)
+            return known[i];
+    return "other";
+}
+
+static route_metrics *metrics_for(server *s, loop_thread *lt, const char *route,
+                                  const char *method_in, int status, route_metrics *spare)
+{
+    const char *method = metric_method(method_in);
     for (size_t i = 0; i < lt->nmetrics; i++)
-        if (lt->metrics[i].status == status && strcmp(lt->metrics[i].route, route) == 0)
+        if (lt->metrics[i].status == status && lt->metrics[i].method == method &&
+            strcmp(lt->metrics[i].route, route) == 0)
             return &lt->metrics[i];
     route_metrics *rm = lt->nmetrics < ROUTE_METRICS ? &lt->metrics[lt->nmetrics++] : spare;
-    char labels[96];
-    snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"", route, status);
+    char labels[128];
+    snprintf(labels, sizeof(labels), "route=\"%s\",method=\"%s\",status=\"%d\"", route, method,
+             status);
     rm->requests = media_metrics_counter(s->m, "mediagate_http_requests_total",
-                                         "HTTP requests by route and status", labels);
-    snprintf(labels, sizeof(labels), "route=\"%s\"", route);
+                                         "HTTP requests by route, method and status", labels);
+    snprintf(labels, sizeof(labels), "route=\"%s\",method=\"%s\"", route, method);
     static const double b[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
     rm->latency = media_metrics_histogram(s->m, "mediagate_http_request_duration_seconds",
-                                          "Request latency by route", labels, b, 10);
+                                          "Request latency by route and method", labels, b, 10);
     snprintf(rm->route, sizeof(rm->route), "%s", route);
+    rm->method = method;
     rm->status = status;
     return rm;
 }
@@ -284,7 +301,7 @@ static void access_log(server *s, loop_thread *lt, const char *method, const cha
         sp.status = status >= 500 ? MEDIA_SPAN_ERROR : MEDIA_SPAN_UNSET;
         media_otlp_record(&sp);
     }
-    route_metrics spare, *rm = metrics_for(s, lt, route, status, &spare);
+    route_metrics spare, *rm = metrics_for(s, lt, route, method, status, &spare);
     media_metric_add(rm->requests, 1);
     media_metric_observe(rm->latency, secs);
 }
@@ -818,6 +835,7 @@ static int on_admin(void *ud, const char *path, media_buf *body, const char **ct
         *ctype = "text/plain; version=0.0.4";
         media_metrics_render(s->m, body);
         media_usage_render(body, s->c.backend_threads); /* a connection per backend thread */
+        media_process_render(body, "serve");
         return 200;
     }
     if (strcmp(path, "/health") == 0) {

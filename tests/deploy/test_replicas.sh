@@ -46,7 +46,8 @@ check "no stickiness: 20 requests reached both replicas ($d1 and $d2)" test "$d1
 rid=$(curl -s -D - -o /dev/null "$LB/health" | tr -d '\r' | sed -n 's/^x-request-id: //Ip')
 check "haproxy makes an X-Request-Id when there is none ($rid)" \
   grep -qE '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' <<<"$rid"
-eq "... and passes the client's on" "$(curl -s -D - -o /dev/null -H 'X-Request-Id: client-id-42' "$LB/health" | tr -d '\r' | sed -n 's/^x-request-id: //Ip')" client-id-42
+# (the API document, not /health: probes are logged at debug)
+eq "... and passes the client's on" "$(curl -s -D - -o /dev/null -H 'X-Request-Id: client-id-42' "$LB/api/v1/openapi.json" | tr -d '\r' | sed -n 's/^x-request-id: //Ip')" client-id-42
 grep -q '"request_id":"client-id-42"' "$MEDIAGATE_STACK_DIR"/log/serve?.log
 eq "... which the replica logs" "$?" 0
 

@@ -30,13 +30,16 @@ assert d["panels"] and all(p["targets"] and all(t["expr"] for t in p["targets"])
 export MEDIAGATE_LOG_LEVEL=warn
 MEDIAGATE_LISTEN=127.0.0.1:26110 MEDIAGATE_ADMIN_LISTEN=127.0.0.1:26111 "$MG" serve 2>"$T/serve.log" &
 BG_PIDS+=($!)
+echo $! >"$T/serve.pid"
 MEDIAGATE_WORKER_LISTEN=127.0.0.1:26112 "$MG" worker 2>"$T/worker.log" &
 BG_PIDS+=($!)
+echo $! >"$T/worker.pid"
 wait_port 127.0.0.1 26110 && wait_port 127.0.0.1 26112
 KEY=$("$MG" apikey create --tenant "obs$$" --scopes read 2>/dev/null)
 curl -s -o /dev/null http://127.0.0.1:26110/ready
 curl -s -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:26110/api/v1/media?size=1"
 curl -s -o /dev/null http://127.0.0.1:26110/api/v1/nothing-here
+curl -s -o /dev/null -X BREW http://127.0.0.1:26110/api/v1/media # a method a client invented
 # nobody asks the worker's /ready: its mediagate_ready gauge must be current by itself (issue
 # 26: MediagateNotReady fired under compose and systemd, where nothing probes it)
 sleep 2.5 # the worker's queue gauges are filled every 2 s
@@ -48,6 +51,28 @@ for p in serve worker; do
 done
 eq "serve reports its readiness (mediagate_ready 1)" "$(awk '$1 == "mediagate_ready" {print $2}' "$T/serve.prom")" 1
 eq "the worker too, though nothing asked its /ready" "$(awk '$1 == "mediagate_ready" {print $2}' "$T/worker.prom")" 1
+# the method on the request series (issue 26), never a value a client invents
+contains "request series carry the method" "$(cat "$T/serve.prom")" 'mediagate_http_requests_total{route="media",method="GET",status="200"}'
+contains "... an invented one counts as other" "$(cat "$T/serve.prom")" 'method="other"'
+not_contains "... and never under its own name" "$(cat "$T/serve.prom")" 'BREW'
+# the build and the process, as every Prometheus client exports them (issue 26)
+version=$("$MG" version | cut -d' ' -f2)
+for p in serve worker; do
+  contains "$p: mediagate_build_info names the version and role" "$(cat "$T/$p.prom")" \
+    "mediagate_build_info{version=\"$version\",role=\"$p\"} 1"
+  pid=$(cat "$T/$p.pid")
+  rss=$(awk '$1 == "process_resident_memory_bytes" {print $2}' "$T/$p.prom")
+  want=$(awk '/^VmRSS/ {print $2 * 1024}' "/proc/$pid/status")
+  check "$p: process_resident_memory_bytes is the process's RSS (within 25%: $rss vs $want)" \
+    $PY -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if b and abs(a - b) / b < 0.25 else 1)" "${rss:-0}" "$want"
+  fds=$(awk '$1 == "process_open_fds" {print $2}' "$T/$p.prom")
+  check "$p: process_open_fds counts /proc's ($fds vs $(ls "/proc/$pid/fd" | wc -l))" \
+    test "$(( ${fds:-0} - $(ls "/proc/$pid/fd" | wc -l) ))" -le 3 -a "${fds:-0}" -gt 3
+  st=$(awk '$1 == "process_start_time_seconds" {printf "%d", $2}' "$T/$p.prom")
+  check "$p: process_start_time_seconds is its start ($st, now $(date +%s))" \
+    test "$(( $(date +%s) - ${st:-0} ))" -ge 0 -a "$(( $(date +%s) - ${st:-0} ))" -lt 600
+  check "$p: process_cpu_seconds_total is there" grep -q '^process_cpu_seconds_total ' "$T/$p.prom"
+done
 # every metric named in the rules and the dashboard is exported (histograms by their family)
 missing=$($PY - "$OBS/prometheus/alerts.yml" "$OBS/grafana/mediagate.json" "$T/serve.prom" "$T/worker.prom" <<'PY'
 import re, sys

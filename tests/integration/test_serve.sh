@@ -211,8 +211,8 @@ eq "preflight from another origin: 403" "$(curl -s -o /dev/null -w '%{http_code}
 # issue 15, defect 8: /metrics is on the admin listener (loopback by default), not the API's
 eq "/metrics is not on the API listener" "$(code "" GET /metrics)" 404
 m=$(curl -s "$(adm "$A")/metrics")
-contains "metrics: requests by route and status" "$m" 'mediagate_http_requests_total{route="media_url",status="200"}'
-contains "metrics: latency histogram" "$m" 'mediagate_http_request_duration_seconds_bucket{route="media_id",le="+Inf"}'
+contains "metrics: requests by route, method and status" "$m" 'mediagate_http_requests_total{route="media_url",method="GET",status="200"}'
+contains "metrics: latency histogram" "$m" 'mediagate_http_request_duration_seconds_bucket{route="media_id",method="GET",le="+Inf"}'
 contains "metrics: presigns issued" "$m" "mediagate_presigns_total"
 
 # ---- rate limits: two replicas share one budget per key ----
