@@ -786,19 +786,31 @@ media_code media_s3_multipart_complete(media_s3_client *c, const char *key, cons
     return rc;
 }
 
-media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if_match_etag,
-                         const char *dst_key, const char *content_type, const char *cache_control,
-                         media_s3_object_info *info, media_error *err)
+/* A copy's x-amz-copy-source ("/bucket/key", the key encoded) and its if-match condition
+ * (the ETag quoted), for media_s3_copy and media_s3_copy_multipart. */
+#define COPY_SOURCE_MAX (3 * 1024 + 512) /* S3 keys are at most 1024 bytes, encoded 3x */
+static media_code copy_condition(media_s3_client *c, const char *src_key, const char *if_match_etag,
+                                 char source[COPY_SOURCE_MAX], char match[96], media_error *err)
 {
-    char source[3 * 1024 + 512], match[96]; /* S3 keys are at most 1024 bytes */
-    media_sb s = media_sb_over(source, sizeof(source));
+    media_sb s = media_sb_over(source, COPY_SOURCE_MAX);
     media_sb_putc(&s, '/');
     media_sb_puts(&s, media_s3_client_bucket(c));
     media_sb_putc(&s, '/');
     media_uri_encode_sb(&s, src_key, strlen(src_key), true);
-    if (s.overflow || snprintf(match, sizeof(match), "\"%s\"", if_match_etag) >= (int)sizeof(match))
+    if (s.overflow || snprintf(match, 96, "\"%s\"", if_match_etag) >= 96)
         return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
                                "copy source or ETag too long");
+    return MEDIA_OK;
+}
+
+media_code media_s3_copy(media_s3_client *c, const char *src_key, const char *if_match_etag,
+                         const char *dst_key, const char *content_type, const char *cache_control,
+                         media_s3_object_info *info, media_error *err)
+{
+    char source[COPY_SOURCE_MAX], match[96];
+    media_code rc0 = copy_condition(c, src_key, if_match_etag, source, match, err);
+    if (rc0 != MEDIA_OK)
+        return rc0;
     media_kv hs[] = {{"x-amz-copy-source", source},
                      {"x-amz-copy-source-if-match", match},
                      {"x-amz-metadata-directive", "REPLACE"},
@@ -826,15 +838,10 @@ media_code media_s3_copy_multipart(media_s3_client *c, const char *src_key,
                                    const char *cache_control, media_s3_object_info *info,
                                    media_error *err)
 {
-    char source[3 * 1024 + 512], match[96];
-    media_sb s = media_sb_over(source, sizeof(source));
-    media_sb_putc(&s, '/');
-    media_sb_puts(&s, media_s3_client_bucket(c));
-    media_sb_putc(&s, '/');
-    media_uri_encode_sb(&s, src_key, strlen(src_key), true);
-    if (s.overflow || snprintf(match, sizeof(match), "\"%s\"", if_match_etag) >= (int)sizeof(match))
-        return media_error_set(err, MEDIA_ERR_INVALID, MEDIA_CLASS_PERMANENT,
-                               "copy source or ETag too long");
+    char source[COPY_SOURCE_MAX], match[96];
+    media_code rc0 = copy_condition(c, src_key, if_match_etag, source, match, err);
+    if (rc0 != MEDIA_OK)
+        return rc0;
     if (part_size < MEDIA_S3_MIN_PART_BYTES)
         part_size = MEDIA_S3_MIN_PART_BYTES;
     if ((size + part_size - 1) / part_size > 10000) /* S3's limit: grow the parts */
